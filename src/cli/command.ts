@@ -1,0 +1,79 @@
+import type { ProfileFlags, ResolvedProfile } from "../core/config/types.js";
+import type { ApiClient, StorageClient } from "../http/types.js";
+import type { IOStreams } from "./io.js";
+
+/** One option of a command, in commander's flag syntax ("--control <id>", "--no-verify"). */
+export interface OptionSpec {
+  flags: string;
+  description: string;
+  default?: unknown;
+  /** Allowed values, checked by the parser (exit 2 otherwise). */
+  choices?: readonly string[];
+  /** Collect a repeatable option into an array. */
+  repeatable?: boolean;
+  /** Parse/validate the value; throw UsageError for bad input. */
+  parse?: (value: string, previous: unknown) => unknown;
+  hidden?: boolean;
+}
+
+/** Options every command gets (flags win over environment and profile). */
+export interface GlobalOptions extends ProfileFlags {
+  debug: boolean;
+  /** Total attempts per request (--retries). */
+  retries?: number;
+  /** Request timeout in seconds (--timeout). */
+  timeout?: number;
+}
+
+/** Lazy dependencies a command handler uses; tests hand in fakes and buffers. */
+export interface CommandContext {
+  io: IOStreams;
+  env: NodeJS.ProcessEnv;
+  globals: GlobalOptions;
+  /** Aborted when the user presses Ctrl-C (SIGINT) or the process gets SIGTERM. */
+  signal: AbortSignal;
+  /** Resolved profile: flags, then environment, then the stored profile. */
+  profile(): Promise<ResolvedProfile>;
+  /** Signed client for the resolved profile (created once). */
+  api(): Promise<ApiClient>;
+  /** Credential-free client for presigned storage URLs (created once). */
+  storage(): Promise<StorageClient>;
+  /** Writes a --debug line to stderr (no-op without --debug). Callers redact nothing: lines come from the client already redacted. */
+  debug(line: string): void;
+  /** Writes one message line to stderr. */
+  warn(line: string): void;
+}
+
+/** A command: a data object registered in `src/cli/registry.ts`; only `src/cli/main.ts` touches commander. */
+export interface CommandSpec<Opts = Record<string, unknown>> {
+  /** Words after `grc`, e.g. ["evidence", "push"]. */
+  path: readonly string[];
+  /** Positional arguments in commander syntax, e.g. "<paths...>" or "<type> [id]". */
+  args?: string;
+  summary: string;
+  /** Extra help text printed after the options (examples, mappings). */
+  help?: string;
+  options?: readonly OptionSpec[];
+  /** Adds --output table|json|ndjson|csv and --json. */
+  output?: boolean;
+  /** Adds --base-url/--org/--profile style connection flags (most commands). */
+  connection?: boolean;
+  /** Handler: import heavy modules inside it, not at the top of the file. Returns the exit code. */
+  run(ctx: CommandContext, args: string[], opts: Opts): Promise<number | undefined>;
+}
+
+/** Identity helper that keeps a command's option type. */
+export function defineCommand<Opts = Record<string, unknown>>(
+  spec: CommandSpec<Opts>,
+): CommandSpec<Opts> {
+  return spec;
+}
+
+/** Output format chosen by --output / --json. */
+export type OutputFormat = "table" | "json" | "ndjson" | "csv";
+
+/** Reads --output/--json from a command's options. */
+export function outputFormat(opts: { output?: string; json?: boolean }): OutputFormat {
+  if (opts.json) return "json";
+  return (opts.output as OutputFormat | undefined) ?? "table";
+}

@@ -1,0 +1,94 @@
+import type { ResolvedProfile } from "../core/config/types.js";
+import { AuthError } from "../errors.js";
+import type { ApiClient, ClientOptions, StorageClient } from "../http/types.js";
+import type { CommandContext, GlobalOptions } from "./command.js";
+import type { IOStreams } from "./io.js";
+
+interface ContextInit {
+  io: IOStreams;
+  env: NodeJS.ProcessEnv;
+  globals: GlobalOptions;
+  signal: AbortSignal;
+  overrides?: Partial<CommandContext> | undefined;
+}
+
+/** The context plus what the CLI must release after the command. */
+export interface DisposableContext extends CommandContext {
+  dispose(): Promise<void>;
+}
+
+/** Builds a command's lazy dependencies: the profile and clients are created on first use. */
+export function createContext(init: ContextInit): DisposableContext {
+  const { io, env, globals, signal } = init;
+  let profile: Promise<ResolvedProfile> | undefined;
+  let api: Promise<ApiClient> | undefined;
+  let storage: Promise<StorageClient> | undefined;
+
+  const debug = (line: string) => {
+    if (globals.debug) io.stderr.write(`[debug] ${line}\n`);
+  };
+  const warn = (line: string) => {
+    io.stderr.write(`${line}\n`);
+  };
+  const clientOptions = (): Omit<ClientOptions, "baseUrl" | "credential"> => ({
+    ...(globals.retries !== undefined ? { retries: globals.retries } : {}),
+    ...(globals.timeout !== undefined ? { timeoutMs: globals.timeout * 1000 } : {}),
+    debug: globals.debug ? debug : undefined,
+    notice: warn,
+    env,
+  });
+
+  const ctx: DisposableContext = {
+    io,
+    env,
+    globals,
+    signal,
+    debug,
+    warn,
+    profile() {
+      profile ??= import("../core/config/resolve.js").then((m) => m.resolveProfile(globals, env));
+      return profile;
+    },
+    api() {
+      api ??= (async () => {
+        const p = await ctx.profile();
+        if (!p.baseUrl) {
+          throw new AuthError(
+            "no base URL configured",
+            "run `grc auth login`, pass --base-url or set GRC_BASE_URL",
+          );
+        }
+        if (p.credential.kind === "none") {
+          throw new AuthError(
+            `no credentials for profile "${p.name}"`,
+            "run `grc auth login` or set GRC_API_KEY (or GRC_HMAC_KEY_ID/GRC_HMAC_SECRET, GRC_SESSION)",
+          );
+        }
+        const { createApiClient } = await import("../http/client.js");
+        return createApiClient({
+          ...clientOptions(),
+          baseUrl: p.baseUrl,
+          credential: p.credential,
+          caCert: p.caCert,
+        });
+      })();
+      return api;
+    },
+    storage() {
+      storage ??= (async () => {
+        const p = await ctx.profile().catch(() => undefined);
+        const { createStorageClient } = await import("../http/client.js");
+        return createStorageClient({ ...clientOptions(), caCert: p?.caCert });
+      })();
+      return storage;
+    },
+    async dispose() {
+      const closing: Promise<void>[] = [];
+      if (api) closing.push(api.then((c) => c.close()).catch(() => {}));
+      if (storage) closing.push(storage.then((c) => c.close()).catch(() => {}));
+      await Promise.all(closing);
+    },
+    ...init.overrides,
+  };
+  return ctx;
+}

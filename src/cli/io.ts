@@ -1,0 +1,46 @@
+import type { Readable, Writable } from "node:stream";
+
+/**
+ * The standard streams a command writes to, and what it knows about them. Commands never
+ * touch `process.stdout` directly, so tests hand in buffers and choose TTY on or off.
+ */
+export interface IOStreams {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Colour on stdout: a TTY, unless NO_COLOR; FORCE_COLOR forces it. */
+  colorStdout: boolean;
+  /** Colour on stderr, by the same rules. */
+  colorStderr: boolean;
+  /** Terminal width for tables (80 when unknown). */
+  columns: number;
+}
+
+/** Colour decision shared by stdout and stderr: NO_COLOR wins over a TTY, FORCE_COLOR over both. */
+export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== "" && force !== "0" && force !== "false") return true;
+  if (force === "0" || force === "false") return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return isTTY && env.TERM !== "dumb";
+}
+
+/** IOStreams over the real process streams. */
+export function systemIO(proc: NodeJS.Process): IOStreams {
+  const stdoutIsTTY = Boolean(proc.stdout.isTTY);
+  const stderrIsTTY = Boolean(proc.stderr.isTTY);
+  return {
+    stdin: proc.stdin,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+    stdinIsTTY: Boolean(proc.stdin.isTTY),
+    stdoutIsTTY,
+    stderrIsTTY,
+    colorStdout: colorEnabled(stdoutIsTTY, proc.env),
+    colorStderr: colorEnabled(stderrIsTTY, proc.env),
+    columns: proc.stdout.columns ?? 80,
+  };
+}

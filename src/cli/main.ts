@@ -1,0 +1,224 @@
+import { Command, CommanderError, Option } from "commander";
+import { ExitCode, GrcError, UsageError } from "../errors.js";
+import type { CommandContext, CommandSpec, GlobalOptions } from "./command.js";
+import { createContext } from "./context.js";
+import { type IOStreams, systemIO } from "./io.js";
+import { commands, nounSummaries } from "./registry.js";
+import { version } from "./version.js";
+
+/** What runCli needs from the outside world; tests pass buffers and fakes. */
+export interface CliDeps {
+  io: IOStreams;
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  /** Replace parts of the context (tests hand in fake clients). */
+  context?: Partial<CommandContext>;
+}
+
+const connectionOptions: [string, string][] = [
+  ["--profile <name>", "profile to use (env GRC_PROFILE)"],
+  ["--base-url <url>", "platform base URL (env GRC_BASE_URL)"],
+  ["--org <id>", "organization ID (env GRC_ORG_ID)"],
+  ["--insecure", "allow plain http to a non-loopback host"],
+  ["--ca-cert <file>", "PEM file of extra CA certificates"],
+  ["--retries <n>", "attempts per request, including the first (default 5)"],
+  ["--timeout <seconds>", "request timeout in seconds"],
+];
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new UsageError(`${name} must be a whole number of at least 1, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/** Builds the commander program from the registry; the only place that touches commander. */
+function buildProgram(
+  deps: CliDeps,
+  onRun: (spec: CommandSpec<never>, args: string[], opts: Record<string, unknown>) => Promise<void>,
+): Command {
+  const program = new Command("grc")
+    .description("Move compliance evidence into GRC platforms and query security findings.")
+    .version(version, "-V, --version", "print the version")
+    .helpOption("-h, --help", "show help")
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => deps.io.stdout.write(s),
+      writeErr: (s) => deps.io.stderr.write(s),
+      outputError: () => {},
+    });
+  program.addHelpText(
+    "after",
+    "\nExit codes: 0 ok, 1 some items failed, 2 usage or bad input, 3 authentication or permission,\n4 network, server or storage unavailable, 130 interrupted.\n",
+  );
+
+  const nouns = new Map<string, Command>();
+  for (const spec of commands) {
+    let parent = program;
+    const words = [...spec.path];
+    const leafName = words.pop()!;
+    let prefix = "";
+    for (const word of words) {
+      prefix = prefix ? `${prefix} ${word}` : word;
+      let group = nouns.get(prefix);
+      if (!group) {
+        group = parent
+          .command(word)
+          .description(nounSummaries[prefix] ?? "")
+          .exitOverride()
+          .configureOutput({
+            writeOut: (s) => deps.io.stdout.write(s),
+            writeErr: (s) => deps.io.stderr.write(s),
+            outputError: () => {},
+          });
+        nouns.set(prefix, group);
+      }
+      parent = group;
+    }
+    const cmd = parent
+      .command(spec.args ? `${leafName} ${spec.args}` : leafName)
+      .description(spec.summary)
+      .exitOverride()
+      .allowExcessArguments(false)
+      .configureOutput({
+        writeOut: (s) => deps.io.stdout.write(s),
+        writeErr: (s) => deps.io.stderr.write(s),
+        outputError: () => {},
+      });
+    for (const o of spec.options ?? []) {
+      const option = new Option(o.flags, o.description);
+      if (o.choices) option.choices(o.choices);
+      if (o.hidden) option.hideHelp();
+      if (o.repeatable) {
+        option.argParser((value: string, prev: unknown) => {
+          const parsed = o.parse ? o.parse(value, prev) : value;
+          return [...((prev as unknown[] | undefined) ?? []), parsed];
+        });
+      } else if (o.parse) {
+        option.argParser(o.parse as (v: string, p: unknown) => unknown);
+      }
+      if (o.default !== undefined) option.default(o.default);
+      cmd.addOption(option);
+    }
+    if (spec.output) {
+      cmd.addOption(
+        new Option("-o, --output <format>", "output format").choices([
+          "table",
+          "json",
+          "ndjson",
+          "csv",
+        ]),
+      );
+      cmd.option("--json", "same as --output json");
+    }
+    if (spec.connection !== false) {
+      for (const [flags, description] of connectionOptions) {
+        const option = new Option(flags, description);
+        if (flags.startsWith("--retries")) option.argParser(positiveInt("--retries"));
+        if (flags.startsWith("--timeout")) option.argParser(positiveInt("--timeout"));
+        cmd.addOption(option);
+      }
+    }
+    cmd.option("--debug", "trace requests on stderr (secrets redacted) and show stack traces");
+    if (spec.help) cmd.addHelpText("after", `\n${spec.help}`);
+    cmd.action(async (...actionArgs: unknown[]) => {
+      const command = actionArgs.at(-1) as Command;
+      const opts = command.opts();
+      const positional = command.processedArgs.flatMap((a: unknown) =>
+        a === undefined ? [] : Array.isArray(a) ? (a as string[]) : [String(a)],
+      );
+      await onRun(spec, positional, opts);
+    });
+  }
+  return program;
+}
+
+/** Runs grc with argv (without "node grc"); returns the exit code. Never throws. */
+export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  let debug = argv.includes("--debug");
+  const signal = deps.signal ?? new AbortController().signal;
+  const program = buildProgram(deps, async (spec, args, opts) => {
+    debug = Boolean(opts.debug);
+    const globals: GlobalOptions = {
+      debug,
+      profile: opts.profile as string | undefined,
+      baseUrl: opts.baseUrl as string | undefined,
+      org: opts.org as string | undefined,
+      insecure: opts.insecure as boolean | undefined,
+      caCert: opts.caCert as string | undefined,
+      retries: opts.retries as number | undefined,
+      timeout: opts.timeout as number | undefined,
+    };
+    const ctx = createContext({
+      io: deps.io,
+      env: deps.env,
+      globals,
+      signal,
+      overrides: deps.context,
+    });
+    try {
+      exitCode = (await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
+    } finally {
+      await ctx.dispose();
+    }
+    if (signal.aborted && exitCode === ExitCode.ok) exitCode = ExitCode.interrupted;
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (err) {
+    exitCode = reportError(err, deps.io, debug);
+  }
+  return exitCode;
+}
+
+/** Prints one line for an error and returns its exit code. */
+export function reportError(err: unknown, io: IOStreams, debug: boolean): number {
+  if (err instanceof CommanderError) {
+    if (
+      err.code === "commander.helpDisplayed" ||
+      err.code === "commander.version" ||
+      err.code === "commander.help"
+    ) {
+      return ExitCode.ok;
+    }
+    if (err.code === "commander.executeSubCommandAsync") return ExitCode.usage;
+    const text = err.message.replace(/^error: /, "");
+    io.stderr.write(`grc: ${text} — run with --help for usage\n`);
+    return ExitCode.usage;
+  }
+  if (err instanceof GrcError) {
+    io.stderr.write(`grc: ${err.line()}\n`);
+    if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`grc: unexpected error: ${message} — run again with --debug for details\n`);
+  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
+  return ExitCode.someFailed;
+}
+
+/** Entry point for bin/grc.js: wires the real process, SIGINT and exit code. */
+export async function main(proc: NodeJS.Process): Promise<number> {
+  const io = systemIO(proc);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts > 1) {
+      io.stderr.write("grc: interrupted again, quitting now\n");
+      proc.exit(ExitCode.interrupted);
+    }
+    if (name === "SIGINT")
+      io.stderr.write("\ngrc: stopping — finishing in-flight work (Ctrl-C again to quit now)\n");
+    controller.abort(new Error(name));
+  };
+  proc.on("SIGINT", onSignal);
+  proc.on("SIGTERM", onSignal);
+  const code = await runCli(proc.argv.slice(2), { io, env: proc.env, signal: controller.signal });
+  return controller.signal.aborted && code === ExitCode.ok ? ExitCode.interrupted : code;
+}

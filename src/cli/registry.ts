@@ -1,0 +1,38 @@
+import { apiCommands } from "../commands/api/index.js";
+import { authCommands } from "../commands/auth/index.js";
+import { completionCommands } from "../commands/completion/index.js";
+import { configCommands } from "../commands/config/index.js";
+import { demoCommands } from "../commands/demo/index.js";
+import { evidenceCommands } from "../commands/evidence/index.js";
+import { mockCommands } from "../commands/mock/index.js";
+import { queryCommands } from "../commands/query/index.js";
+import { strataCommands } from "../commands/strata/index.js";
+import type { CommandSpec } from "./command.js";
+
+/** Every command grc has, one list per noun. Command files load their heavy modules lazily. */
+export const commands: readonly CommandSpec<never>[] = [
+  ...authCommands,
+  ...configCommands,
+  ...evidenceCommands,
+  ...queryCommands,
+  ...strataCommands,
+  ...apiCommands,
+  ...mockCommands,
+  ...completionCommands,
+  ...demoCommands,
+] as CommandSpec<never>[];
+
+/** One-line descriptions of the nouns, for `grc --help`. */
+export const nounSummaries: Record<string, string> = {
+  auth: "Log in, show and manage credentials",
+  config: "Read and change profiles and settings",
+  evidence: "Push evidence files and link them to controls",
+  alerts: "List and show alerts",
+  list: "List any JSON:API collection",
+  get: "Show one resource of a JSON:API collection",
+  strata: "StrataGRC: risks, controls, audits, findings, cases and KPIs",
+  api: "Send one authenticated request",
+  mock: "Run the embedded mock of the platforms",
+  completion: "Print a shell completion script",
+  demo: "Run the main job against the embedded mock",
+};

@@ -1,0 +1,58 @@
+/** Which platform dialect a profile speaks by default. */
+export type Platform = "sovereign" | "evident" | "strata";
+
+/** One credential per profile (a discriminated union, never more than one at a time). */
+export type Credential =
+  | { kind: "bearer"; apiKey: string }
+  | {
+      kind: "hmac";
+      keyId: string;
+      secret: string;
+      /** "sha1" is the Evident document's APIAuth; "sha256" is api_auth 2.5+ (APIAuth-HMAC-SHA256 with X-Authorization-Content-SHA256). */
+      algorithm: "sha1" | "sha256";
+    }
+  | { kind: "session"; cookie: string }
+  | { kind: "none" };
+
+/** A profile as stored in the config file. */
+export interface StoredProfile {
+  platform?: Platform;
+  base_url?: string;
+  org_id?: string;
+  api_key?: string;
+  hmac_key_id?: string;
+  hmac_secret?: string;
+  hmac_algorithm?: "sha1" | "sha256";
+  session?: string;
+  insecure?: boolean;
+  ca_cert?: string;
+  /** StrataGRC module path overrides, e.g. { risks: "/api/risks" }. */
+  paths?: Record<string, string>;
+}
+
+/** Where a resolved value came from (shown by `grc auth status`). */
+export type ValueSource = "flag" | "env" | "profile" | "default";
+
+/** Values a command may pass in from flags; they win over environment and profile. */
+export interface ProfileFlags {
+  profile?: string;
+  baseUrl?: string;
+  org?: string;
+  insecure?: boolean;
+  caCert?: string;
+}
+
+/** The profile a command runs with after flags > environment > stored profile. */
+export interface ResolvedProfile {
+  /** Name of the profile that supplied stored values (may not exist in the file yet). */
+  name: string;
+  platform: Platform | undefined;
+  baseUrl: string | undefined;
+  orgId: string | undefined;
+  credential: Credential;
+  insecure: boolean;
+  caCert: string | undefined;
+  paths: Record<string, string>;
+  /** Source of each resolved field: base_url, org_id, credential, profile. */
+  sources: Record<string, ValueSource>;
+}

@@ -1,0 +1,182 @@
+import type { Writable } from "node:stream";
+import type { OutputFormat } from "../cli/command.js";
+import { stripControl } from "./sanitize.js";
+
+/** One column of a table or CSV. */
+export interface Column<Row = Record<string, unknown>> {
+  key: string;
+  header?: string;
+  /** Text for a cell (default: the value as text). */
+  format?: (value: unknown, row: Row) => string;
+  /** Colour for a cell on a colour TTY (receives the formatted text). */
+  color?: (text: string, value: unknown, row: Row) => string;
+  /** Right-align (numbers, sizes). */
+  align?: "left" | "right";
+}
+
+/** Where and how records are written. */
+export interface RecordSink {
+  stdout: Writable;
+  format: OutputFormat;
+  /** Table for people (aligned, coloured) when stdout is a TTY; tab-separated rows otherwise. */
+  tty: boolean;
+  color: boolean;
+  columns?: number;
+}
+
+/** Text of a value for a table or CSV cell. */
+export function cellText(value: unknown): string {
+  if (value === null || value === undefined) return "";
+  if (Array.isArray(value)) return value.map(cellText).join(",");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+function widthOf(text: string): number {
+  // Strip colour codes before measuring.
+  return stripControl(text).length;
+}
+
+function formatCell<Row>(col: Column<Row>, row: Row): string {
+  const value = (row as Record<string, unknown>)[col.key];
+  return stripControl(col.format ? col.format(value, row) : cellText(value)).replace(
+    /[\t\n]/g,
+    " ",
+  );
+}
+
+/**
+ * Renders rows for people (aligned columns, header, truncation to the terminal width, colour)
+ * or for pipes (tab-separated, no header, no colour), like `gh` does.
+ */
+export function renderTable<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  sink: Omit<RecordSink, "stdout" | "format">,
+): string {
+  const cells = rows.map((row) => columns.map((col) => formatCell(col, row)));
+  if (!sink.tty) {
+    return cells.map((r) => `${r.join("\t")}\n`).join("");
+  }
+  const headers = columns.map((c) => (c.header ?? c.key).toUpperCase());
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
+  const total = sink.columns ?? 120;
+  // Shrink the widest columns until the table fits the terminal.
+  const gap = 2;
+  let overflow = widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1) - total;
+  while (overflow > 0) {
+    const widest = widths.indexOf(Math.max(...widths));
+    if (widths[widest]! <= 8) break;
+    widths[widest]! -= 1;
+    overflow -= 1;
+  }
+  const truncate = (text: string, w: number) =>
+    text.length > w ? `${text.slice(0, Math.max(0, w - 1))}…` : text;
+  const line = (texts: string[], colorize: (i: number, t: string) => string) =>
+    texts
+      .map((t, i) => {
+        const w = widths[i]!;
+        const shown = truncate(t, w);
+        const pad = " ".repeat(Math.max(0, w - widthOf(shown)));
+        const painted = colorize(i, shown);
+        const isLast = i === texts.length - 1;
+        if (columns[i]!.align === "right") return pad + painted;
+        return isLast ? painted : painted + pad;
+      })
+      .join(" ".repeat(gap))
+      .trimEnd();
+  const out = [line(headers, (_i, t) => (sink.color ? `\u001b[1m${t}\u001b[22m` : t))];
+  rows.forEach((row, r) => {
+    out.push(
+      line(cells[r]!, (i, t) => {
+        const col = columns[i]!;
+        if (!sink.color || !col.color) return t;
+        return col.color(t, (row as Record<string, unknown>)[col.key], row);
+      }),
+    );
+  });
+  return `${out.join("\n")}\n`;
+}
+
+/** Quotes a CSV field per RFC 4180 when it needs it. */
+export function csvField(text: string): string {
+  return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** CSV with a header row. */
+export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
+  const header = columns.map((c) => csvField(c.header ?? c.key)).join(",");
+  const body = rows.map((row) =>
+    columns.map((c) => csvField(cellText((row as Record<string, unknown>)[c.key]))).join(","),
+  );
+  return `${[header, ...body].join("\r\n")}\r\n`;
+}
+
+/**
+ * Writes records as they arrive: NDJSON and CSV stream (flat memory); JSON and table
+ * collect rows and write on end(). JSON prints `[]` for no rows.
+ */
+export class RecordWriter<Row extends object = Record<string, unknown>> {
+  private readonly rows: Row[] = [];
+  private count = 0;
+  private headerWritten = false;
+  constructor(
+    private readonly sink: RecordSink,
+    private readonly columns: readonly Column<Row>[],
+  ) {}
+
+  /** Number of records written so far. */
+  get written(): number {
+    return this.count;
+  }
+
+  /** Adds one record; returns a promise that resolves when the stream can take more. */
+  async write(row: Row): Promise<void> {
+    this.count += 1;
+    const { format, stdout } = this.sink;
+    if (format === "ndjson") {
+      await writeWithBackpressure(stdout, `${JSON.stringify(row)}\n`);
+    } else if (format === "csv") {
+      if (!this.headerWritten) {
+        this.headerWritten = true;
+        await writeWithBackpressure(
+          stdout,
+          `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`,
+        );
+      }
+      const line = this.columns
+        .map((c) => csvField(cellText((row as Record<string, unknown>)[c.key])))
+        .join(",");
+      await writeWithBackpressure(stdout, `${line}\r\n`);
+    } else {
+      this.rows.push(row);
+    }
+  }
+
+  /** Flushes collected rows (JSON array, table). */
+  async end(): Promise<void> {
+    const { format, stdout } = this.sink;
+    if (format === "json") {
+      await writeWithBackpressure(stdout, `${JSON.stringify(this.rows, null, 2)}\n`);
+    } else if (format === "table") {
+      if (this.rows.length > 0)
+        await writeWithBackpressure(stdout, renderTable(this.rows, this.columns, this.sink));
+    } else if (format === "csv" && !this.headerWritten) {
+      await writeWithBackpressure(
+        stdout,
+        `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`,
+      );
+    }
+  }
+}
+
+/** Writes a chunk and waits for 'drain' when the stream's buffer is full. */
+export function writeWithBackpressure(stream: Writable, chunk: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = stream.write(chunk, (err) => {
+      if (err) reject(err);
+    });
+    if (ok) resolve();
+    else stream.once("drain", resolve);
+  });
+}

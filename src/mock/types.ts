@@ -39,3 +39,51 @@ export interface MockReply {
 export type MockRouter = (
   req: MockRequest,
 ) => Promise<MockReply | undefined> | MockReply | undefined;
+
+/** Options of the mock server (flags of `grc mock serve`). */
+export interface MockServerOptions {
+  host?: string;
+  /** API port (0 = any free port). */
+  port?: number;
+  /** Storage port (0 = any free port). */
+  storagePort?: number;
+  /** Fixture folder (default: the package's fixtures/). */
+  dataDir?: string;
+  /** Fault spec, e.g. "429=0.1,500=0.05,503=0.02,reset=0.02,slow=0.05". */
+  faults?: string;
+  faultSeed?: number;
+  /** Added delay per API response, in ms. */
+  latencyMs?: number;
+  /** false = storage not configured (upload-url and verify answer 503). */
+  storage?: boolean;
+  /** Real S3-compatible storage instead of the built-in store. */
+  s3?: { endpoint: string; bucket: string; region?: string };
+  /** Evident rate limit: requests per window (default generous: 10,000 per 60 s). */
+  rateLimit?: { limit: number; windowMs: number };
+  /** Generate this many alerts (deterministically) instead of the fixture count (benchmarks). */
+  alerts?: number;
+  /** Presigned URL lifetime in seconds (default 900). */
+  uploadUrlTtlSeconds?: number;
+  /** Largest object upload-url allows, in bytes (default 5 GiB). */
+  maxSize?: number;
+}
+
+/** What a platform router gets from the server. */
+export interface MockRouterContext {
+  identity: MockIdentity;
+  options: MockServerOptions;
+  /** The server clock (tests may shift it). */
+  now(): Date;
+  /** The API origin, e.g. "http://127.0.0.1:4010" (for links). */
+  baseUrl(): string;
+  /** The storage origin (for presigned URLs). */
+  storageUrl(): string;
+}
+
+/** One platform's part of the mock. */
+export interface MockPlatform {
+  name: "sovereign" | "evident" | "strata";
+  handle: MockRouter;
+  /** What GET /__mock/state shows of this platform. */
+  snapshot?(): unknown;
+}

@@ -1,0 +1,544 @@
+/**
+ * Sovereign GRC evidence API (seed 000): every path, body and response shape of the
+ * evidence endpoints lives here, behind typed functions over the one ApiClient.
+ *
+ * Wire names stay snake_case (the seed's names, and the names `--output json` prints), so a
+ * value read here can be written out without renaming.
+ */
+import { HttpError, UnavailableError } from "../errors.js";
+import type { ApiClient } from "../http/types.js";
+
+/** Body of `POST /upload-url`. */
+export interface UploadUrlParams {
+  filename: string;
+  content_type: string;
+  control_id: string;
+  framework_id?: string | undefined;
+  assessment_id?: string | undefined;
+}
+
+/** A presigned upload slot: PUT the bytes to `upload_url`, then carry `object_key` on. */
+export interface UploadUrl {
+  upload_url: string;
+  object_key: string;
+  /** Seconds the URL stays valid from the moment the server minted it. */
+  expires_in: number;
+  /** Largest object storage accepts, in bytes. */
+  max_size: number;
+}
+
+/** Result of `POST /verify`: the stored object's hash compared with the local one. */
+export type VerifyResult =
+  | {
+      verified: true;
+      object_key: string;
+      expected_hash: string;
+      actual_hash: string;
+      size: number;
+    }
+  | {
+      verified: false;
+      object_key: string;
+      expected_hash: string;
+      /** Present when the server said which hash it found. */
+      actual_hash: string | undefined;
+      /** The server's one-line explanation. */
+      detail: string;
+    };
+
+/** Body of `POST /{evidence_id}/link-to-control` plus the evidence id (the content SHA-256). */
+export interface LinkParams {
+  evidence_id: string;
+  object_key: string;
+  control_id: string;
+  framework_id?: string | undefined;
+  assessment_id?: string | undefined;
+}
+
+/** An EvidenceLineage row; `created: false` means the link already existed (a success). */
+export interface Lineage {
+  lineage_id: string;
+  evidence_id: string;
+  control_id: string;
+  framework_id: string | null;
+  assessment_id: string | null;
+  created: boolean;
+}
+
+/** Attributes of one evidence resource (JSON:API `evidence`). */
+export interface EvidenceAttributes {
+  sha256: string;
+  size: number;
+  content_type: string;
+  filename: string;
+  object_keys: string[];
+  created_at: string;
+}
+
+/** A JSON:API resource object as the read side returns it. */
+export interface JsonApiResource<A = Record<string, unknown>> {
+  id: string;
+  type: string;
+  attributes: A;
+  relationships?: Record<string, { data?: unknown; links?: Record<string, string> }>;
+  links?: Record<string, string>;
+}
+
+/** One page of `GET /evidence`. */
+export interface EvidencePage {
+  data: JsonApiResource<EvidenceAttributes>[];
+  included: JsonApiResource[];
+  links: { self?: string; next?: string | null; prev?: string | null; last?: string | null };
+  meta: Record<string, unknown>;
+}
+
+/** `GET /evidence/{id}`: the evidence and its lineage rows (`evidence_lineages`). */
+export interface EvidenceDocument {
+  data: JsonApiResource<EvidenceAttributes>;
+  included: JsonApiResource[];
+}
+
+/** Result of `GET /evidence/{id}/download-url`. */
+export interface DownloadUrl {
+  download_url: string;
+  object_key: string;
+  expires_in: number;
+  sha256: string;
+  size: number;
+}
+
+/** Query of `GET /evidence`: pagination and JSON:API filters. */
+export interface ListEvidenceParams {
+  /** Only evidence linked to this control (sent as `filter[control_id_eq]`). */
+  control?: string | undefined;
+  /** Extra query pairs already in wire form, e.g. [["filter[filename_cont]", "log"]]. */
+  filters?: ReadonlyArray<readonly [string, string]> | undefined;
+  pageNumber?: number | undefined;
+  pageSize?: number | undefined;
+  include?: string | undefined;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** The evidence endpoints bound to one client and organization (what the core depends on). */
+export interface SovereignEvidenceApi {
+  readonly baseUrl: string;
+  readonly orgId: string;
+  requestUploadUrl(params: UploadUrlParams, options?: CallOptions): Promise<UploadUrl>;
+  verifyObject(objectKey: string, sha256: string, options?: CallOptions): Promise<VerifyResult>;
+  linkToControl(params: LinkParams, options?: CallOptions): Promise<Lineage>;
+  listEvidence(params?: ListEvidenceParams, options?: CallOptions): Promise<EvidencePage>;
+  /** Follows `links.next` from a previous page (same origin only: the client enforces it). */
+  nextEvidencePage(page: EvidencePage, options?: CallOptions): Promise<EvidencePage | undefined>;
+  getEvidence(evidenceId: string, options?: CallOptions): Promise<EvidenceDocument>;
+  requestDownloadUrl(evidenceId: string, options?: CallOptions): Promise<DownloadUrl>;
+}
+
+/** Binds the evidence endpoints to a client and an organization. */
+export function sovereignEvidence(api: ApiClient, orgId: string): SovereignEvidenceApi {
+  return {
+    baseUrl: api.baseUrl,
+    orgId,
+    requestUploadUrl: (p, o) => requestUploadUrl(api, orgId, p, o),
+    verifyObject: (k, h, o) => verifyObject(api, orgId, k, h, o),
+    linkToControl: (p, o) => linkToControl(api, orgId, p, o),
+    listEvidence: (p, o) => listEvidence(api, orgId, p, o),
+    nextEvidencePage: (page, o) => nextEvidencePage(api, page, o),
+    getEvidence: (id, o) => getEvidence(api, orgId, id, o),
+    requestDownloadUrl: (id, o) => requestDownloadUrl(api, orgId, id, o),
+  };
+}
+
+/** Every Sovereign evidence path, built in one place from the organization id. */
+export function evidencePaths(orgId: string) {
+  const base = `/api/v1/orgs/${encodeURIComponent(orgId)}/evidence`;
+  const id = (evidenceId: string) => encodeURIComponent(evidenceId);
+  return {
+    uploadUrl: `${base}/upload-url`,
+    verify: (objectKey: string, sha256: string) =>
+      `${base}/verify?${new URLSearchParams({ object_key: objectKey, expected_hash: sha256 })}`,
+    link: (evidenceId: string) => `${base}/${id(evidenceId)}/link-to-control`,
+    // The read side lives on the same base: the collection is the base itself.
+    collection: base,
+    one: (evidenceId: string) => `${base}/${id(evidenceId)}`,
+    downloadUrl: (evidenceId: string) => `${base}/${id(evidenceId)}/download-url`,
+  };
+}
+
+const JSON_HEADERS = { "content-type": "application/json", accept: "application/json" };
+
+/** Step 1: mints a presigned PUT URL and an object key. */
+export async function requestUploadUrl(
+  api: ApiClient,
+  orgId: string,
+  params: UploadUrlParams,
+  options: CallOptions = {},
+): Promise<UploadUrl> {
+  const res = await api.request({
+    method: "POST",
+    path: evidencePaths(orgId).uploadUrl,
+    headers: JSON_HEADERS,
+    body: JSON.stringify(compact({ ...params })),
+    // Each call mints a fresh URL and nothing is stored server-side, so repeating is safe.
+    idempotent: true,
+    signal: options.signal,
+  });
+  const body = objectOf(res.json(), "upload-url");
+  const uploadUrl = stringField(body, "upload_url", "upload-url");
+  const objectKey = stringField(body, "object_key", "upload-url");
+  assertSafeStorageUrl(uploadUrl, api.baseUrl, "upload");
+  assertSafeObjectKey(objectKey);
+  return {
+    upload_url: uploadUrl,
+    object_key: objectKey,
+    expires_in: numberField(body, "expires_in", "upload-url"),
+    max_size: numberField(body, "max_size", "upload-url"),
+  };
+}
+
+/**
+ * Step 3: asks the server to recompute the stored object's SHA-256. A mismatch (422) is a
+ * result, not an exception: the caller decides how to report the file.
+ */
+export async function verifyObject(
+  api: ApiClient,
+  orgId: string,
+  objectKey: string,
+  sha256: string,
+  options: CallOptions = {},
+): Promise<VerifyResult> {
+  assertSafeObjectKey(objectKey);
+  try {
+    const res = await api.request({
+      method: "POST",
+      path: evidencePaths(orgId).verify(objectKey, sha256),
+      headers: { accept: "application/json" },
+      // Verify only reads the stored object.
+      idempotent: true,
+      signal: options.signal,
+    });
+    const body = objectOf(res.json(), "verify");
+    if (body.verified !== true) {
+      return {
+        verified: false,
+        object_key: objectKey,
+        expected_hash: sha256,
+        actual_hash: optionalString(body.actual_hash),
+        detail: optionalString(body.detail) ?? "the server did not confirm the hash",
+      };
+    }
+    return {
+      verified: true,
+      object_key: stringField(body, "object_key", "verify"),
+      expected_hash: stringField(body, "expected_hash", "verify"),
+      actual_hash: stringField(body, "actual_hash", "verify"),
+      size: numberField(body, "size", "verify"),
+    };
+  } catch (err) {
+    // The seed's 422 is the one "hash mismatch" answer; other 422s (validation) stay errors.
+    if (err instanceof HttpError && err.status === 422 && /mismatch/i.test(err.details.join(" "))) {
+      return {
+        verified: false,
+        object_key: objectKey,
+        expected_hash: sha256,
+        actual_hash: undefined,
+        detail: err.message,
+      };
+    }
+    throw err;
+  }
+}
+
+/** Step 4: links the stored object to a control (idempotent per content hash + control). */
+export async function linkToControl(
+  api: ApiClient,
+  orgId: string,
+  params: LinkParams,
+  options: CallOptions = {},
+): Promise<Lineage> {
+  assertSafeObjectKey(params.object_key);
+  const { evidence_id, ...rest } = params;
+  const res = await api.request({
+    method: "POST",
+    path: evidencePaths(orgId).link(evidence_id),
+    headers: JSON_HEADERS,
+    body: JSON.stringify(
+      compact({
+        control_id: rest.control_id,
+        framework_id: rest.framework_id,
+        assessment_id: rest.assessment_id,
+        object_key: rest.object_key,
+      }),
+    ),
+    // The seed: re-linking returns the existing row with created: false.
+    idempotent: true,
+    signal: options.signal,
+  });
+  const body = objectOf(res.json(), "link-to-control");
+  const created = body.created;
+  if (typeof created !== "boolean") throw unexpected("link-to-control", "created");
+  return {
+    lineage_id: idField(body, "lineage_id", "link-to-control"),
+    evidence_id: stringField(body, "evidence_id", "link-to-control"),
+    control_id: stringField(body, "control_id", "link-to-control"),
+    framework_id: optionalString(body.framework_id) ?? null,
+    assessment_id: optionalString(body.assessment_id) ?? null,
+    created,
+  };
+}
+
+/** Query string of `GET /evidence` (page[number], page[size], filters, include). */
+export function evidenceListQuery(params: ListEvidenceParams = {}): string {
+  const pairs: [string, string][] = [];
+  if (params.control !== undefined) pairs.push(["filter[control_id_eq]", params.control]);
+  for (const [k, v] of params.filters ?? []) pairs.push([k, v]);
+  if (params.include !== undefined) pairs.push(["include", params.include]);
+  if (params.pageNumber !== undefined) pairs.push(["page[number]", String(params.pageNumber)]);
+  if (params.pageSize !== undefined) pairs.push(["page[size]", String(params.pageSize)]);
+  return pairs.length ? `?${new URLSearchParams(pairs)}` : "";
+}
+
+/** Reads one page of the evidence collection (JSON:API). */
+export async function listEvidence(
+  api: ApiClient,
+  orgId: string,
+  params: ListEvidenceParams = {},
+  options: CallOptions = {},
+): Promise<EvidencePage> {
+  return fetchPage(api, `${evidencePaths(orgId).collection}${evidenceListQuery(params)}`, options);
+}
+
+/** Reads the page after `page`, or undefined on the last page. */
+export async function nextEvidencePage(
+  api: ApiClient,
+  page: EvidencePage,
+  options: CallOptions = {},
+): Promise<EvidencePage | undefined> {
+  const next = page.links.next;
+  if (!next) return undefined;
+  return fetchPage(api, next, options);
+}
+
+async function fetchPage(
+  api: ApiClient,
+  path: string,
+  options: CallOptions,
+): Promise<EvidencePage> {
+  const res = await api.request({
+    method: "GET",
+    path,
+    headers: { accept: "application/vnd.api+json, application/json" },
+    signal: options.signal,
+  });
+  const body = objectOf(res.json(), "evidence list");
+  if (!Array.isArray(body.data)) throw unexpected("evidence list", "data");
+  const links = isObject(body.links) ? body.links : {};
+  return {
+    data: body.data.map((r) => evidenceResourceOf(r, "evidence list")),
+    included: Array.isArray(body.included)
+      ? body.included.map((r) => resourceOf(r, "evidence list"))
+      : [],
+    links: {
+      self: optionalString(links.self),
+      next: optionalString(links.next) ?? null,
+      prev: optionalString(links.prev) ?? null,
+      last: optionalString(links.last) ?? null,
+    },
+    meta: isObject(body.meta) ? body.meta : {},
+  };
+}
+
+/** Reads one evidence resource with its lineage rows. */
+export async function getEvidence(
+  api: ApiClient,
+  orgId: string,
+  evidenceId: string,
+  options: CallOptions = {},
+): Promise<EvidenceDocument> {
+  const res = await api.request({
+    method: "GET",
+    path: evidencePaths(orgId).one(evidenceId),
+    headers: { accept: "application/vnd.api+json, application/json" },
+    signal: options.signal,
+  });
+  const body = objectOf(res.json(), "evidence");
+  return {
+    data: evidenceResourceOf(body.data, "evidence"),
+    included: Array.isArray(body.included)
+      ? body.included.map((r) => resourceOf(r, "evidence"))
+      : [],
+  };
+}
+
+/** Mints a presigned GET URL for the evidence's stored object. */
+export async function requestDownloadUrl(
+  api: ApiClient,
+  orgId: string,
+  evidenceId: string,
+  options: CallOptions = {},
+): Promise<DownloadUrl> {
+  const res = await api.request({
+    method: "GET",
+    path: evidencePaths(orgId).downloadUrl(evidenceId),
+    headers: { accept: "application/json" },
+    signal: options.signal,
+  });
+  const body = objectOf(res.json(), "download-url");
+  const downloadUrl = stringField(body, "download_url", "download-url");
+  const objectKey = stringField(body, "object_key", "download-url");
+  assertSafeStorageUrl(downloadUrl, api.baseUrl, "download");
+  assertSafeObjectKey(objectKey);
+  const sha256 = stringField(body, "sha256", "download-url");
+  if (!/^[0-9a-f]{64}$/i.test(sha256)) throw unexpected("download-url", "sha256");
+  return {
+    download_url: downloadUrl,
+    object_key: objectKey,
+    expires_in: numberField(body, "expires_in", "download-url"),
+    sha256: sha256.toLowerCase(),
+    size: numberField(body, "size", "download-url"),
+  };
+}
+
+/**
+ * Refuses a presigned URL the client must not follow: anything but http(s), embedded
+ * credentials, or dot segments in the path (on the API's own origin they would turn an
+ * "upload" into a request against the API). The URL itself is never echoed: its query
+ * carries a signature.
+ */
+export function assertSafeStorageUrl(url: string, apiBaseUrl: string, kind: "upload" | "download") {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw unsafe(kind, "it is not a valid URL");
+  }
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+    throw unsafe(kind, `scheme ${parsed.protocol.replace(/:$/, "")} is not http(s)`);
+  }
+  if (parsed.username || parsed.password) throw unsafe(kind, "it embeds credentials");
+  // `new URL` resolves "..", so look at the raw path text.
+  const rawPath =
+    url
+      .slice(url.indexOf("//") + 2)
+      .replace(/^[^/?#]*/, "")
+      .split(/[?#]/)[0] ?? "";
+  const segments = rawPath.split(/\/|%2f|\\|%5c/i).map((s) => s.replace(/%2e/gi, "."));
+  if (segments.some((s) => s === ".." || s === ".")) {
+    const origin = sameOrigin(parsed, apiBaseUrl) ? "the API's own origin" : parsed.origin;
+    throw unsafe(kind, `its path walks out of its folder on ${origin}`);
+  }
+}
+
+/** Refuses an object key that is absolute or walks up (`../`), or holds control characters. */
+export function assertSafeObjectKey(objectKey: string): void {
+  const bad =
+    objectKey.length === 0 ||
+    objectKey.startsWith("/") ||
+    objectKey.includes("\\") ||
+    /^[a-z]+:/i.test(objectKey) ||
+    /[\u0000-\u001f\u007f]/.test(objectKey) ||
+    objectKey.split("/").some((s) => s === ".." || s === ".");
+  if (bad) {
+    throw new UnavailableError(
+      `the server returned an unsafe object key ${JSON.stringify(objectKey.slice(0, 200))} (absolute or path traversal)`,
+      "refusing to use it; report this to the platform operator",
+    );
+  }
+}
+
+function unsafe(kind: "upload" | "download", why: string): UnavailableError {
+  return new UnavailableError(
+    `the server returned an unsafe ${kind} URL (${why})`,
+    "refusing to use it; report this to the platform operator",
+  );
+}
+
+function sameOrigin(url: URL, base: string): boolean {
+  try {
+    return new URL(base).origin === url.origin;
+  } catch {
+    return false;
+  }
+}
+
+function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function unexpected(what: string, field: string): UnavailableError {
+  return new UnavailableError(
+    `the server returned an unexpected ${what} response (missing or invalid "${field}")`,
+    "check that the base URL points at a Sovereign GRC API",
+  );
+}
+
+function objectOf(v: unknown, what: string): Record<string, unknown> {
+  if (!isObject(v)) throw unexpected(what, "body");
+  return v;
+}
+
+function stringField(body: Record<string, unknown>, key: string, what: string): string {
+  const v = body[key];
+  if (typeof v !== "string" || v.length === 0) throw unexpected(what, key);
+  return v;
+}
+
+/** Ids may come back as numbers from some deployments; keep them as text. */
+function idField(body: Record<string, unknown>, key: string, what: string): string {
+  const v = body[key];
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return stringField(body, key, what);
+}
+
+function numberField(body: Record<string, unknown>, key: string, what: string): number {
+  const v = body[key];
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw unexpected(what, key);
+  return v;
+}
+
+function optionalString(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  return undefined;
+}
+
+function resourceOf(v: unknown, what: string): JsonApiResource {
+  if (!isObject(v) || (typeof v.id !== "string" && typeof v.id !== "number")) {
+    throw unexpected(what, "data.id");
+  }
+  return {
+    id: String(v.id),
+    type: typeof v.type === "string" ? v.type : "",
+    attributes: isObject(v.attributes) ? v.attributes : {},
+    ...(isObject(v.relationships)
+      ? { relationships: v.relationships as JsonApiResource["relationships"] }
+      : {}),
+    ...(isObject(v.links) ? { links: v.links as Record<string, string> } : {}),
+  };
+}
+
+/** An `evidence` resource with its attributes checked (sha256 must be a hash: downloads verify it). */
+function evidenceResourceOf(v: unknown, what: string): JsonApiResource<EvidenceAttributes> {
+  const r = resourceOf(v, what);
+  const a = r.attributes;
+  const sha256 = typeof a.sha256 === "string" ? a.sha256 : r.id;
+  if (!/^[0-9a-f]{64}$/i.test(sha256)) throw unexpected(what, "attributes.sha256");
+  const attributes: EvidenceAttributes = {
+    sha256: sha256.toLowerCase(),
+    size: typeof a.size === "number" ? a.size : 0,
+    content_type: typeof a.content_type === "string" ? a.content_type : "",
+    filename: typeof a.filename === "string" ? a.filename : "",
+    object_keys: Array.isArray(a.object_keys)
+      ? a.object_keys.filter((k): k is string => typeof k === "string")
+      : [],
+    created_at: typeof a.created_at === "string" ? a.created_at : "",
+  };
+  return { ...r, attributes };
+}

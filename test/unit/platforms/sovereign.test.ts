@@ -1,0 +1,382 @@
+import { HttpResponse, http } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { HttpError, UnavailableError } from "../../../src/errors.js";
+import type { ApiClient, ApiRequest, ApiResponse } from "../../../src/http/types.js";
+import { evidenceListQuery, sovereignEvidence } from "../../../src/platforms/sovereign.js";
+
+const BASE = "https://grc.test";
+const ORG = "00000000-0000-0000-0000-000000000001";
+const EV = `${BASE}/api/v1/orgs/${ORG}/evidence`;
+const SHA = "a".repeat(64);
+const KEY = `orgs/${ORG}/evidence/11111111-2222-3333-4444-555555555555/access_logs_2024.csv`;
+
+/**
+ * A minimal ApiClient over fetch (which msw intercepts): Bearer auth, throws HttpError with
+ * the `detail` text on non-2xx like the real client does. It records what was sent.
+ */
+function fetchClient(sent: ApiRequest[]): ApiClient {
+  const send = async (req: ApiRequest): Promise<ApiResponse> => {
+    sent.push(req);
+    const url = new URL(req.path, BASE);
+    const res = await fetch(url, {
+      method: req.method,
+      headers: { authorization: "Bearer sk-test", ...req.headers },
+      body: typeof req.body === "function" ? undefined : req.body,
+    });
+    const body = Buffer.from(await res.arrayBuffer());
+    return {
+      status: res.status,
+      headers: Object.fromEntries(res.headers),
+      url: res.url,
+      body,
+      text: () => body.toString("utf8"),
+      json: <T>() => JSON.parse(body.toString("utf8")) as T,
+    };
+  };
+  return {
+    baseUrl: BASE,
+    send,
+    async request(req) {
+      const res = await send(req);
+      if (res.status >= 300) {
+        const detail = (res.json() as { detail?: string }).detail ?? `HTTP ${res.status}`;
+        throw new HttpError(detail, { status: res.status, details: [detail] });
+      }
+      return res;
+    },
+    async close() {},
+  };
+}
+
+const server = setupServer();
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+function setup() {
+  const sent: ApiRequest[] = [];
+  return { sent, ev: sovereignEvidence(fetchClient(sent), ORG) };
+}
+
+const uploadReply = {
+  upload_url: `http://127.0.0.1:9/grc-evidence/${KEY}?X-Amz-Signature=abc`,
+  object_key: KEY,
+  expires_in: 900,
+  max_size: 104857600,
+};
+
+describe("requestUploadUrl", () => {
+  it("posts the seed's JSON body to the org's upload-url and decodes the slot", async () => {
+    let received: unknown;
+    server.use(
+      http.post(`${EV}/upload-url`, async ({ request }) => {
+        received = await request.json();
+        expect(request.headers.get("content-type")).toBe("application/json");
+        return HttpResponse.json(uploadReply);
+      }),
+    );
+    const { ev, sent } = setup();
+    const slot = await ev.requestUploadUrl({
+      filename: "access_logs_2024.csv",
+      content_type: "text/csv",
+      control_id: "CC6.1",
+      framework_id: undefined,
+    });
+    expect(received).toEqual({
+      filename: "access_logs_2024.csv",
+      content_type: "text/csv",
+      control_id: "CC6.1",
+    });
+    expect(slot).toEqual(uploadReply);
+    expect(sent[0]?.idempotent).toBe(true);
+  });
+
+  it.each([
+    ["file:///etc/passwd", "scheme file is not http(s)"],
+    ["ftp://store/x", "scheme ftp is not http(s)"],
+    [`${BASE}/grc-evidence/../api/v1/orgs/${ORG}/evidence/x`, "on the API's own origin"],
+    [`${BASE}/grc-evidence/%2e%2e/api/keys`, "on the API's own origin"],
+    ["https://user:pw@store.test/k", "it embeds credentials"],
+    ["not a url", "it is not a valid URL"],
+  ])("refuses the unsafe upload URL %s", async (url, why) => {
+    server.use(
+      http.post(`${EV}/upload-url`, () => HttpResponse.json({ ...uploadReply, upload_url: url })),
+    );
+    const { ev } = setup();
+    const err = await ev
+      .requestUploadUrl({ filename: "a.csv", content_type: "text/csv", control_id: "C" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as UnavailableError).message).toContain(
+      "the server returned an unsafe upload URL (",
+    );
+    expect((err as UnavailableError).message).toContain(why);
+    expect((err as UnavailableError).exitCode).toBe(4);
+  });
+
+  it.each(["../../etc/passwd", "/abs/key", "orgs/x/../y", "c:\\x", "a\nb"])(
+    "refuses the unsafe object key %j",
+    async (key) => {
+      server.use(
+        http.post(`${EV}/upload-url`, () => HttpResponse.json({ ...uploadReply, object_key: key })),
+      );
+      const { ev } = setup();
+      await expect(
+        ev.requestUploadUrl({ filename: "a.csv", content_type: "text/csv", control_id: "C" }),
+      ).rejects.toThrow(
+        /the server returned an unsafe object key .* \(absolute or path traversal\)/,
+      );
+    },
+  );
+
+  it("names the missing field of a malformed reply", async () => {
+    server.use(
+      http.post(`${EV}/upload-url`, () =>
+        HttpResponse.json({ upload_url: uploadReply.upload_url }),
+      ),
+    );
+    const { ev } = setup();
+    await expect(
+      ev.requestUploadUrl({ filename: "a.csv", content_type: "text/csv", control_id: "C" }),
+    ).rejects.toThrow(
+      'the server returned an unexpected upload-url response (missing or invalid "object_key")',
+    );
+  });
+
+  it("lets the client's 503 through unchanged", async () => {
+    server.use(
+      http.post(`${EV}/upload-url`, () =>
+        HttpResponse.json({ detail: "object storage is not configured" }, { status: 503 }),
+      ),
+    );
+    const { ev } = setup();
+    const err = await ev
+      .requestUploadUrl({ filename: "a.csv", content_type: "text/csv", control_id: "C" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect((err as HttpError).status).toBe(503);
+  });
+});
+
+describe("verifyObject", () => {
+  it("sends object_key and expected_hash as query parameters with no body", async () => {
+    let query: URLSearchParams | undefined;
+    let bodyText = "x";
+    server.use(
+      http.post(`${EV}/verify`, async ({ request }) => {
+        query = new URL(request.url).searchParams;
+        bodyText = await request.text();
+        return HttpResponse.json({
+          object_key: KEY,
+          expected_hash: SHA,
+          actual_hash: SHA,
+          size: 4096,
+          verified: true,
+        });
+      }),
+    );
+    const { ev, sent } = setup();
+    const result = await ev.verifyObject(KEY, SHA);
+    expect(query?.get("object_key")).toBe(KEY);
+    expect(query?.get("expected_hash")).toBe(SHA);
+    expect(bodyText).toBe("");
+    expect(result).toEqual({
+      verified: true,
+      object_key: KEY,
+      expected_hash: SHA,
+      actual_hash: SHA,
+      size: 4096,
+    });
+    expect(sent[0]?.idempotent).toBe(true);
+  });
+
+  it("returns a mismatch as a result, not an exception", async () => {
+    server.use(
+      http.post(`${EV}/verify`, () =>
+        HttpResponse.json(
+          {
+            detail: "hash mismatch: stored object has a different SHA-256",
+            object_key: KEY,
+            expected_hash: SHA,
+            actual_hash: "b".repeat(64),
+            verified: false,
+          },
+          { status: 422 },
+        ),
+      ),
+    );
+    const { ev } = setup();
+    const result = await ev.verifyObject(KEY, SHA);
+    expect(result.verified).toBe(false);
+    expect(result.verified === false && result.detail).toBe(
+      "hash mismatch: stored object has a different SHA-256",
+    );
+  });
+
+  it("throws on an unknown object", async () => {
+    server.use(
+      http.post(`${EV}/verify`, () =>
+        HttpResponse.json({ detail: "object not found" }, { status: 404 }),
+      ),
+    );
+    const { ev } = setup();
+    await expect(ev.verifyObject(KEY, SHA)).rejects.toThrow("object not found");
+  });
+});
+
+describe("linkToControl", () => {
+  it("posts to /{sha256}/link-to-control with the object_key in the body", async () => {
+    let received: unknown;
+    server.use(
+      http.post(`${EV}/:id/link-to-control`, async ({ request, params }) => {
+        received = { id: params.id, body: await request.json() };
+        return HttpResponse.json({
+          lineage_id: 7,
+          evidence_id: SHA,
+          control_id: "CC6.1",
+          framework_id: "SOC2",
+          assessment_id: null,
+          created: false,
+        });
+      }),
+    );
+    const { ev, sent } = setup();
+    const row = await ev.linkToControl({
+      evidence_id: SHA,
+      object_key: KEY,
+      control_id: "CC6.1",
+      framework_id: "SOC2",
+    });
+    expect(received).toEqual({
+      id: SHA,
+      body: { control_id: "CC6.1", framework_id: "SOC2", object_key: KEY },
+    });
+    expect(row).toEqual({
+      lineage_id: "7",
+      evidence_id: SHA,
+      control_id: "CC6.1",
+      framework_id: "SOC2",
+      assessment_id: null,
+      created: false,
+    });
+    expect(sent[0]?.idempotent).toBe(true);
+  });
+
+  it("refuses a reply without created", async () => {
+    server.use(
+      http.post(`${EV}/:id/link-to-control`, () => HttpResponse.json({ lineage_id: "x" })),
+    );
+    const { ev } = setup();
+    await expect(
+      ev.linkToControl({ evidence_id: SHA, object_key: KEY, control_id: "C" }),
+    ).rejects.toThrow('(missing or invalid "created")');
+  });
+});
+
+describe("read side", () => {
+  const resource = (sha: string) => ({
+    id: sha,
+    type: "evidence",
+    attributes: {
+      sha256: sha,
+      size: 10,
+      content_type: "text/csv",
+      filename: "a.csv",
+      object_keys: [KEY],
+      created_at: "2026-11-23T00:00:00Z",
+    },
+    relationships: { lineage: { data: [{ type: "evidence_lineages", id: "1" }] } },
+  });
+
+  it("builds page, size and filter parameters in wire form", () => {
+    expect(
+      evidenceListQuery({
+        control: "CC6.1",
+        filters: [["filter[filename_cont]", "log"]],
+        pageNumber: 2,
+        pageSize: 50,
+      }),
+    ).toBe(
+      "?filter%5Bcontrol_id_eq%5D=CC6.1&filter%5Bfilename_cont%5D=log&page%5Bnumber%5D=2&page%5Bsize%5D=50",
+    );
+    expect(evidenceListQuery({})).toBe("");
+  });
+
+  it("lists a page and follows links.next", async () => {
+    server.use(
+      http.get(EV, ({ request }) => {
+        const page = new URL(request.url).searchParams.get("page[number]") ?? "1";
+        return HttpResponse.json({
+          data: [resource(page === "1" ? SHA : "c".repeat(64))],
+          links: { self: request.url, next: page === "1" ? `${EV}?page%5Bnumber%5D=2` : null },
+        });
+      }),
+    );
+    const { ev, sent } = setup();
+    const first = await ev.listEvidence({ control: "CC6.1" });
+    expect(first.data.map((r) => r.id)).toEqual([SHA]);
+    expect(first.data[0]?.attributes.object_keys).toEqual([KEY]);
+    const second = await ev.nextEvidencePage(first);
+    expect(second?.data[0]?.id).toBe("c".repeat(64));
+    expect(second && (await ev.nextEvidencePage(second))).toBeUndefined();
+    expect(sent.map((r) => r.path)).toEqual([
+      `/api/v1/orgs/${ORG}/evidence?filter%5Bcontrol_id_eq%5D=CC6.1`,
+      `${EV}?page%5Bnumber%5D=2`,
+    ]);
+  });
+
+  it("gets one evidence with its lineage rows and a download URL", async () => {
+    server.use(
+      http.get(`${EV}/${SHA}`, () =>
+        HttpResponse.json({
+          data: resource(SHA),
+          included: [{ type: "evidence_lineages", id: "1", attributes: { control_id: "CC6.1" } }],
+        }),
+      ),
+      http.get(`${EV}/${SHA}/download-url`, () =>
+        HttpResponse.json({
+          download_url: `http://127.0.0.1:9/grc-evidence/${KEY}?X-Amz-Signature=abc`,
+          object_key: KEY,
+          expires_in: 900,
+          sha256: SHA.toUpperCase(),
+          size: 10,
+        }),
+      ),
+    );
+    const { ev } = setup();
+    const doc = await ev.getEvidence(SHA);
+    expect(doc.data.attributes.filename).toBe("a.csv");
+    expect(doc.included[0]?.attributes).toEqual({ control_id: "CC6.1" });
+    const dl = await ev.requestDownloadUrl(SHA);
+    expect(dl.sha256).toBe(SHA);
+  });
+
+  it("refuses an unsafe download URL", async () => {
+    server.use(
+      http.get(`${EV}/${SHA}/download-url`, () =>
+        HttpResponse.json({
+          download_url: "file:///etc/shadow",
+          object_key: KEY,
+          expires_in: 1,
+          sha256: SHA,
+          size: 1,
+        }),
+      ),
+    );
+    const { ev } = setup();
+    await expect(ev.requestDownloadUrl(SHA)).rejects.toThrow(
+      "the server returned an unsafe download URL (scheme file is not http(s))",
+    );
+  });
+
+  it("refuses an evidence resource without a hash", async () => {
+    server.use(
+      http.get(EV, () =>
+        HttpResponse.json({ data: [{ id: "1", type: "evidence", attributes: {} }] }),
+      ),
+    );
+    const { ev } = setup();
+    await expect(ev.listEvidence()).rejects.toThrow('(missing or invalid "attributes.sha256")');
+  });
+});

@@ -5,7 +5,8 @@
  * Wire names stay snake_case (the seed's names, and the names `--output json` prints), so a
  * value read here can be written out without renaming.
  */
-import { HttpError, UnavailableError } from "../errors.js";
+import type { ResolvedProfile } from "../core/config/types.js";
+import { HttpError, UnavailableError, UsageError } from "../errors.js";
 import type { ApiClient } from "../http/types.js";
 
 /** Body of `POST /upload-url`. */
@@ -111,8 +112,8 @@ export interface DownloadUrl {
 export interface ListEvidenceParams {
   /** Only evidence linked to this control (sent as `filter[control_id_eq]`). */
   control?: string | undefined;
-  /** Extra query pairs already in wire form, e.g. [["filter[filename_cont]", "log"]]. */
-  filters?: ReadonlyArray<readonly [string, string]> | undefined;
+  /** Extra `key=value` pairs already encoded for the wire (src/core/query `queryPairs()`). */
+  query?: readonly string[] | undefined;
   pageNumber?: number | undefined;
   pageSize?: number | undefined;
   include?: string | undefined;
@@ -135,6 +136,17 @@ export interface SovereignEvidenceApi {
   nextEvidencePage(page: EvidencePage, options?: CallOptions): Promise<EvidencePage | undefined>;
   getEvidence(evidenceId: string, options?: CallOptions): Promise<EvidenceDocument>;
   requestDownloadUrl(evidenceId: string, options?: CallOptions): Promise<DownloadUrl>;
+}
+
+/** The profile's organization id, which every evidence path needs. */
+export function orgIdOf(profile: Pick<ResolvedProfile, "orgId" | "name">): string {
+  if (!profile.orgId) {
+    throw new UsageError(
+      "no organization ID configured",
+      `pass --org, set GRC_ORG_ID or run \`grc config set org_id <id> --profile ${profile.name}\``,
+    );
+  }
+  return profile.orgId;
 }
 
 /** Binds the evidence endpoints to a client and an organization. */
@@ -292,13 +304,17 @@ export async function linkToControl(
 
 /** Query string of `GET /evidence` (page[number], page[size], filters, include). */
 export function evidenceListQuery(params: ListEvidenceParams = {}): string {
-  const pairs: [string, string][] = [];
-  if (params.control !== undefined) pairs.push(["filter[control_id_eq]", params.control]);
-  for (const [k, v] of params.filters ?? []) pairs.push([k, v]);
-  if (params.include !== undefined) pairs.push(["include", params.include]);
-  if (params.pageNumber !== undefined) pairs.push(["page[number]", String(params.pageNumber)]);
-  if (params.pageSize !== undefined) pairs.push(["page[size]", String(params.pageSize)]);
-  return pairs.length ? `?${new URLSearchParams(pairs)}` : "";
+  const own: [string, string][] = [];
+  if (params.control !== undefined) own.push(["filter[control_id_eq]", params.control]);
+  if (params.include !== undefined) own.push(["include", params.include]);
+  const page: [string, string][] = [];
+  if (params.pageNumber !== undefined) page.push(["page[number]", String(params.pageNumber)]);
+  if (params.pageSize !== undefined) page.push(["page[size]", String(params.pageSize)]);
+  const encode = (pairs: [string, string][]) =>
+    pairs.map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+  // Brackets stay literal like the Evident document writes them (`page[number]=2`).
+  const all = [...encode(own), ...(params.query ?? []), ...encode(page)];
+  return all.length ? `?${all.join("&")}` : "";
 }
 
 /** Reads one page of the evidence collection (JSON:API). */

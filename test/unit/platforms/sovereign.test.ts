@@ -293,13 +293,11 @@ describe("read side", () => {
     expect(
       evidenceListQuery({
         control: "CC6.1",
-        filters: [["filter[filename_cont]", "log"]],
+        query: ["filter[filename_cont]=log"],
         pageNumber: 2,
         pageSize: 50,
       }),
-    ).toBe(
-      "?filter%5Bcontrol_id_eq%5D=CC6.1&filter%5Bfilename_cont%5D=log&page%5Bnumber%5D=2&page%5Bsize%5D=50",
-    );
+    ).toBe("?filter[control_id_eq]=CC6.1&filter[filename_cont]=log&page[number]=2&page[size]=50");
     expect(evidenceListQuery({})).toBe("");
   });
 
@@ -321,7 +319,7 @@ describe("read side", () => {
     expect(second?.data[0]?.id).toBe("c".repeat(64));
     expect(second && (await ev.nextEvidencePage(second))).toBeUndefined();
     expect(sent.map((r) => r.path)).toEqual([
-      `/api/v1/orgs/${ORG}/evidence?filter%5Bcontrol_id_eq%5D=CC6.1`,
+      `/api/v1/orgs/${ORG}/evidence?filter[control_id_eq]=CC6.1`,
       `${EV}?page%5Bnumber%5D=2`,
     ]);
   });

@@ -1,20 +1,236 @@
-// Placeholder until the config store lands (issue 2): flags and environment only.
-import type { ProfileFlags, ResolvedProfile } from "./types.js";
+import { UsageError } from "../../errors.js";
+import { openConfigStore, storedProfile } from "./store.js";
+import type {
+  Credential,
+  CredentialKind,
+  Platform,
+  ProfileFlags,
+  ResolvedProfile,
+  StoredProfile,
+  ValueSource,
+} from "./types.js";
+import {
+  type ConfigData,
+  validateApiKey,
+  validateBaseUrl,
+  validateOrgId,
+  validateProfileName,
+} from "./validate.js";
+
+/** The environment variable that supplies each value (shown by `grc auth status`). */
+export const ENV_VARS = {
+  profile: "GRC_PROFILE",
+  base_url: "GRC_BASE_URL",
+  org_id: "GRC_ORG_ID",
+  api_key: "GRC_API_KEY",
+  hmac_key_id: "GRC_HMAC_KEY_ID",
+  hmac_secret: "GRC_HMAC_SECRET",
+  session: "GRC_SESSION",
+  config_dir: "GRC_CONFIG_DIR",
+} as const;
+
+/** The credential kind each platform speaks natively (used to pick among several env credentials). */
+export const NATIVE_CREDENTIAL: Record<Platform, CredentialKind> = {
+  sovereign: "bearer",
+  evident: "hmac",
+  strata: "session",
+};
+
+/** The platform a credential kind implies when the profile does not name one. */
+const PLATFORM_FOR_CREDENTIAL: Partial<Record<CredentialKind, Platform>> = {
+  bearer: "sovereign",
+  hmac: "evident",
+  session: "strata",
+};
+
+function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/** The credential a stored profile holds (the file was validated: at most one). */
+export function storedCredential(profile: StoredProfile | undefined): Credential {
+  if (!profile) return { kind: "none" };
+  if (profile.api_key) return { kind: "bearer", apiKey: profile.api_key };
+  if (profile.hmac_key_id && profile.hmac_secret) {
+    return {
+      kind: "hmac",
+      keyId: profile.hmac_key_id,
+      secret: profile.hmac_secret,
+      algorithm: profile.hmac_algorithm ?? "sha1",
+    };
+  }
+  if (profile.session) return { kind: "session", cookie: profile.session };
+  return { kind: "none" };
+}
+
+/**
+ * Credentials from the environment. Several kinds at once are allowed when the platform
+ * picks one (a shell may export keys for several platforms); otherwise it is an error.
+ */
+function envCredential(
+  env: NodeJS.ProcessEnv,
+  platform: Platform | undefined,
+  algorithm: "sha1" | "sha256",
+): Credential | undefined {
+  const found: Credential[] = [];
+  const apiKey = envValue(env, ENV_VARS.api_key);
+  if (apiKey) found.push({ kind: "bearer", apiKey: validateApiKey(apiKey, ENV_VARS.api_key) });
+  const keyId = envValue(env, ENV_VARS.hmac_key_id);
+  const secret = envValue(env, ENV_VARS.hmac_secret);
+  if (keyId || secret) {
+    if (!keyId || !secret) {
+      const missing = keyId ? ENV_VARS.hmac_secret : ENV_VARS.hmac_key_id;
+      const present = keyId ? ENV_VARS.hmac_key_id : ENV_VARS.hmac_secret;
+      throw new UsageError(
+        `${present} is set but ${missing} is not`,
+        `set both for an APIAuth (HMAC) key, or unset ${present}`,
+      );
+    }
+    found.push({ kind: "hmac", keyId, secret, algorithm });
+  }
+  const session = envValue(env, ENV_VARS.session);
+  if (session) found.push({ kind: "session", cookie: session });
+  if (found.length <= 1) return found[0];
+  const native = platform ? found.find((c) => c.kind === NATIVE_CREDENTIAL[platform]) : undefined;
+  if (native) return native;
+  const names = found.map((c) =>
+    c.kind === "bearer"
+      ? ENV_VARS.api_key
+      : c.kind === "hmac"
+        ? `${ENV_VARS.hmac_key_id}/${ENV_VARS.hmac_secret}`
+        : ENV_VARS.session,
+  );
+  throw new UsageError(
+    `the environment holds more than one credential (${names.join(", ")})`,
+    "unset all but one, or use a profile whose platform picks one (`grc config set platform ...`)",
+  );
+}
+
+/** Which profile a command uses: --profile, then GRC_PROFILE, then the file's active profile. */
+export function selectProfileName(
+  data: ConfigData,
+  flags: ProfileFlags,
+  env: NodeJS.ProcessEnv,
+): { name: string; source: ValueSource } {
+  if (flags.profile !== undefined) {
+    return { name: validateProfileName(flags.profile, "--profile"), source: "flag" };
+  }
+  const fromEnv = envValue(env, ENV_VARS.profile);
+  if (fromEnv !== undefined) {
+    return { name: validateProfileName(fromEnv, ENV_VARS.profile), source: "env" };
+  }
+  if (Object.hasOwn(data.profiles, data.active_profile)) {
+    return { name: data.active_profile, source: "profile" };
+  }
+  return { name: data.active_profile || "default", source: "default" };
+}
+
+/**
+ * Resolves a profile from an already loaded config: flags, then environment, then the
+ * stored profile. Pure (no file access), so the precedence rules are easy to test.
+ */
+export function resolveFromConfig(
+  data: ConfigData,
+  flags: ProfileFlags,
+  env: NodeJS.ProcessEnv,
+  meta: { configPath: string; warnings?: readonly string[] } = { configPath: "config.json" },
+): ResolvedProfile {
+  const { name, source: profileSource } = selectProfileName(data, flags, env);
+  const stored = storedProfile(data, name);
+  if (!stored && (profileSource === "flag" || profileSource === "env")) {
+    const how = profileSource === "flag" ? "--profile" : ENV_VARS.profile;
+    const names = Object.keys(data.profiles);
+    throw new UsageError(
+      `profile "${name}" (from ${how}) does not exist in ${meta.configPath}${names.length ? `; profiles: ${names.join(", ")}` : ""}`,
+      `create it with \`grc auth login --profile ${name}\`, or pick another with \`grc auth list\``,
+    );
+  }
+  const sources: Record<string, ValueSource> = { profile: profileSource };
+
+  let insecure = false;
+  if (flags.insecure) {
+    insecure = true;
+    sources.insecure = "flag";
+  } else if (stored?.insecure) {
+    insecure = true;
+    sources.insecure = "profile";
+  }
+
+  let baseUrl: string | undefined;
+  const envBase = envValue(env, ENV_VARS.base_url);
+  if (flags.baseUrl !== undefined) {
+    baseUrl = validateBaseUrl(flags.baseUrl, insecure, "--base-url");
+    sources.base_url = "flag";
+  } else if (envBase !== undefined) {
+    baseUrl = validateBaseUrl(envBase, insecure, ENV_VARS.base_url);
+    sources.base_url = "env";
+  } else if (stored?.base_url !== undefined) {
+    baseUrl = validateBaseUrl(stored.base_url, insecure, `base_url of profile "${name}"`);
+    sources.base_url = "profile";
+  }
+
+  let orgId: string | undefined;
+  const envOrg = envValue(env, ENV_VARS.org_id);
+  if (flags.org !== undefined) {
+    orgId = validateOrgId(flags.org, "--org");
+    sources.org_id = "flag";
+  } else if (envOrg !== undefined) {
+    orgId = validateOrgId(envOrg, ENV_VARS.org_id);
+    sources.org_id = "env";
+  } else if (stored?.org_id !== undefined) {
+    orgId = validateOrgId(stored.org_id, `org_id of profile "${name}"`);
+    sources.org_id = "profile";
+  }
+
+  let platform: Platform | undefined = stored?.platform;
+  if (platform) sources.platform = "profile";
+
+  let credential = envCredential(env, platform, stored?.hmac_algorithm ?? "sha1");
+  if (credential) {
+    sources.credential = "env";
+  } else {
+    credential = storedCredential(stored);
+    if (credential.kind !== "none") sources.credential = "profile";
+  }
+  if (!platform && credential.kind !== "none") {
+    platform = PLATFORM_FOR_CREDENTIAL[credential.kind];
+    sources.platform = "default";
+  }
+
+  let caCert: string | undefined;
+  if (flags.caCert !== undefined) {
+    caCert = flags.caCert;
+    sources.ca_cert = "flag";
+  } else if (stored?.ca_cert !== undefined) {
+    caCert = stored.ca_cert;
+    sources.ca_cert = "profile";
+  }
+
+  return {
+    name,
+    platform,
+    baseUrl,
+    orgId,
+    credential,
+    insecure,
+    caCert,
+    paths: { ...(stored?.paths ?? {}) },
+    sources,
+    configPath: meta.configPath,
+    stored: stored !== undefined,
+    warnings: [...(meta.warnings ?? [])],
+  };
+}
 
 /** Resolves the profile a command runs with: flags, then environment, then the stored profile. */
 export async function resolveProfile(
   flags: ProfileFlags,
   env: NodeJS.ProcessEnv,
 ): Promise<ResolvedProfile> {
-  return {
-    name: flags.profile ?? env.GRC_PROFILE ?? "default",
-    platform: undefined,
-    baseUrl: flags.baseUrl ?? env.GRC_BASE_URL,
-    orgId: flags.org ?? env.GRC_ORG_ID,
-    credential: env.GRC_API_KEY ? { kind: "bearer", apiKey: env.GRC_API_KEY } : { kind: "none" },
-    insecure: Boolean(flags.insecure),
-    caCert: flags.caCert,
-    paths: {},
-    sources: {},
-  };
+  const store = openConfigStore(env);
+  return resolveFromConfig(store.read(), flags, env, {
+    configPath: store.path,
+    warnings: store.warnings,
+  });
 }

@@ -53,6 +53,15 @@ export interface ResolvedProfile {
   insecure: boolean;
   caCert: string | undefined;
   paths: Record<string, string>;
-  /** Source of each resolved field: base_url, org_id, credential, profile. */
+  /** Source of each resolved field: profile, platform, base_url, org_id, credential, insecure, ca_cert. */
   sources: Record<string, ValueSource>;
+  /** Path of the config file the stored values came from. */
+  configPath?: string;
+  /** True when the profile exists in the config file. */
+  stored?: boolean;
+  /** One-line warnings the command should print on stderr (config file modes looser than 0600/0700). */
+  warnings?: string[];
 }
+
+/** The kinds of credential a profile can hold. */
+export type CredentialKind = Credential["kind"];

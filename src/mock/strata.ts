@@ -1,0 +1,816 @@
+/**
+ * The StrataGRC part of the mock (seed 001): session-cookie auth with organization context,
+ * `action=list` lists with the seed's filters and enums, create/update/delete, the module
+ * actions (effectiveness, phase, finding status, management response, KPI history/submit),
+ * dashboard counts and charts, and multipart evidence upload to a case (SHA-256 checked).
+ * It serves exactly the client's default paths (src/platforms/strata.ts). Every reply is
+ * `{success: true, data}` or `{success: false, error: {code, message}}`.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  CASE_EVIDENCE_SUFFIX,
+  FINDING_RESPONSE_FIELDS,
+  STRATA_DEFAULT_PATHS,
+  STRATA_ENUMS,
+  STRATA_FIELDS,
+  STRATA_FILTERS,
+  type StrataFieldSpec,
+  type StrataModule,
+} from "../platforms/strata.js";
+import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
+
+/** A session whose user has the read-only "viewer" role: every change is PERMISSION_DENIED. */
+export const STRATA_READ_ONLY_SESSION = "strata-readonly-session-0123456789abcdef";
+/** A session the server considers expired: 401 AUTH_REQUIRED "Session expired". */
+export const STRATA_EXPIRED_SESSION = "strata-expired-session-0123456789abcdef";
+/** A session whose user belongs to no organization: 403 PERMISSION_DENIED. */
+export const STRATA_NO_ORG_SESSION = "strata-no-org-session-0123456789abcdef";
+/** Any record id equal to this answers 500 SERVER_ERROR (the documented way to see one). */
+export const STRATA_SERVER_ERROR_ID = 500;
+
+const DEFAULT_PER_PAGE = 25;
+const MAX_PER_PAGE = 100;
+
+type ErrorCode =
+  | "AUTH_REQUIRED"
+  | "PERMISSION_DENIED"
+  | "NOT_FOUND"
+  | "VALIDATION_ERROR"
+  | "SERVER_ERROR";
+
+const STATUS_OF: Record<ErrorCode, number> = {
+  AUTH_REQUIRED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  VALIDATION_ERROR: 422,
+  SERVER_ERROR: 500,
+};
+
+/** A failure the router turns into the seed's error body. */
+class StrataFailure extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type RecordRow = Record<string, unknown> & { id: number };
+
+interface StrataUser {
+  id: number;
+  username: string;
+  name: string;
+  email: string;
+  role: string;
+}
+
+/** One evidence file stored on a case. */
+export interface StrataEvidenceRow {
+  id: number;
+  case_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  description: string | null;
+  uploaded_by: number;
+  uploaded_at: string;
+}
+
+interface KpiPoint {
+  kpi_id: number;
+  period: string;
+  value: number;
+  submitted_by: number;
+  submitted_at: string;
+}
+
+interface StrataData {
+  organizationName: string;
+  users: StrataUser[];
+  frameworks: { id: number; name: string }[];
+  vendors: { id: number; name: string; risk_level: string }[];
+  records: Record<StrataModule, RecordRow[]>;
+  kpiHistory: KpiPoint[];
+}
+
+const SINGULAR: Record<StrataModule, string> = {
+  risks: "Risk",
+  controls: "Control",
+  engagements: "Engagement",
+  findings: "Finding",
+  cases: "Case",
+  kpis: "KPI",
+};
+
+/** The package's fixtures/ folder (works from src/ under vitest and from dist/ when built). */
+function packageFixtures(): string {
+  return fileURLToPath(new URL("../../fixtures", import.meta.url));
+}
+
+function readJson<T>(dir: string, name: string): T {
+  return JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as T;
+}
+
+/** Loads fixtures/strata/*.json from `--data DIR` when it has a strata/ folder, else the package's. */
+function loadData(dataDir: string | undefined): StrataData {
+  const candidate = dataDir ? join(dataDir, "strata") : undefined;
+  const dir =
+    candidate && existsSync(join(candidate, "risks.json"))
+      ? candidate
+      : join(packageFixtures(), "strata");
+  return {
+    organizationName: readJson<{ name: string }>(dir, "organization").name,
+    users: readJson(dir, "users"),
+    frameworks: readJson(dir, "frameworks"),
+    vendors: readJson(dir, "vendors"),
+    records: {
+      risks: readJson(dir, "risks"),
+      controls: readJson(dir, "controls"),
+      engagements: readJson(dir, "engagements"),
+      findings: readJson(dir, "findings"),
+      cases: readJson(dir, "cases"),
+      kpis: readJson(dir, "kpis"),
+    },
+    kpiHistory: readJson(dir, "kpi_history"),
+  };
+}
+
+function reply(status: number, body: unknown): MockReply {
+  return {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+    body: JSON.stringify(body),
+  };
+}
+
+function ok(data: unknown, extra: Record<string, unknown> = {}): MockReply {
+  return reply(200, { success: true, data, ...extra });
+}
+
+function fail(code: ErrorCode, message: string): MockReply {
+  return reply(STATUS_OF[code], { success: false, error: { code, message } });
+}
+
+/** The value of one cookie in a Cookie header. */
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Checks one incoming value against a field spec; the mock's half of the enum checks. */
+function checkValue(spec: StrataFieldSpec, value: unknown, name: string): unknown {
+  if (value === null) return null;
+  if (spec.type === "int" || spec.type === "number") {
+    const n = typeof value === "number" ? value : Number(value);
+    const bad =
+      (typeof value === "string" && value.trim() === "") ||
+      (typeof value !== "number" && typeof value !== "string") ||
+      !Number.isFinite(n) ||
+      (spec.type === "int" && !Number.isInteger(n));
+    if (bad) {
+      throw new StrataFailure(
+        "VALIDATION_ERROR",
+        `${name} must be ${spec.type === "int" ? "an integer" : "a number"}`,
+      );
+    }
+    return n;
+  }
+  if (typeof value !== "string")
+    throw new StrataFailure("VALIDATION_ERROR", `${name} must be a string`);
+  if (spec.enum && !spec.enum.includes(value)) {
+    throw new StrataFailure(
+      "VALIDATION_ERROR",
+      `Invalid ${name} '${value}': must be one of ${spec.enum.join(", ")}`,
+    );
+  }
+  return value;
+}
+
+function parseId(raw: string | null | unknown, name = "id"): number {
+  if (raw === null || raw === undefined || raw === "") {
+    throw new StrataFailure("VALIDATION_ERROR", `Missing required parameter: ${name}`);
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StrataFailure("VALIDATION_ERROR", `${name} must be a positive integer`);
+  }
+  if (n === STRATA_SERVER_ERROR_ID) {
+    throw new StrataFailure("SERVER_ERROR", "Internal server error");
+  }
+  return n;
+}
+
+function parseJsonBody(req: MockRequest): Record<string, unknown> {
+  const type = String(req.headers["content-type"] ?? "");
+  if (!type.toLowerCase().startsWith("application/json")) {
+    throw new StrataFailure(
+      "VALIDATION_ERROR",
+      "Request body must be JSON (Content-Type: application/json)",
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(req.body.toString("utf8"));
+  } catch {
+    throw new StrataFailure("VALIDATION_ERROR", "Request body is not valid JSON");
+  }
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new StrataFailure("VALIDATION_ERROR", "Request body must be a JSON object");
+  }
+  return body as Record<string, unknown>;
+}
+
+/** Checks a create/update body: known fields, types, enums, required fields on create. */
+function checkBody(
+  fields: Readonly<Record<string, StrataFieldSpec>>,
+  body: Record<string, unknown>,
+  partial: boolean,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const spec = fields[key];
+    if (!spec) throw new StrataFailure("VALIDATION_ERROR", `Unknown field: ${key}`);
+    out[key] = checkValue(spec, value, key);
+  }
+  if (!partial) {
+    for (const [key, spec] of Object.entries(fields)) {
+      if (spec.required && (out[key] === undefined || out[key] === null || out[key] === "")) {
+        throw new StrataFailure("VALIDATION_ERROR", `Missing required field: ${key}`);
+      }
+    }
+  }
+  if (Object.keys(out).length === 0) {
+    throw new StrataFailure("VALIDATION_ERROR", "No fields to update");
+  }
+  return out;
+}
+
+/** One part of a multipart/form-data body. */
+interface FormPart {
+  name: string;
+  filename: string | undefined;
+  contentType: string | undefined;
+  data: Buffer;
+}
+
+/** Splits a multipart/form-data body (RFC 7578) into its parts without copying them. */
+function parseMultipart(body: Buffer, contentType: string): FormPart[] {
+  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2];
+  if (!boundary) throw new StrataFailure("VALIDATION_ERROR", "multipart body has no boundary");
+  const delimiter = Buffer.from(`--${boundary}`);
+  const parts: FormPart[] = [];
+  let pos = body.indexOf(delimiter);
+  if (pos < 0) throw new StrataFailure("VALIDATION_ERROR", "malformed multipart body");
+  for (;;) {
+    pos += delimiter.length;
+    if (body.subarray(pos, pos + 2).toString() === "--") return parts;
+    if (body.subarray(pos, pos + 2).toString() !== "\r\n") break;
+    pos += 2;
+    const headerEnd = body.indexOf("\r\n\r\n", pos);
+    if (headerEnd < 0) break;
+    const headers = body.subarray(pos, headerEnd).toString("utf8").split("\r\n");
+    const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4);
+    if (next < 0) break;
+    let name = "";
+    let filename: string | undefined;
+    let partType: string | undefined;
+    for (const line of headers) {
+      const [key, ...rest] = line.split(":");
+      const value = rest.join(":").trim();
+      if (key?.toLowerCase() === "content-disposition") {
+        name = /\bname="([^"]*)"/i.exec(value)?.[1] ?? "";
+        filename = /\bfilename="([^"]*)"/i.exec(value)?.[1];
+      } else if (key?.toLowerCase() === "content-type") {
+        partType = value;
+      }
+    }
+    parts.push({ name, filename, contentType: partType, data: body.subarray(headerEnd + 4, next) });
+    pos = next + 2;
+  }
+  throw new StrataFailure("VALIDATION_ERROR", "malformed multipart body");
+}
+
+/** Builds the StrataGRC router over a fresh copy of the fixtures. */
+export function createStrataPlatform(ctx: MockRouterContext): MockPlatform & {
+  /** Back to the fixtures (POST /__mock/reset). */
+  reset(): void;
+} {
+  const { identity } = ctx;
+  let data = loadData(ctx.options.dataDir);
+  let evidence: StrataEvidenceRow[] = [];
+  let changes: { method: string; module: string; id: number; action: string }[] = [];
+  let nextIds: Record<string, number> = {};
+
+  const nowIso = () =>
+    ctx
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, "Z");
+  const nextId = (key: string, rows: readonly { id: number }[]) => {
+    const current = nextIds[key] ?? Math.max(0, ...rows.map((r) => r.id));
+    nextIds[key] = current + 1;
+    return current + 1;
+  };
+
+  const sessions = new Map<string, { userId: number; orgId: string | null }>([
+    [identity.session, { userId: 1, orgId: identity.orgId }],
+    [STRATA_READ_ONLY_SESSION, { userId: 2, orgId: identity.orgId }],
+    [STRATA_NO_ORG_SESSION, { userId: 3, orgId: null }],
+  ]);
+
+  const paths = STRATA_DEFAULT_PATHS;
+  const moduleOfPath = new Map<string, StrataModule>(
+    (["risks", "controls", "engagements", "findings", "cases", "kpis"] as const).map((m) => [
+      paths[m],
+      m,
+    ]),
+  );
+
+  /** Who is calling: 401 without a valid session, 403 outside the organization. */
+  function authenticate(req: MockRequest): { user: StrataUser; orgId: string } {
+    const cookieHeader = req.headers.cookie;
+    const session = cookieValue(
+      Array.isArray(cookieHeader) ? cookieHeader.join("; ") : cookieHeader,
+      "session",
+    );
+    if (!session) throw new StrataFailure("AUTH_REQUIRED", "User not authenticated");
+    if (session === STRATA_EXPIRED_SESSION)
+      throw new StrataFailure("AUTH_REQUIRED", "Session expired");
+    const known = sessions.get(session);
+    if (!known) throw new StrataFailure("AUTH_REQUIRED", "User not authenticated");
+    const user = data.users.find((u) => u.id === known.userId)!;
+    if (!known.orgId) {
+      throw new StrataFailure("PERMISSION_DENIED", "User does not belong to an organization");
+    }
+    const asked = req.headers["x-organization-id"];
+    const askedOrg = Array.isArray(asked) ? asked[0] : asked;
+    if (askedOrg && askedOrg !== known.orgId) {
+      throw new StrataFailure(
+        "PERMISSION_DENIED",
+        `User is not a member of organization ${askedOrg}`,
+      );
+    }
+    return { user, orgId: known.orgId };
+  }
+
+  function requireWrite(user: StrataUser): void {
+    if (user.role === "viewer") {
+      throw new StrataFailure("PERMISSION_DENIED", `Role '${user.role}' cannot modify records`);
+    }
+  }
+
+  function find(module: StrataModule, id: number): RecordRow {
+    const row = data.records[module].find((r) => r.id === id);
+    if (!row) throw new StrataFailure("NOT_FOUND", `${SINGULAR[module]} ${id} not found`);
+    return row;
+  }
+
+  function present(row: RecordRow): Record<string, unknown> {
+    return { ...row };
+  }
+
+  function listRecords(module: StrataModule, url: URL): MockReply {
+    const filters = STRATA_FILTERS[module];
+    let rows = data.records[module];
+    for (const [key, spec] of Object.entries(filters)) {
+      const raw = url.searchParams.get(key);
+      if (raw === null || raw === "") continue;
+      const wanted = checkValue(spec, raw, key);
+      rows = rows.filter((r) => r[key] === wanted);
+    }
+    const perPage = url.searchParams.has("per_page")
+      ? Number(url.searchParams.get("per_page"))
+      : DEFAULT_PER_PAGE;
+    const page = url.searchParams.has("page") ? Number(url.searchParams.get("page")) : 1;
+    if (!Number.isInteger(perPage) || perPage < 1 || perPage > MAX_PER_PAGE) {
+      throw new StrataFailure("VALIDATION_ERROR", `per_page must be between 1 and ${MAX_PER_PAGE}`);
+    }
+    if (!Number.isInteger(page) || page < 1) {
+      throw new StrataFailure("VALIDATION_ERROR", "page must be a positive integer");
+    }
+    const total = rows.length;
+    const slice = rows.slice((page - 1) * perPage, page * perPage).map(present);
+    return ok(slice, {
+      pagination: {
+        page,
+        per_page: perPage,
+        total,
+        total_pages: Math.max(1, Math.ceil(total / perPage)),
+      },
+    });
+  }
+
+  function createRecord(module: StrataModule, req: MockRequest, user: StrataUser): MockReply {
+    requireWrite(user);
+    const body = checkBody(STRATA_FIELDS[module], parseJsonBody(req), false);
+    const rows = data.records[module];
+    const now = nowIso();
+    const row: RecordRow = { ...defaults(module, body, user), ...body, id: nextId(module, rows) };
+    if (module === "risks") {
+      row.score = Number(row.likelihood ?? 0) * Number(row.impact ?? 0);
+      row.created_at = now;
+      row.updated_at = now;
+    }
+    if (module === "cases") {
+      row.case_number = `IMS-${now.slice(0, 4)}-${String(row.id).padStart(4, "0")}`;
+      row.created_at = now;
+    }
+    if (module === "controls") {
+      const fw = data.frameworks.find((f) => f.id === row.framework_id);
+      if (!fw)
+        throw new StrataFailure("VALIDATION_ERROR", `Unknown framework_id: ${row.framework_id}`);
+      row.framework = fw.name;
+    }
+    if (module === "findings") find("engagements", Number(row.engagement_id));
+    rows.push(row);
+    changes.push({ method: "POST", module, id: row.id, action: "create" });
+    return ok(present(row));
+  }
+
+  function defaults(
+    module: StrataModule,
+    body: Record<string, unknown>,
+    user: StrataUser,
+  ): Record<string, unknown> {
+    switch (module) {
+      case "risks":
+        return {
+          description: "",
+          status: "Open",
+          likelihood: 1,
+          impact: 1,
+          owner_id: user.id,
+          locked: false,
+        };
+      case "controls":
+        return {
+          description: "",
+          status: "Draft",
+          effectiveness: "Not Tested",
+          owner_id: user.id,
+          last_tested_at: null,
+          locked: false,
+        };
+      case "engagements":
+        return {
+          phase: "Planning",
+          status: "Active",
+          lead_auditor_id: user.id,
+          start_date: null,
+          end_date: null,
+          scope: "",
+          locked: false,
+        };
+      case "findings":
+        return {
+          description: "",
+          risk_rating: "Medium",
+          status: "Open",
+          assigned_to: body.assigned_to ?? null,
+          due_date: null,
+          management_response: null,
+          locked: false,
+        };
+      case "cases":
+        return {
+          description: "",
+          status: "new",
+          priority: "medium",
+          assigned_to: null,
+          evidence: [],
+          locked: false,
+        };
+      default:
+        return {};
+    }
+  }
+
+  function updateRecord(
+    module: StrataModule,
+    id: number,
+    req: MockRequest,
+    user: StrataUser,
+  ): MockReply {
+    requireWrite(user);
+    const row = find(module, id);
+    if (row.locked) {
+      throw new StrataFailure(
+        "PERMISSION_DENIED",
+        `${SINGULAR[module]} ${id} is locked and cannot be changed`,
+      );
+    }
+    const body = checkBody(STRATA_FIELDS[module], parseJsonBody(req), true);
+    Object.assign(row, body);
+    if (module === "risks") {
+      row.score = Number(row.likelihood ?? 0) * Number(row.impact ?? 0);
+      row.updated_at = nowIso();
+    }
+    changes.push({ method: "PUT", module, id, action: "update" });
+    return ok(present(row));
+  }
+
+  function deleteRecord(module: StrataModule, id: number, user: StrataUser): MockReply {
+    requireWrite(user);
+    const row = find(module, id);
+    if (row.locked) {
+      throw new StrataFailure(
+        "PERMISSION_DENIED",
+        `${SINGULAR[module]} ${id} is locked and cannot be deleted`,
+      );
+    }
+    data.records[module] = data.records[module].filter((r) => r.id !== id);
+    changes.push({ method: "DELETE", module, id, action: "delete" });
+    return ok({ id, deleted: true });
+  }
+
+  /** PUT/POST ?action=X&id=N on a module: effectiveness, phase, status, respond, submit. */
+  function recordAction(
+    module: StrataModule,
+    action: string,
+    id: number,
+    req: MockRequest,
+    user: StrataUser,
+  ): MockReply {
+    const set = (field: string, spec: StrataFieldSpec) => {
+      requireWrite(user);
+      const row = find(module, id);
+      if (row.locked) {
+        throw new StrataFailure(
+          "PERMISSION_DENIED",
+          `${SINGULAR[module]} ${id} is locked and cannot be changed`,
+        );
+      }
+      const body = parseJsonBody(req);
+      if (body[field] === undefined)
+        throw new StrataFailure("VALIDATION_ERROR", `Missing required field: ${field}`);
+      row[field] = checkValue(spec, body[field], field);
+      if (module === "controls") row.last_tested_at = nowIso().slice(0, 10);
+      changes.push({ method: req.method, module, id, action });
+      return ok(present(row));
+    };
+    const key = `${req.method} ${module} ${action}`;
+    switch (key) {
+      case "PUT controls effectiveness":
+        return set("effectiveness", STRATA_FIELDS.controls.effectiveness!);
+      case "PUT engagements phase":
+        return set("phase", STRATA_FIELDS.engagements.phase!);
+      case "PUT findings status":
+        return set("status", STRATA_FIELDS.findings.status!);
+      case "POST findings respond": {
+        requireWrite(user);
+        const row = find("findings", id);
+        const body = checkBody(FINDING_RESPONSE_FIELDS, parseJsonBody(req), false);
+        row.management_response = {
+          response: body.management_response,
+          action_plan: body.action_plan ?? null,
+          target_date: body.target_date ?? null,
+          submitted_by: user.id,
+          submitted_at: nowIso(),
+        };
+        changes.push({ method: "POST", module, id, action });
+        return ok(present(row));
+      }
+      case "POST kpis submit": {
+        requireWrite(user);
+        const kpi = find("kpis", id);
+        const body = parseJsonBody(req);
+        if (body.value === undefined)
+          throw new StrataFailure("VALIDATION_ERROR", "Missing required field: value");
+        const value = checkValue({ type: "number" }, body.value, "value") as number;
+        const period =
+          body.period === undefined
+            ? nowIso().slice(0, 7)
+            : (checkValue({ type: "string" }, body.period, "period") as string);
+        if (!/^\d{4}-(0[1-9]|1[0-2])$|^\d{4}-Q[1-4]$/.test(period)) {
+          throw new StrataFailure("VALIDATION_ERROR", "period must look like 2026-11 or 2026-Q4");
+        }
+        for (const k of Object.keys(body)) {
+          if (k !== "value" && k !== "period")
+            throw new StrataFailure("VALIDATION_ERROR", `Unknown field: ${k}`);
+        }
+        // A second submission for the same period replaces the first (a correction).
+        data.kpiHistory = data.kpiHistory.filter((p) => !(p.kpi_id === id && p.period === period));
+        const point: KpiPoint = {
+          kpi_id: id,
+          period,
+          value,
+          submitted_by: user.id,
+          submitted_at: nowIso(),
+        };
+        data.kpiHistory.push(point);
+        const latest = data.kpiHistory
+          .filter((p) => p.kpi_id === id)
+          .sort((a, b) => a.period.localeCompare(b.period))
+          .at(-1);
+        kpi.current_value = latest?.value ?? value;
+        changes.push({ method: "POST", module, id, action });
+        return ok(point);
+      }
+      default:
+        throw new StrataFailure(
+          "VALIDATION_ERROR",
+          `Unknown action '${action}' for ${req.method} ${module}`,
+        );
+    }
+  }
+
+  function handleModule(module: StrataModule, req: MockRequest, user: StrataUser): MockReply {
+    const q = req.url.searchParams;
+    const action = q.get("action");
+    if (req.method === "GET") {
+      if (action === "list") return listRecords(module, req.url);
+      if (action === "get" && module !== "kpis")
+        return ok(present(find(module, parseId(q.get("id")))));
+      if (action === "history" && module === "kpis") {
+        const id = parseId(q.get("id"));
+        find("kpis", id);
+        const points = data.kpiHistory
+          .filter((p) => p.kpi_id === id)
+          .sort((a, b) => a.period.localeCompare(b.period));
+        return ok(points);
+      }
+      if (!action)
+        throw new StrataFailure(
+          "VALIDATION_ERROR",
+          "Missing required parameter: action (must be list)",
+        );
+      throw new StrataFailure("VALIDATION_ERROR", `Unknown action '${action}'`);
+    }
+    if (action) return recordAction(module, action, parseId(q.get("id")), req, user);
+    if (module === "kpis") throw new StrataFailure("VALIDATION_ERROR", "KPIs take action=submit");
+    if (req.method === "POST") return createRecord(module, req, user);
+    if (req.method === "PUT") return updateRecord(module, parseId(q.get("id")), req, user);
+    if (req.method === "DELETE") {
+      // The seed shows a request body for delete; accept the id there too.
+      let id: unknown = q.get("id");
+      if (id === null && req.body.length > 0) id = parseJsonBody(req).id;
+      return deleteRecord(module, parseId(id), user);
+    }
+    return fail("VALIDATION_ERROR", `Method ${req.method} not allowed`);
+  }
+
+  function dashboard(): MockReply {
+    const r = data.records;
+    return ok({
+      total_risks: r.risks.length,
+      high_risks: r.risks.filter((x) => Number(x.score) >= 15).length,
+      open_risks: r.risks.filter((x) => x.status !== "Closed").length,
+      active_controls: r.controls.filter((x) => x.status === "Active").length,
+      active_engagements: r.engagements.filter((x) => x.phase !== "Completed").length,
+      open_findings: r.findings.filter((x) => x.status === "Open").length,
+      open_cases: r.cases.filter((x) => x.status !== "completed").length,
+      kpis: r.kpis.length,
+      vendors: data.vendors.length,
+    });
+  }
+
+  function chart(url: URL): MockReply {
+    const type = url.searchParams.get("chart_type");
+    if (!type)
+      throw new StrataFailure("VALIDATION_ERROR", "Missing required parameter: chart_type");
+    checkValue({ type: "string", enum: STRATA_ENUMS.chartType }, type, "chart_type");
+    const count = (labels: readonly string[], values: string[]) => ({
+      chart_type: type,
+      labels: [...labels],
+      values: labels.map((l) => values.filter((v) => v === l).length),
+    });
+    if (type === "findings_by_risk") {
+      return ok(
+        count(
+          STRATA_ENUMS.findingRiskRating,
+          data.records.findings.map((f) => String(f.risk_rating)),
+        ),
+      );
+    }
+    if (type === "audit_phases") {
+      return ok(
+        count(
+          STRATA_ENUMS.engagementPhase,
+          data.records.engagements.map((e) => String(e.phase)),
+        ),
+      );
+    }
+    return ok(
+      count(
+        ["Low", "Medium", "High", "Critical"],
+        data.vendors.map((v) => v.risk_level),
+      ),
+    );
+  }
+
+  function uploadEvidence(req: MockRequest, user: StrataUser): MockReply {
+    requireWrite(user);
+    if (req.method !== "POST")
+      throw new StrataFailure("VALIDATION_ERROR", `Method ${req.method} not allowed`);
+    const caseId = parseId(req.url.searchParams.get("case_id"), "case_id");
+    const kase = find("cases", caseId);
+    const type = String(req.headers["content-type"] ?? "");
+    if (!type.toLowerCase().startsWith("multipart/form-data")) {
+      throw new StrataFailure("VALIDATION_ERROR", "Evidence must be sent as multipart/form-data");
+    }
+    const parts = parseMultipart(req.body, type);
+    const file = parts.find((p) => p.name === "file" && p.filename !== undefined);
+    if (!file) throw new StrataFailure("VALIDATION_ERROR", "Missing required field: file");
+    if (!file.filename) throw new StrataFailure("VALIDATION_ERROR", "file has no filename");
+    const sha256 = createHash("sha256").update(file.data).digest("hex");
+    const expected = parts
+      .find((p) => p.name === "sha256")
+      ?.data.toString("utf8")
+      .trim();
+    if (expected !== undefined && expected.toLowerCase() !== sha256) {
+      throw new StrataFailure(
+        "VALIDATION_ERROR",
+        `SHA-256 mismatch: received ${sha256}, expected ${expected}`,
+      );
+    }
+    const description = parts.find((p) => p.name === "description")?.data.toString("utf8") ?? null;
+    // The same content on the same case is stored once: a retried upload is harmless.
+    const existing = evidence.find((e) => e.case_id === caseId && e.sha256 === sha256);
+    if (existing) return ok({ ...existing, created: false });
+    const row: StrataEvidenceRow = {
+      id: nextId("evidence", evidence),
+      case_id: caseId,
+      filename: file.filename,
+      content_type: file.contentType ?? "application/octet-stream",
+      size: file.data.length,
+      sha256,
+      description,
+      uploaded_by: user.id,
+      uploaded_at: nowIso(),
+    };
+    evidence.push(row);
+    (kase.evidence as unknown[]).push({
+      id: row.id,
+      filename: row.filename,
+      sha256,
+      size: row.size,
+    });
+    changes.push({ method: "POST", module: "cases", id: caseId, action: "evidence" });
+    return ok({ ...row, created: true });
+  }
+
+  function route(req: MockRequest, path: string): MockReply {
+    const { user, orgId } = authenticate(req);
+    if (path === paths.authStatus) {
+      if (req.method !== "GET")
+        throw new StrataFailure("VALIDATION_ERROR", `Method ${req.method} not allowed`);
+      return ok({
+        authenticated: true,
+        user: {
+          id: user.id,
+          username: user.username,
+          name: user.name,
+          email: user.email,
+          role: user.role,
+        },
+        organization: { id: orgId, name: data.organizationName },
+      });
+    }
+    if (path === paths.dashboard) return dashboard();
+    if (path === paths.chart) return chart(req.url);
+    if (path === paths.cases + CASE_EVIDENCE_SUFFIX) return uploadEvidence(req, user);
+    const module = moduleOfPath.get(path);
+    if (module) return handleModule(module, req, user);
+    return fail("NOT_FOUND", `No endpoint at ${path}`);
+  }
+
+  return {
+    name: "strata",
+    handle(req) {
+      const path = req.url.pathname.replace(/\/+$/, "");
+      if (!path.startsWith("/strata/")) return undefined;
+      try {
+        return route(req, path);
+      } catch (err) {
+        if (err instanceof StrataFailure) return fail(err.code, err.message);
+        throw err;
+      }
+    },
+    snapshot() {
+      return {
+        evidence: evidence.map((e) => ({ ...e })),
+        changes: changes.map((c) => ({ ...c })),
+        counts: Object.fromEntries(
+          Object.entries(data.records).map(([k, rows]) => [k, rows.length]),
+        ),
+      };
+    },
+    reset() {
+      data = loadData(ctx.options.dataDir);
+      evidence = [];
+      changes = [];
+      nextIds = {};
+    },
+  };
+}

@@ -1,0 +1,541 @@
+/**
+ * StrataGRC's dialect (seed 001): module paths (each overridable by a profile's `paths`),
+ * `action=list` query shapes, request bodies, the `{success, data}` envelope, the enums the
+ * seed names (checked before a request is sent), and its error codes with their Solution text.
+ * Commands and the core speak to StrataGRC only through this file.
+ */
+import { AuthError, HttpError, UsageError } from "../errors.js";
+import type { ApiClient, ApiRequest, RequestBody } from "../http/types.js";
+
+/** Path keys a profile may override (`paths: { risks: "/api/risks" }`). */
+export type StrataPathKey =
+  | "authStatus"
+  | "dashboard"
+  | "chart"
+  | "risks"
+  | "controls"
+  | "engagements"
+  | "findings"
+  | "cases"
+  | "kpis";
+
+/** The record modules that answer `action=list`. */
+export type StrataModule = "risks" | "controls" | "engagements" | "findings" | "cases" | "kpis";
+
+/** Default paths; the seed names none, so these are ours (README "StrataGRC paths"). */
+export const STRATA_DEFAULT_PATHS: Readonly<Record<StrataPathKey, string>> = {
+  authStatus: "/strata/api/auth/status",
+  dashboard: "/strata/api/dashboard",
+  chart: "/strata/api/dashboard/chart",
+  risks: "/strata/api/risks",
+  controls: "/strata/api/controls",
+  engagements: "/strata/api/engagements",
+  findings: "/strata/api/findings",
+  cases: "/strata/api/cases",
+  kpis: "/strata/api/kpis",
+};
+
+/** Case evidence uploads go to `<cases path>/evidence?case_id=N`. */
+export const CASE_EVIDENCE_SUFFIX = "/evidence";
+
+/** Enumerations: the seed's (statuses, phases, priorities, chart types) plus two the mock documents. */
+export const STRATA_ENUMS = {
+  controlStatus: ["Active", "Draft", "Archived"],
+  engagementPhase: ["Planning", "Fieldwork", "Review", "Reporting", "Completed"],
+  findingStatus: ["Open", "Approved", "Closed"],
+  caseStatus: ["new", "assigned", "in_progress", "review", "completed"],
+  casePriority: ["low", "medium", "high", "urgent"],
+  chartType: ["findings_by_risk", "audit_phases", "vendors_by_risk"],
+  // Not in the seed: our choice, documented in the README.
+  controlEffectiveness: ["Effective", "Partially Effective", "Ineffective", "Not Tested"],
+  findingRiskRating: ["Low", "Medium", "High", "Critical"],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The type of one field of a record or filter. */
+export interface StrataFieldSpec {
+  type: "string" | "int" | "number";
+  enum?: readonly string[];
+  /** Required on create. */
+  required?: boolean;
+}
+
+/** Fields each module's create/update accepts (anything else is refused before sending). */
+export const STRATA_FIELDS: Readonly<
+  Record<StrataModule, Readonly<Record<string, StrataFieldSpec>>>
+> = {
+  risks: {
+    title: { type: "string", required: true },
+    description: { type: "string" },
+    category: { type: "string", required: true },
+    status: { type: "string" },
+    likelihood: { type: "int" },
+    impact: { type: "int" },
+    owner_id: { type: "int" },
+  },
+  controls: {
+    code: { type: "string", required: true },
+    title: { type: "string", required: true },
+    description: { type: "string" },
+    framework_id: { type: "int", required: true },
+    status: { type: "string", enum: STRATA_ENUMS.controlStatus },
+    effectiveness: { type: "string", enum: STRATA_ENUMS.controlEffectiveness },
+    owner_id: { type: "int" },
+  },
+  engagements: {
+    title: { type: "string", required: true },
+    phase: { type: "string", enum: STRATA_ENUMS.engagementPhase },
+    status: { type: "string" },
+    lead_auditor_id: { type: "int" },
+    start_date: { type: "string" },
+    end_date: { type: "string" },
+    scope: { type: "string" },
+  },
+  findings: {
+    engagement_id: { type: "int", required: true },
+    title: { type: "string", required: true },
+    description: { type: "string" },
+    risk_rating: { type: "string", enum: STRATA_ENUMS.findingRiskRating },
+    status: { type: "string", enum: STRATA_ENUMS.findingStatus },
+    assigned_to: { type: "int" },
+    due_date: { type: "string" },
+  },
+  cases: {
+    title: { type: "string", required: true },
+    description: { type: "string" },
+    status: { type: "string", enum: STRATA_ENUMS.caseStatus },
+    priority: { type: "string", enum: STRATA_ENUMS.casePriority },
+    assigned_to: { type: "int" },
+  },
+  kpis: {},
+};
+
+/** List filters per module (seed 001's query parameters). */
+export const STRATA_FILTERS: Readonly<
+  Record<StrataModule, Readonly<Record<string, StrataFieldSpec>>>
+> = {
+  risks: { category: { type: "string" }, status: { type: "string" } },
+  controls: {
+    framework_id: { type: "int" },
+    status: { type: "string", enum: STRATA_ENUMS.controlStatus },
+  },
+  engagements: {
+    phase: { type: "string", enum: STRATA_ENUMS.engagementPhase },
+    status: { type: "string" },
+  },
+  findings: {
+    engagement_id: { type: "int" },
+    status: { type: "string", enum: STRATA_ENUMS.findingStatus },
+    assigned_to: { type: "int" },
+  },
+  cases: {
+    status: { type: "string", enum: STRATA_ENUMS.caseStatus },
+    priority: { type: "string", enum: STRATA_ENUMS.casePriority },
+  },
+  kpis: {},
+};
+
+/** Body of a management response (`findings respond`). */
+export const FINDING_RESPONSE_FIELDS: Readonly<Record<string, StrataFieldSpec>> = {
+  management_response: { type: "string", required: true },
+  action_plan: { type: "string" },
+  target_date: { type: "string" },
+};
+
+/** The seed's error codes with their "Solution" column. */
+export const STRATA_ERROR_SOLUTIONS: Readonly<Record<string, string>> = {
+  AUTH_REQUIRED: "Log in to the application",
+  PERMISSION_DENIED: "Request required permissions from admin",
+  NOT_FOUND: "Check the resource ID",
+  VALIDATION_ERROR: "Review request parameters",
+  SERVER_ERROR: "Contact support if persists",
+};
+
+/** The one line an expired session gets, everywhere. */
+export const SESSION_EXPIRED_MESSAGE =
+  "session expired: log in to the StrataGRC web app and run `grc auth login --platform strata --session-stdin` again";
+
+/** Checks one value against a field spec and returns it typed; `label` names it in the error. */
+export function checkFieldValue(spec: StrataFieldSpec, value: unknown, label: string): unknown {
+  if (spec.type === "int") {
+    const n = typeof value === "number" ? value : Number(String(value).trim());
+    if (String(value).trim() === "" || !Number.isInteger(n)) {
+      throw new UsageError(`${label} must be a whole number, got "${String(value)}"`);
+    }
+    return n;
+  }
+  if (spec.type === "number") {
+    const n = typeof value === "number" ? value : Number(String(value).trim());
+    if (String(value).trim() === "" || !Number.isFinite(n)) {
+      throw new UsageError(`${label} must be a number, got "${String(value)}"`);
+    }
+    return n;
+  }
+  if (typeof value !== "string") {
+    throw new UsageError(`${label} must be text, got ${JSON.stringify(value)}`);
+  }
+  if (spec.enum && !spec.enum.includes(value)) {
+    throw new UsageError(`invalid ${label} "${value}"`, `use one of: ${spec.enum.join(", ")}`);
+  }
+  return value;
+}
+
+/** Validates a create/update body against a module's fields; `partial` skips required checks. */
+export function checkRecordBody(
+  fields: Readonly<Record<string, StrataFieldSpec>>,
+  body: Record<string, unknown>,
+  what: string,
+  partial: boolean,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const known = Object.keys(fields);
+  for (const [key, value] of Object.entries(body)) {
+    const spec = fields[key];
+    if (!spec) {
+      throw new UsageError(`unknown field "${key}" for ${what}`, `use one of: ${known.join(", ")}`);
+    }
+    out[key] = value === null ? null : checkFieldValue(spec, value, `field ${key}`);
+  }
+  if (!partial) {
+    const missing = known.filter((k) => fields[k]!.required && out[k] === undefined);
+    if (missing.length > 0) {
+      throw new UsageError(
+        `missing required field${missing.length > 1 ? "s" : ""} for ${what}: ${missing.join(", ")}`,
+        "pass --field key=value or --data @file.json",
+      );
+    }
+  }
+  if (Object.keys(out).length === 0) {
+    throw new UsageError(
+      `nothing to send for ${what}`,
+      "pass --field key=value or --data @file.json",
+    );
+  }
+  return out;
+}
+
+/** One page of a list call. */
+export interface StrataPage<T = Record<string, unknown>> {
+  items: T[];
+  page: number;
+  perPage: number;
+  total: number;
+  totalPages: number;
+}
+
+/** Where a profile points the modules and for which organization it speaks. */
+export interface StrataTarget {
+  paths?: Record<string, string>;
+  orgId?: string | undefined;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** StrataGRC's API over the one signed client (which adds `Cookie: session=`). */
+export class StrataApi {
+  constructor(
+    private readonly api: ApiClient,
+    private readonly target: StrataTarget = {},
+  ) {}
+
+  /** The path of a module: the profile's override or the default. */
+  path(key: StrataPathKey): string {
+    return this.target.paths?.[key] ?? STRATA_DEFAULT_PATHS[key];
+  }
+
+  /** Sends a request and unwraps `{success: true, data}`; maps the seed's errors to one line. */
+  async call<T = unknown>(
+    req: Omit<ApiRequest, "headers"> & { headers?: Record<string, string> },
+  ): Promise<{ data: T; envelope: Record<string, unknown> }> {
+    const headers: Record<string, string> = { accept: "application/json", ...req.headers };
+    if (this.target.orgId) headers["x-organization-id"] = this.target.orgId;
+    let envelope: Record<string, unknown>;
+    try {
+      const res = await this.api.request({ ...req, headers });
+      envelope = res.json<Record<string, unknown>>();
+    } catch (err) {
+      throw strataError(err);
+    }
+    if (envelope === null || typeof envelope !== "object" || envelope.success !== true) {
+      throw strataError(
+        new HttpError(
+          `unexpected StrataGRC response from ${req.method} ${req.path.split("?")[0]}`,
+          {
+            status: 502,
+          },
+        ),
+      );
+    }
+    return { data: envelope.data as T, envelope };
+  }
+
+  private json(body: unknown): { body: string; headers: Record<string, string> } {
+    return { body: JSON.stringify(body), headers: { "content-type": "application/json" } };
+  }
+
+  /** GET auth status: who is logged in, for which organization. */
+  async authStatus(): Promise<StrataAuthStatus> {
+    return (await this.call<StrataAuthStatus>({ method: "GET", path: this.path("authStatus") }))
+      .data;
+  }
+
+  /** GET dashboard KPI counts. */
+  async dashboard(): Promise<Record<string, unknown>> {
+    return (
+      await this.call<Record<string, unknown>>({ method: "GET", path: this.path("dashboard") })
+    ).data;
+  }
+
+  /** GET chart data for one chart type. */
+  async chart(chartType: string): Promise<StrataChart> {
+    checkFieldValue({ type: "string", enum: STRATA_ENUMS.chartType }, chartType, "chart type");
+    return (
+      await this.call<StrataChart>({
+        method: "GET",
+        path: this.path("chart") + query({ chart_type: chartType }),
+      })
+    ).data;
+  }
+
+  /** One page of `action=list` with the module's filters (checked before sending). */
+  async list(
+    module: StrataModule,
+    filters: Record<string, unknown> = {},
+    paging: { page?: number; perPage?: number } = {},
+  ): Promise<StrataPage> {
+    const specs = STRATA_FILTERS[module];
+    const params: Record<string, string | number | undefined> = { action: "list" };
+    for (const [key, value] of Object.entries(filters)) {
+      if (value === undefined) continue;
+      const spec = specs[key];
+      if (!spec) throw new UsageError(`unknown filter "${key}" for ${module}`);
+      params[key] = checkFieldValue(spec, value, `--${key.replace(/_/g, "-")}`) as string | number;
+    }
+    params.page = paging.page;
+    params.per_page = paging.perPage;
+    const { data, envelope } = await this.call<Record<string, unknown>[]>({
+      method: "GET",
+      path: this.path(module) + query(params),
+    });
+    const items = Array.isArray(data) ? data : [];
+    const p = (envelope.pagination ?? {}) as Record<string, unknown>;
+    const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
+    return {
+      items,
+      page: num(p.page, 1),
+      perPage: num(p.per_page, items.length),
+      total: num(p.total, items.length),
+      totalPages: num(p.total_pages, 1),
+    };
+  }
+
+  /** Every page of a list, one page at a time (`--all`). */
+  async *listAll(
+    module: StrataModule,
+    filters: Record<string, unknown> = {},
+    perPage?: number,
+  ): AsyncGenerator<StrataPage> {
+    let page = 1;
+    for (;;) {
+      const result = await this.list(module, filters, { page, ...(perPage ? { perPage } : {}) });
+      yield result;
+      if (result.page >= result.totalPages || result.items.length === 0) return;
+      page = result.page + 1;
+    }
+  }
+
+  /** GET one record (`action=get&id=N`). */
+  async get(module: StrataModule, id: number): Promise<Record<string, unknown>> {
+    return (
+      await this.call<Record<string, unknown>>({
+        method: "GET",
+        path: this.path(module) + query({ action: "get", id }),
+      })
+    ).data;
+  }
+
+  /** POST a new record; the body must already be checked (checkRecordBody). */
+  async create(
+    module: StrataModule,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    return (
+      await this.call<Record<string, unknown>>({
+        method: "POST",
+        path: this.path(module),
+        ...this.json(body),
+      })
+    ).data;
+  }
+
+  /** PUT changed fields of a record (`?id=N`). */
+  async update(
+    module: StrataModule,
+    id: number,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    return (
+      await this.call<Record<string, unknown>>({
+        method: "PUT",
+        path: this.path(module) + query({ id }),
+        ...this.json(body),
+      })
+    ).data;
+  }
+
+  /** DELETE a record (`?id=N`). */
+  async remove(module: StrataModule, id: number): Promise<Record<string, unknown>> {
+    return (
+      await this.call<Record<string, unknown>>({
+        method: "DELETE",
+        path: this.path(module) + query({ id }),
+      })
+    ).data;
+  }
+
+  /** PUT controls?action=effectiveness&id=N `{effectiveness}`. */
+  async setControlEffectiveness(id: number, value: string): Promise<Record<string, unknown>> {
+    checkFieldValue(STRATA_FIELDS.controls.effectiveness!, value, "effectiveness");
+    return this.recordAction("controls", "PUT", "effectiveness", id, { effectiveness: value });
+  }
+
+  /** PUT engagements?action=phase&id=N `{phase}`. */
+  async setEngagementPhase(id: number, phase: string): Promise<Record<string, unknown>> {
+    checkFieldValue(STRATA_FIELDS.engagements.phase!, phase, "phase");
+    return this.recordAction("engagements", "PUT", "phase", id, { phase });
+  }
+
+  /** PUT findings?action=status&id=N `{status}`. */
+  async setFindingStatus(id: number, status: string): Promise<Record<string, unknown>> {
+    checkFieldValue(STRATA_FIELDS.findings.status!, status, "status");
+    return this.recordAction("findings", "PUT", "status", id, { status });
+  }
+
+  /** POST findings?action=respond&id=N `{management_response, action_plan?, target_date?}`. */
+  async respondToFinding(
+    id: number,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const checked = checkRecordBody(FINDING_RESPONSE_FIELDS, body, "a management response", false);
+    return this.recordAction("findings", "POST", "respond", id, checked);
+  }
+
+  /** GET kpis?action=history&id=N: the KPI's performance history. */
+  async kpiHistory(id: number): Promise<Record<string, unknown>[]> {
+    const { data } = await this.call<Record<string, unknown>[]>({
+      method: "GET",
+      path: this.path("kpis") + query({ action: "history", id }),
+    });
+    return Array.isArray(data) ? data : [];
+  }
+
+  /** POST kpis?action=submit&id=N `{value, period?}`: one performance data point. */
+  async submitKpi(id: number, value: number, period?: string): Promise<Record<string, unknown>> {
+    return this.recordAction("kpis", "POST", "submit", id, {
+      value,
+      ...(period !== undefined ? { period } : {}),
+    });
+  }
+
+  /**
+   * POST `<cases>/evidence?case_id=N` with a multipart body the caller streams (its factory
+   * is called again on a retry). The mock dedupes on (case, SHA-256), so a retry is safe.
+   */
+  async uploadCaseEvidence(
+    caseId: number,
+    body: RequestBody,
+    contentType: string,
+    contentLength: number,
+    signal?: AbortSignal,
+  ): Promise<StrataCaseEvidence> {
+    return (
+      await this.call<StrataCaseEvidence>({
+        method: "POST",
+        path: this.path("cases") + CASE_EVIDENCE_SUFFIX + query({ case_id: caseId }),
+        headers: { "content-type": contentType },
+        body,
+        contentLength,
+        idempotent: true,
+        ...(signal ? { signal } : {}),
+      })
+    ).data;
+  }
+
+  private async recordAction(
+    module: StrataModule,
+    method: "PUT" | "POST",
+    action: string,
+    id: number,
+    body: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    return (
+      await this.call<Record<string, unknown>>({
+        method,
+        path: this.path(module) + query({ action, id }),
+        ...this.json(body),
+      })
+    ).data;
+  }
+}
+
+/** `data` of the auth status call. */
+export interface StrataAuthStatus {
+  authenticated: boolean;
+  user?: { id: number; username: string; name?: string; email?: string; role?: string };
+  organization?: { id: string; name?: string } | null;
+}
+
+/** `data` of a chart call. */
+export interface StrataChart {
+  chart_type: string;
+  labels: string[];
+  values: number[];
+}
+
+/** `data` of a case evidence upload. */
+export interface StrataCaseEvidence {
+  id: number;
+  case_id: number;
+  filename: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  uploaded_at: string;
+  created: boolean;
+}
+
+/**
+ * Turns a StrataGRC error into the documented line: an expired session names the fix (log in
+ * to the web app, then `grc auth login`); other seed codes keep their message plus the seed's
+ * Solution as the hint; exit codes: AUTH_REQUIRED/PERMISSION_DENIED 3, NOT_FOUND and
+ * VALIDATION_ERROR 2, SERVER_ERROR 4.
+ */
+export function strataError(err: unknown): unknown {
+  if (!(err instanceof HttpError)) return err;
+  const code = err.code;
+  if (code === "AUTH_REQUIRED" && /expired/i.test(err.message)) {
+    return new AuthError(SESSION_EXPIRED_MESSAGE, undefined, { cause: err });
+  }
+  if (code && code in STRATA_ERROR_SOLUTIONS) {
+    const status =
+      code === "AUTH_REQUIRED"
+        ? 401
+        : code === "PERMISSION_DENIED"
+          ? 403
+          : code === "NOT_FOUND"
+            ? 404
+            : code === "VALIDATION_ERROR"
+              ? 422
+              : 500;
+    return new HttpError(
+      err.message,
+      { status, code, details: err.details, hint: STRATA_ERROR_SOLUTIONS[code]! },
+      { cause: err },
+    );
+  }
+  return err;
+}

@@ -82,6 +82,16 @@ export interface StrataEvidenceRow {
   uploaded_at: string;
 }
 
+/** What GET /__mock/state shows under `strata`. */
+export interface StrataSnapshot {
+  /** Every evidence file stored on a case, with the SHA-256 the mock computed. */
+  evidence: StrataEvidenceRow[];
+  /** Every change that succeeded, in order. */
+  changes: { method: string; module: string; id: number; action: string }[];
+  /** Records per module. */
+  counts: Record<string, number>;
+}
+
 interface KpiPoint {
   kpi_id: number;
   period: string;
@@ -301,11 +311,17 @@ function parseMultipart(body: Buffer, contentType: string): FormPart[] {
   throw new StrataFailure("VALIDATION_ERROR", "malformed multipart body");
 }
 
-/** Builds the StrataGRC router over a fresh copy of the fixtures. */
-export function createStrataPlatform(ctx: MockRouterContext): MockPlatform & {
+/** The StrataGRC MockPlatform with a typed snapshot and a reset. */
+export interface StrataMockPlatform extends Omit<MockPlatform, "snapshot"> {
+  name: "strata";
+  /** What /__mock/state shows under `strata`. */
+  snapshot(): StrataSnapshot;
   /** Back to the fixtures (POST /__mock/reset). */
   reset(): void;
-} {
+}
+
+/** Builds the StrataGRC router over a fresh copy of the fixtures. */
+export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform {
   const { identity } = ctx;
   let data = loadData(ctx.options.dataDir);
   let evidence: StrataEvidenceRow[] = [];

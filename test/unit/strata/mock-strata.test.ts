@@ -40,7 +40,7 @@ async function call(
   const session = opts.session === undefined ? demoIdentity.session : opts.session;
   if (session !== null) headers.cookie = `theme=dark; session=${session}`;
   if (opts.org) headers["x-organization-id"] = opts.org;
-  let body = Buffer.alloc(0);
+  let body: Buffer = Buffer.alloc(0);
   if (opts.raw) {
     body = opts.raw;
     headers["content-type"] = opts.contentType ?? "application/octet-stream";
@@ -211,7 +211,7 @@ describe("StrataGRC mock", () => {
     const gone = await call(p, "DELETE", "/strata/api/risks?id=26");
     expect(gone.status).toBe(404);
     expect(gone.json.error).toEqual({ code: "NOT_FOUND", message: "Risk 26 not found" });
-    expect((p.snapshot() as { changes: unknown[] }).changes).toHaveLength(3);
+    expect(p.snapshot().changes).toHaveLength(3);
   });
 
   it("refuses a create without a required field and an unknown field", async () => {
@@ -365,10 +365,10 @@ describe("StrataGRC mock", () => {
     expect(mismatch.status).toBe(422);
     const missingCase = await call(p, "POST", "/strata/api/cases/evidence?case_id=99", body);
     expect(missingCase.status).toBe(404);
-    const snap = p.snapshot() as { evidence: Record<string, unknown>[] };
+    const snap = p.snapshot();
     expect(snap.evidence).toHaveLength(1);
     expect(snap.evidence[0]).toMatchObject({ case_id: 2, sha256: sha, size: content.length });
     p.reset();
-    expect((p.snapshot() as { evidence: unknown[] }).evidence).toHaveLength(0);
+    expect(p.snapshot().evidence).toHaveLength(0);
   });
 });

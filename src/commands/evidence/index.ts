@@ -1,4 +1,15 @@
 import type { CommandSpec } from "../../cli/command.js";
+import { downloadCommand } from "./download.js";
+import { getCommand } from "./get.js";
+import { linkCommand } from "./link.js";
+import { listCommand } from "./list.js";
+import { verifyCommand } from "./verify.js";
 
 /** Commands of the `evidence` noun. */
-export const evidenceCommands: CommandSpec<never>[] = [];
+export const evidenceCommands: CommandSpec<never>[] = [
+  listCommand,
+  getCommand,
+  downloadCommand,
+  verifyCommand,
+  linkCommand,
+] as CommandSpec<never>[];

@@ -110,10 +110,7 @@ export interface DownloadUrl {
 
 /** Query of `GET /evidence`: pagination and JSON:API filters. */
 export interface ListEvidenceParams {
-  /**
-   * Only evidence linked to this control: `filter[lineage_control_id_eq]`, the JSON:API
-   * engine's path through the `lineage` relationship to the lineage row's control_id.
-   */
+  /** Only evidence with a lineage row for this control (`filter[control_id_eq]`). */
   control?: string | undefined;
   /** Extra `key=value` pairs already encoded for the wire (src/core/query `queryPairs()`). */
   query?: readonly string[] | undefined;
@@ -308,7 +305,7 @@ export async function linkToControl(
 /** Query string of `GET /evidence` (page[number], page[size], filters, include). */
 export function evidenceListQuery(params: ListEvidenceParams = {}): string {
   const own: [string, string][] = [];
-  if (params.control !== undefined) own.push(["filter[lineage_control_id_eq]", params.control]);
+  if (params.control !== undefined) own.push(["filter[control_id_eq]", params.control]);
   if (params.include !== undefined) own.push(["include", params.include]);
   const page: [string, string][] = [];
   if (params.pageNumber !== undefined) page.push(["page[number]", String(params.pageNumber)]);

@@ -6,7 +6,6 @@ import type { EvidenceRecord } from "../../platforms/sovereign.js";
 interface ListOptions {
   control?: string;
   filter?: string[];
-  sort?: string[];
   page?: number;
   pageSize?: number;
   all?: boolean;
@@ -48,11 +47,6 @@ export const listCommand = defineCommand<ListOptions>({
       repeatable: true,
     },
     {
-      flags: "--sort <field>",
-      description: "sort, e.g. created_at:desc (repeatable)",
-      repeatable: true,
-    },
-    {
       flags: "--page <n>",
       description: "page number to fetch (default 1)",
       parse: wholeNumber("--page"),
@@ -69,7 +63,8 @@ export const listCommand = defineCommand<ListOptions>({
     "Examples:",
     "  grc evidence list --control CC6.1",
     "  grc evidence list --all --filter filename_cont=access --output ndjson",
-    "--control C sends filter[lineage_control_id_eq]=C (evidence with a lineage row for C).",
+    "--control C sends filter[control_id_eq]=C (evidence linked to C). Filters the server knows:",
+    "control_id_eq, framework_id_eq, assessment_id_eq, sha256_eq, filename_cont, content_type_eq.",
   ].join("\n"),
   async run(ctx, _args, opts) {
     const [{ buildQuerySpec }, { queryPairs }, sovereign, { RecordWriter }] = await Promise.all([
@@ -85,7 +80,6 @@ export const listCommand = defineCommand<ListOptions>({
     const spec = buildQuerySpec(
       {
         filter: opts.filter ?? [],
-        sort: opts.sort ?? [],
         ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
       },
       new Date(),

@@ -1,4 +1,6 @@
 import { UsageError } from "../../errors.js";
+import { storedCredential } from "./credential.js";
+import { ENV_VARS, envValue } from "./env.js";
 import { openConfigStore, storedProfile } from "./store.js";
 import type {
   Credential,
@@ -6,7 +8,6 @@ import type {
   Platform,
   ProfileFlags,
   ResolvedProfile,
-  StoredProfile,
   ValueSource,
 } from "./types.js";
 import {
@@ -16,18 +17,6 @@ import {
   validateOrgId,
   validateProfileName,
 } from "./validate.js";
-
-/** The environment variable that supplies each value (shown by `grc auth status`). */
-export const ENV_VARS = {
-  profile: "GRC_PROFILE",
-  base_url: "GRC_BASE_URL",
-  org_id: "GRC_ORG_ID",
-  api_key: "GRC_API_KEY",
-  hmac_key_id: "GRC_HMAC_KEY_ID",
-  hmac_secret: "GRC_HMAC_SECRET",
-  session: "GRC_SESSION",
-  config_dir: "GRC_CONFIG_DIR",
-} as const;
 
 /** The credential kind each platform speaks natively (used to pick among several env credentials). */
 export const NATIVE_CREDENTIAL: Record<Platform, CredentialKind> = {
@@ -42,27 +31,6 @@ const PLATFORM_FOR_CREDENTIAL: Partial<Record<CredentialKind, Platform>> = {
   hmac: "evident",
   session: "strata",
 };
-
-function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === "" ? undefined : value;
-}
-
-/** The credential a stored profile holds (the file was validated: at most one). */
-export function storedCredential(profile: StoredProfile | undefined): Credential {
-  if (!profile) return { kind: "none" };
-  if (profile.api_key) return { kind: "bearer", apiKey: profile.api_key };
-  if (profile.hmac_key_id && profile.hmac_secret) {
-    return {
-      kind: "hmac",
-      keyId: profile.hmac_key_id,
-      secret: profile.hmac_secret,
-      algorithm: profile.hmac_algorithm ?? "sha1",
-    };
-  }
-  if (profile.session) return { kind: "session", cookie: profile.session };
-  return { kind: "none" };
-}
 
 /**
  * Credentials from the environment. Several kinds at once are allowed when the platform
@@ -234,3 +202,5 @@ export async function resolveProfile(
     warnings: store.warnings,
   });
 }
+
+export { ENV_VARS } from "./env.js";

@@ -1,0 +1,62 @@
+import { defineCommand, outputFormat } from "../../cli/command.js";
+import { storedCredential } from "../../core/config/credential.js";
+import { type Column, RecordWriter } from "../../output/records.js";
+
+/** One row of `grc auth list`. */
+export interface ProfileRow {
+  active: boolean;
+  name: string;
+  platform: string | null;
+  base_url: string | null;
+  org_id: string | null;
+  credential: string | null;
+}
+
+const columns: Column<ProfileRow>[] = [
+  { key: "active", header: "", format: (v) => (v ? "*" : "") },
+  { key: "name" },
+  { key: "platform" },
+  { key: "base_url" },
+  { key: "org_id" },
+  { key: "credential" },
+];
+
+/** `grc auth list`: the stored profiles, the active one marked; never a secret. */
+export const listCommand = defineCommand<{ output?: string; json?: boolean }>({
+  path: ["auth", "list"],
+  summary: "List stored profiles (the active one is marked *)",
+  connection: false,
+  output: true,
+  async run(ctx, _args, opts) {
+    const { openConfigStore } = await import("../../core/config/store.js");
+    const store = openConfigStore(ctx.env);
+    for (const warning of store.warnings) ctx.warn(warning);
+    const data = store.read();
+    const writer = new RecordWriter<ProfileRow>(
+      {
+        stdout: ctx.io.stdout,
+        format: outputFormat(opts),
+        tty: ctx.io.stdoutIsTTY,
+        color: ctx.io.colorStdout,
+        columns: ctx.io.columns,
+      },
+      columns,
+    );
+    for (const [name, p] of Object.entries(data.profiles).sort(([a], [b]) => a.localeCompare(b))) {
+      const kind = storedCredential(p).kind;
+      await writer.write({
+        active: name === data.active_profile,
+        name,
+        platform: p.platform ?? null,
+        base_url: p.base_url ?? null,
+        org_id: p.org_id ?? null,
+        credential: kind === "none" ? null : kind,
+      });
+    }
+    await writer.end();
+    if (writer.written === 0 && outputFormat(opts) === "table") {
+      ctx.warn(`no profiles in ${store.path}; create one with \`grc auth login\``);
+    }
+    return 0;
+  },
+});

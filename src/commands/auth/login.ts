@@ -1,0 +1,347 @@
+import { resolve as resolvePath } from "node:path";
+import { type CommandContext, defineCommand } from "../../cli/command.js";
+import { ACCEPTED_CREDENTIALS, checkCredentialFits } from "../../core/config/credential.js";
+import { ENV_VARS } from "../../core/config/env.js";
+import { applyLogin, type LoginInput, type RealCredential } from "../../core/config/login.js";
+import { credentialLabel, maskedCredentialFields } from "../../core/config/mask.js";
+import type { CredentialKind, Platform, StoredProfile } from "../../core/config/types.js";
+import {
+  PLATFORMS,
+  validateApiKey,
+  validateBaseUrl,
+  validateOrgId,
+  validateProfileName,
+  validateSecret,
+} from "../../core/config/validate.js";
+import { UsageError } from "../../errors.js";
+import { type Prompter, promptValidator } from "./prompter.js";
+import { readSecretFromStdin } from "./stdin-secret.js";
+
+interface LoginOptions {
+  profile?: string;
+  platform?: Platform;
+  baseUrl?: string;
+  org?: string;
+  apiKeyStdin?: boolean;
+  hmacKeyId?: string;
+  hmacSecretStdin?: boolean;
+  hmacSha256?: boolean;
+  sessionStdin?: boolean;
+  insecure?: boolean;
+  caCert?: string;
+  verify?: boolean;
+}
+
+const PLATFORM_NAMES: Record<Platform, string> = {
+  sovereign: "Sovereign GRC (Bearer sk- API key)",
+  evident: "Evident (APIAuth HMAC key, or sk- API key)",
+  strata: "StrataGRC (session cookie)",
+};
+
+/** The credential kind the stdin/key flags ask for, after checking they do not conflict. */
+function credentialKindFromFlags(opts: LoginOptions): CredentialKind | undefined {
+  const stdinFlags = [
+    opts.apiKeyStdin && "--api-key-stdin",
+    opts.hmacSecretStdin && "--hmac-secret-stdin",
+    opts.sessionStdin && "--session-stdin",
+  ].filter(Boolean);
+  if (stdinFlags.length > 1) {
+    throw new UsageError(
+      `${stdinFlags.join(" and ")} cannot be combined`,
+      "stdin holds one secret; pass exactly one --*-stdin flag",
+    );
+  }
+  const hmac = opts.hmacKeyId !== undefined || opts.hmacSecretStdin;
+  if (hmac && (opts.apiKeyStdin || opts.sessionStdin)) {
+    throw new UsageError(
+      "--hmac-key-id cannot be combined with --api-key-stdin or --session-stdin",
+      "a profile holds one credential; pick one kind",
+    );
+  }
+  if (opts.hmacSha256 && !hmac) {
+    throw new UsageError(
+      "--hmac-sha256 applies only to an HMAC key",
+      "add --hmac-key-id ID --hmac-secret-stdin",
+    );
+  }
+  if (opts.apiKeyStdin) return "bearer";
+  if (hmac) return "hmac";
+  if (opts.sessionStdin) return "session";
+  return undefined;
+}
+
+/** Collects the login's values: flags, then environment and the stored profile, then prompts on a terminal. */
+class LoginQuestions {
+  private prompter: Prompter | undefined;
+  constructor(private readonly ctx: CommandContext) {}
+
+  get interactive(): boolean {
+    return this.ctx.io.stdinIsTTY;
+  }
+
+  /** The prompter, or a UsageError naming the flag when stdin is not a terminal. */
+  async ask(flag: string): Promise<Prompter> {
+    if (!this.interactive) {
+      throw new UsageError(
+        `missing ${flag}`,
+        "stdin is not a terminal, so grc cannot prompt for it",
+      );
+    }
+    if (!this.prompter) {
+      const { createPrompter } = await import("./prompter.js");
+      this.prompter = await createPrompter(this.ctx);
+    }
+    return this.prompter;
+  }
+}
+
+async function collectCredential(
+  q: LoginQuestions,
+  ctx: CommandContext,
+  opts: LoginOptions,
+  kind: CredentialKind,
+  stored: StoredProfile | undefined,
+): Promise<RealCredential> {
+  if (kind === "bearer") {
+    const apiKey = opts.apiKeyStdin
+      ? await readSecretFromStdin(ctx.io.stdin, "the API key on stdin")
+      : await (await q.ask("--api-key-stdin")).secret(
+          "API key (sk-...)",
+          promptValidator((v) => validateApiKey(v, "the API key")),
+        );
+    return { kind, apiKey: validateApiKey(apiKey, "the API key on stdin") };
+  }
+  if (kind === "hmac") {
+    const keyId =
+      opts.hmacKeyId ??
+      (await (
+        await q.ask("--hmac-key-id")
+      ).text("HMAC key ID", {
+        validate: promptValidator((v) => validateSecret(v, "the key ID")),
+      }));
+    const secret = opts.hmacSecretStdin
+      ? await readSecretFromStdin(ctx.io.stdin, "the HMAC secret on stdin")
+      : await (await q.ask("--hmac-secret-stdin")).secret(
+          "HMAC secret",
+          promptValidator((v) => validateSecret(v, "the secret")),
+        );
+    const algorithm = opts.hmacSha256 ? "sha256" : (stored?.hmac_algorithm ?? "sha1");
+    return {
+      kind,
+      keyId: validateSecret(keyId, "--hmac-key-id"),
+      secret: validateSecret(secret, "the HMAC secret"),
+      algorithm,
+    };
+  }
+  const cookie = opts.sessionStdin
+    ? await readSecretFromStdin(ctx.io.stdin, "the session cookie on stdin")
+    : await (await q.ask("--session-stdin")).secret(
+        "Session cookie (the value of the `session` cookie)",
+        promptValidator((v) => validateSecret(v, "the session cookie")),
+      );
+  return { kind: "session", cookie: validateSecret(cookie, "the session cookie") };
+}
+
+async function collectLogin(
+  ctx: CommandContext,
+  opts: LoginOptions,
+  name: string,
+  stored: StoredProfile | undefined,
+): Promise<LoginInput> {
+  const q = new LoginQuestions(ctx);
+  let kind = credentialKindFromFlags(opts);
+  if (!kind && !q.interactive) {
+    throw new UsageError(
+      "no credential given",
+      "pass --api-key-stdin, --hmac-key-id ID --hmac-secret-stdin, or --session-stdin (stdin is not a terminal, so grc cannot prompt)",
+    );
+  }
+
+  let platform = opts.platform;
+  if (!platform && kind) {
+    platform =
+      kind === "bearer"
+        ? stored?.platform && ACCEPTED_CREDENTIALS[stored.platform].includes("bearer")
+          ? stored.platform
+          : "sovereign"
+        : kind === "hmac"
+          ? "evident"
+          : "strata";
+  }
+  platform ??=
+    stored?.platform ??
+    (await (
+      await q.ask("--platform")
+    ).choose(
+      "Platform",
+      PLATFORMS.map((p) => ({ value: p, name: PLATFORM_NAMES[p] })),
+    ));
+  if (kind) checkCredentialFits(platform, kind);
+
+  const insecure = Boolean(opts.insecure || stored?.insecure);
+  const envBase = ctx.env[ENV_VARS.base_url] || undefined;
+  const baseUrl =
+    opts.baseUrl !== undefined
+      ? validateBaseUrl(opts.baseUrl, insecure, "--base-url")
+      : envBase !== undefined
+        ? validateBaseUrl(envBase, insecure, ENV_VARS.base_url)
+        : stored?.base_url !== undefined
+          ? validateBaseUrl(stored.base_url, insecure, `base_url of profile "${name}"`)
+          : validateBaseUrl(
+              await (await q.ask("--base-url")).text("Base URL (https://...)", {
+                validate: promptValidator((v) => validateBaseUrl(v, insecure, "the base URL")),
+              }),
+              insecure,
+              "the base URL",
+            );
+
+  const envOrg = ctx.env[ENV_VARS.org_id] || undefined;
+  let orgId =
+    opts.org !== undefined
+      ? validateOrgId(opts.org, "--org")
+      : envOrg !== undefined
+        ? validateOrgId(envOrg, ENV_VARS.org_id)
+        : stored?.org_id;
+  if (orgId === undefined && platform === "sovereign") {
+    // Sovereign paths carry the organization; the others take it only as an optional header.
+    orgId = validateOrgId(
+      await (await q.ask("--org")).text("Organization ID", {
+        validate: promptValidator((v) => validateOrgId(v, "the organization ID")),
+      }),
+      "the organization ID",
+    );
+  }
+
+  if (!kind) {
+    const accepted = ACCEPTED_CREDENTIALS[platform];
+    kind =
+      accepted.length === 1
+        ? accepted[0]!
+        : await (await q.ask("--api-key-stdin")).choose(
+            "Credential",
+            accepted.map((k) => ({ value: k, name: credentialLabel(k) })),
+          );
+  }
+  const credential = await collectCredential(q, ctx, opts, kind, stored);
+  const caCert = opts.caCert !== undefined ? resolvePath(opts.caCert) : undefined;
+  return { profile: name, platform, baseUrl, orgId, credential, insecure, caCert };
+}
+
+/** Environment variables that would override the stored credential, for a heads-up after login. */
+function envCredentialVars(env: NodeJS.ProcessEnv): string[] {
+  return [ENV_VARS.api_key, ENV_VARS.hmac_key_id, ENV_VARS.hmac_secret, ENV_VARS.session].filter(
+    (v) => Boolean(env[v]),
+  );
+}
+
+/** `grc auth login`: stores a profile's base URL, org and one credential, after checking it. */
+export const loginCommand = defineCommand<LoginOptions>({
+  path: ["auth", "login"],
+  summary: "Store a base URL, organization and credential in a profile",
+  connection: false,
+  options: [
+    {
+      flags: "--profile <name>",
+      description: "profile to store (default: GRC_PROFILE, else the active profile)",
+    },
+    { flags: "--platform <name>", description: "platform the profile speaks", choices: PLATFORMS },
+    {
+      flags: "--base-url <url>",
+      description: "platform base URL (https; plain http only for loopback)",
+    },
+    { flags: "--org <id>", description: "organization ID (required for Sovereign GRC)" },
+    { flags: "--api-key-stdin", description: "read a Bearer API key (sk-...) from stdin" },
+    {
+      flags: "--hmac-key-id <id>",
+      description: "APIAuth (HMAC) key ID; the secret comes from --hmac-secret-stdin",
+    },
+    { flags: "--hmac-secret-stdin", description: "read the APIAuth (HMAC) secret from stdin" },
+    {
+      flags: "--hmac-sha256",
+      description: "sign with APIAuth-HMAC-SHA256 (api_auth 2.5+) instead of HMAC-SHA1",
+    },
+    { flags: "--session-stdin", description: "read a StrataGRC session cookie value from stdin" },
+    { flags: "--insecure", description: "allow plain http to a non-loopback host" },
+    {
+      flags: "--ca-cert <file>",
+      description: "PEM file of extra CA certificates for this profile",
+    },
+    {
+      flags: "--no-verify",
+      description: "save without checking the credential against the server",
+    },
+  ],
+  help: [
+    "Secrets are never taken as arguments: pipe them on stdin, or answer the prompts on a terminal.",
+    "Examples:",
+    '  printf %s "$GRC_API_KEY" | grc auth login --base-url https://grc.example.com --org ORG --api-key-stdin',
+    '  printf %s "$SECRET" | grc auth login --profile esp --base-url https://esp.example.com --hmac-key-id KEY --hmac-secret-stdin',
+    '  printf %s "$COOKIE" | grc auth login --profile strata --base-url https://strata.example.com --session-stdin',
+  ].join("\n"),
+  async run(ctx, _args, opts) {
+    const { openConfigStore } = await import("../../core/config/store.js");
+    const store = openConfigStore(ctx.env);
+    for (const warning of store.warnings) ctx.warn(warning);
+    const data = store.read();
+    const fromEnv = ctx.env[ENV_VARS.profile] || undefined;
+    const name = validateProfileName(
+      opts.profile ?? fromEnv ?? data.active_profile,
+      opts.profile !== undefined
+        ? "--profile"
+        : fromEnv !== undefined
+          ? ENV_VARS.profile
+          : "profile name",
+    );
+    const stored = Object.hasOwn(data.profiles, name) ? data.profiles[name] : undefined;
+    const input = await collectLogin(ctx, opts, name, stored);
+
+    let verified = false;
+    if (opts.verify !== false) {
+      const [{ createApiClient }, { verifyCredential }] = await Promise.all([
+        import("../../http/client.js"),
+        import("../../core/config/verify.js"),
+      ]);
+      const client = createApiClient({
+        baseUrl: input.baseUrl,
+        credential: input.credential,
+        caCert: input.caCert ?? stored?.ca_cert,
+        env: ctx.env,
+        notice: ctx.warn,
+        ...(ctx.globals.debug ? { debug: ctx.debug } : {}),
+        ...(ctx.globals.timeout !== undefined ? { timeoutMs: ctx.globals.timeout * 1000 } : {}),
+      });
+      try {
+        const outcome = await verifyCredential(
+          client,
+          { platform: input.platform, orgId: input.orgId, paths: stored?.paths ?? {} },
+          ctx.signal,
+        );
+        if (outcome.warning) ctx.warn(outcome.warning);
+      } finally {
+        await client.close();
+      }
+      verified = true;
+    }
+
+    let active = false;
+    store.update((d) => {
+      active = applyLogin(d, input);
+    });
+    const shown = Object.values(maskedCredentialFields(input.credential)).slice(0, 1).join("");
+    ctx.warn(
+      `Logged in to ${input.platform} at ${input.baseUrl} as profile "${name}" with ${credentialLabel(input.credential.kind)} ${shown}${verified ? "" : " (not verified: --no-verify)"}; saved to ${store.path}`,
+    );
+    if (!active) {
+      ctx.warn(
+        `Profile "${name}" is not the active profile; use it with --profile ${name} or make it active with \`grc config use ${name}\``,
+      );
+    }
+    const overriding = envCredentialVars(ctx.env);
+    if (overriding.length > 0) {
+      ctx.warn(
+        `note: ${overriding.join(", ")} set in this environment override the stored credential`,
+      );
+    }
+    return 0;
+  },
+});

@@ -1,0 +1,51 @@
+import { defineCommand } from "../../cli/command.js";
+import { removeCredential } from "../../core/config/credential.js";
+import { ENV_VARS } from "../../core/config/env.js";
+import { credentialLabel } from "../../core/config/mask.js";
+import { validateProfileName } from "../../core/config/validate.js";
+import { UsageError } from "../../errors.js";
+
+/** `grc auth logout`: removes a profile's stored credential and keeps its other settings. */
+export const logoutCommand = defineCommand<{ profile?: string }>({
+  path: ["auth", "logout"],
+  summary: "Remove the stored credential of a profile (base URL, org and settings stay)",
+  connection: false,
+  options: [
+    {
+      flags: "--profile <name>",
+      description: "profile to log out of (default: GRC_PROFILE, else the active profile)",
+    },
+  ],
+  async run(ctx, _args, opts) {
+    const { openConfigStore } = await import("../../core/config/store.js");
+    const store = openConfigStore(ctx.env);
+    for (const warning of store.warnings) ctx.warn(warning);
+    const data = store.read();
+    const fromEnv = ctx.env[ENV_VARS.profile] || undefined;
+    const name = validateProfileName(
+      opts.profile ?? fromEnv ?? data.active_profile,
+      opts.profile !== undefined
+        ? "--profile"
+        : fromEnv !== undefined
+          ? ENV_VARS.profile
+          : "profile name",
+    );
+    if (!Object.hasOwn(data.profiles, name)) {
+      const names = Object.keys(data.profiles);
+      throw new UsageError(
+        `profile "${name}" does not exist in ${store.path}${names.length ? `; profiles: ${names.join(", ")}` : ""}`,
+        "see `grc auth list`",
+      );
+    }
+    let removed: ReturnType<typeof removeCredential> = "none";
+    store.update((d) => {
+      removed = removeCredential(d.profiles[name]!);
+    });
+    ctx.warn(
+      removed === "none"
+        ? `Profile "${name}" had no stored credential; nothing to remove`
+        : `Logged out of profile "${name}": removed its ${credentialLabel(removed)}; base URL, org and settings are kept`,
+    );
+    return 0;
+  },
+});

@@ -6,6 +6,8 @@ import { stripControl } from "./sanitize.js";
 export interface Column<Row = Record<string, unknown>> {
   key: string;
   header?: string;
+  /** Reads the cell's value from a row (default: `row[key]`). */
+  get?: (row: Row) => unknown;
   /** Text for a cell (default: the value as text). */
   format?: (value: unknown, row: Row) => string;
   /** Colour for a cell on a colour TTY (receives the formatted text). */
@@ -37,8 +39,12 @@ function widthOf(text: string): number {
   return stripControl(text).length;
 }
 
+function cellValue<Row>(col: Column<Row>, row: Row): unknown {
+  return col.get ? col.get(row) : (row as Record<string, unknown>)[col.key];
+}
+
 function formatCell<Row>(col: Column<Row>, row: Row): string {
-  const value = (row as Record<string, unknown>)[col.key];
+  const value = cellValue(col, row);
   return stripControl(col.format ? col.format(value, row) : cellText(value)).replace(
     /[\t\n]/g,
     " ",
@@ -91,7 +97,7 @@ export function renderTable<Row>(
       line(cells[r]!, (i, t) => {
         const col = columns[i]!;
         if (!sink.color || !col.color) return t;
-        return col.color(t, (row as Record<string, unknown>)[col.key], row);
+        return col.color(t, cellValue(col, row), row);
       }),
     );
   });
@@ -107,14 +113,15 @@ export function csvField(text: string): string {
 export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
   const header = columns.map((c) => csvField(c.header ?? c.key)).join(",");
   const body = rows.map((row) =>
-    columns.map((c) => csvField(cellText((row as Record<string, unknown>)[c.key]))).join(","),
+    columns.map((c) => csvField(cellText(cellValue(c, row)))).join(","),
   );
   return `${[header, ...body].join("\r\n")}\r\n`;
 }
 
 /**
- * Writes records as they arrive: NDJSON and CSV stream (flat memory); JSON and table
- * collect rows and write on end(). JSON prints `[]` for no rows.
+ * Writes records as they arrive: NDJSON, CSV and piped (tab-separated) tables stream in flat
+ * memory; JSON and TTY tables collect rows and write on end() (a table must see every row to
+ * size its columns). JSON prints `[]` for no rows.
  */
 export class RecordWriter<Row extends object = Record<string, unknown>> {
   private readonly rows: Row[] = [];
@@ -144,10 +151,10 @@ export class RecordWriter<Row extends object = Record<string, unknown>> {
           `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`,
         );
       }
-      const line = this.columns
-        .map((c) => csvField(cellText((row as Record<string, unknown>)[c.key])))
-        .join(",");
+      const line = this.columns.map((c) => csvField(cellText(cellValue(c, row)))).join(",");
       await writeWithBackpressure(stdout, `${line}\r\n`);
+    } else if (format === "table" && !this.sink.tty) {
+      await writeWithBackpressure(stdout, renderTable([row], this.columns, this.sink));
     } else {
       this.rows.push(row);
     }

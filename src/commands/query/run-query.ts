@@ -1,0 +1,248 @@
+import { type CommandContext, outputFormat } from "../../cli/command.js";
+import {
+  type FlatResource,
+  flattenResource,
+  includeTree,
+  indexIncluded,
+} from "../../core/query/flatten.js";
+import { decodeDocument, primaryResources } from "../../core/query/jsonapi.js";
+import { buildQuerySpec, MAX_PAGE_SIZE, parseInclude } from "../../core/query/query-spec.js";
+import { type WalkStats, walkPages } from "../../core/query/walker.js";
+import { ExitCode, HttpError, InterruptedError } from "../../errors.js";
+import { RecordWriter, renderTable, writeWithBackpressure } from "../../output/records.js";
+import {
+  defaultColumnKeys,
+  parseColumnList,
+  resourceColumns,
+} from "../../output/resource-columns.js";
+import {
+  collectionPager,
+  collectionTarget,
+  explainQueryError,
+  rejectionLines,
+  resourcePath,
+  resourceRequest,
+} from "../../platforms/evident.js";
+import type { GetOptions, ListOptions } from "./query-options.js";
+
+type Row = Record<string, unknown>;
+
+/** A 422 prints every errors[].title the server sent, one per line, and exits 2. */
+function reportRejection(ctx: CommandContext, err: unknown): number | undefined {
+  if (err instanceof HttpError && err.status === 422) {
+    for (const line of rejectionLines(err)) ctx.warn(`grc: ${line}`);
+    return ExitCode.usage;
+  }
+  return undefined;
+}
+
+async function writeRaw(ctx: CommandContext, body: Buffer): Promise<void> {
+  const text = body.toString("utf8");
+  // Documents are written as received; a newline separates one page's document from the next.
+  await writeWithBackpressure(ctx.io.stdout, text.endsWith("\n") ? text : `${text}\n`);
+}
+
+/** Runs a collection query: builds the spec, walks the pages, prints resources as they arrive. */
+export async function runCollectionQuery(
+  ctx: CommandContext,
+  collection: string,
+  opts: ListOptions,
+): Promise<number> {
+  const now = new Date();
+  const spec = buildQuerySpec(
+    {
+      filter: opts.filter,
+      any: opts.any,
+      sort: opts.sort,
+      include: opts.include,
+      page: opts.page,
+      pageSize: opts.pageSize,
+      status: opts.status,
+      risk: opts.risk,
+      since: opts.since,
+      account: opts.account,
+    },
+    now,
+  );
+  const format = outputFormat(opts);
+  const columnKeys = opts.columns ? parseColumnList(opts.columns) : undefined;
+  const profile = await ctx.profile();
+  const target = collectionTarget(collection, profile.orgId);
+  const walking = Boolean(opts.all) || opts.limit !== undefined;
+  // Fewer, fuller pages when walking: --all asks for the largest page, --limit for just enough.
+  const pageSize =
+    spec.pageSize ??
+    (opts.limit !== undefined && !opts.all
+      ? Math.min(MAX_PAGE_SIZE, opts.limit)
+      : opts.all
+        ? MAX_PAGE_SIZE
+        : undefined);
+  const client = await ctx.api();
+  const pager = collectionPager({
+    target,
+    spec,
+    baseUrl: client.baseUrl,
+    searchMethod: opts.searchMethod,
+    ...(pageSize !== undefined ? { pageSize } : {}),
+    walking,
+  });
+  ctx.debug(
+    `query: ${pager.method} ${target.path}${pager.method === "PUT" ? " (PUT search)" : ""}`,
+  );
+
+  const tree = includeTree(spec.include);
+  let writer: RecordWriter<Row> | undefined;
+  const stats: WalkStats = { pages: 0, resources: 0, duplicates: 0, concurrent: false };
+  try {
+    for await (const page of walkPages(
+      {
+        client,
+        pager,
+        all: Boolean(opts.all),
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        concurrency: opts.concurrency,
+        ...(pageSize !== undefined ? { pageSize } : {}),
+        signal: ctx.signal,
+      },
+      stats,
+    )) {
+      if (opts.raw) {
+        await writeRaw(ctx, page.raw);
+        continue;
+      }
+      const index = indexIncluded(page.document);
+      for (const resource of page.resources) {
+        const flat = flattenResource(resource, index, tree);
+        writer ??= new RecordWriter<Row>(
+          {
+            stdout: ctx.io.stdout,
+            format,
+            tty: ctx.io.stdoutIsTTY,
+            color: ctx.io.colorStdout,
+            columns: ctx.io.columns,
+          },
+          resourceColumns(columnKeys ?? defaultColumnKeys(target.type, flat), {
+            tty: ctx.io.stdoutIsTTY,
+            now,
+          }),
+        );
+        await writer.write(flat);
+      }
+    }
+  } catch (err) {
+    if (ctx.signal.aborted) throw new InterruptedError();
+    const code = reportRejection(ctx, err);
+    if (code !== undefined) return code;
+    throw explainQueryError(err, { collection: target.name });
+  }
+  ctx.debug(
+    `query: ${stats.pages} page(s)${stats.concurrent ? " (concurrent)" : ""}, ${stats.resources} resource(s), ${stats.duplicates} repeat(s) dropped`,
+  );
+  if (opts.raw) return ExitCode.ok;
+  if (stats.resources === 0) {
+    ctx.warn(`no ${target.name} matched`);
+    writer = new RecordWriter<Row>(
+      { stdout: ctx.io.stdout, format, tty: ctx.io.stdoutIsTTY, color: false },
+      resourceColumns(columnKeys ?? defaultColumnKeys(target.type, undefined), {
+        tty: ctx.io.stdoutIsTTY,
+        now,
+      }),
+    );
+  }
+  await writer?.end();
+  return ExitCode.ok;
+}
+
+/** Renders one resource: JSON object, one NDJSON line, a CSV row, or `field value` lines. */
+async function printResource(
+  ctx: CommandContext,
+  flat: FlatResource,
+  opts: GetOptions,
+  type: string,
+): Promise<void> {
+  const format = outputFormat(opts);
+  const now = new Date();
+  if (format === "json") {
+    await writeWithBackpressure(ctx.io.stdout, `${JSON.stringify(flat, null, 2)}\n`);
+    return;
+  }
+  const keys = opts.columns
+    ? parseColumnList(opts.columns)
+    : format === "table"
+      ? Object.keys(flat)
+      : defaultColumnKeys(type, flat);
+  if (format === "table") {
+    // One resource reads best as a list of fields, every field shown.
+    const valueColumns = resourceColumns(keys, { tty: ctx.io.stdoutIsTTY, now });
+    const rows = valueColumns.map((col) => ({
+      field: col.key,
+      value: col.format ? col.format(col.get!(flat), flat) : col.get!(flat),
+      raw: col.get!(flat),
+      color: col.color,
+    }));
+    const text = renderTable(
+      rows,
+      [
+        { key: "field" },
+        {
+          key: "value",
+          color: (t, _v, row) => (row.color ? row.color(t, row.raw, flat) : t),
+        },
+      ],
+      { tty: ctx.io.stdoutIsTTY, color: ctx.io.colorStdout, columns: ctx.io.columns },
+    );
+    await writeWithBackpressure(ctx.io.stdout, text);
+    return;
+  }
+  const writer = new RecordWriter<Row>(
+    { stdout: ctx.io.stdout, format, tty: ctx.io.stdoutIsTTY, color: ctx.io.colorStdout },
+    resourceColumns(keys, { tty: false, now }),
+  );
+  await writer.write(flat);
+  await writer.end();
+}
+
+/** Fetches one resource (`grc get <type> <id>`, `grc alerts get <id>`) and prints it. */
+export async function runGetResource(
+  ctx: CommandContext,
+  type: string,
+  id: string,
+  opts: GetOptions,
+): Promise<number> {
+  const include = parseInclude(opts.include ?? []);
+  const columns = opts.columns ? parseColumnList(opts.columns) : undefined;
+  const profile = await ctx.profile();
+  const path = resourcePath(type, id, profile.orgId);
+  const collection = collectionTarget(type, profile.orgId);
+  const client = await ctx.api();
+  let body: Buffer;
+  let parsed: unknown;
+  try {
+    const res = await client.request({ ...resourceRequest(path, include), signal: ctx.signal });
+    body = res.body;
+    parsed = res.json();
+  } catch (err) {
+    if (ctx.signal.aborted) throw new InterruptedError();
+    const code = reportRejection(ctx, err);
+    if (code !== undefined) return code;
+    throw explainQueryError(err, { collection: collection.name, id });
+  }
+  if (opts.raw) {
+    await writeRaw(ctx, body);
+    return ExitCode.ok;
+  }
+  const doc = decodeDocument(parsed, `GET ${path}`);
+  const [resource] = primaryResources(doc);
+  if (!resource) {
+    ctx.warn(`no ${collection.name} with id "${id}"`);
+    return ExitCode.usage;
+  }
+  const flat = flattenResource(resource, indexIncluded(doc), includeTree(include));
+  await printResource(
+    ctx,
+    flat,
+    { ...opts, ...(columns ? { columns: columns.join(",") } : {}) },
+    collection.type,
+  );
+  return ExitCode.ok;
+}

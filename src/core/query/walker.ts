@@ -1,0 +1,165 @@
+import type { ApiClient, ApiRequest } from "../../http/types.js";
+import {
+  decodeDocument,
+  type JsonApiDocument,
+  pageNumberOf,
+  primaryResources,
+  type Resource,
+} from "./jsonapi.js";
+
+/** Builds the requests of a walk; the platform dialect decides paths, headers and GET vs PUT. */
+export interface Pager {
+  /** The request for page `n`; undefined asks for the first page exactly as the user wrote the query. */
+  page(n: number | undefined): ApiRequest;
+  /** The request that follows a `links.next` URL to page `n` (a PUT search rebuilds its body instead). */
+  next(link: string, n: number): ApiRequest;
+}
+
+/** One page as received. */
+export interface FetchedPage {
+  /** page[number] of this page. */
+  number: number;
+  document: JsonApiDocument;
+  /** The body exactly as received (`--raw`). */
+  raw: Buffer;
+  /** The page's primary resources, cut short when `--limit` ends the walk inside this page, without repeats. */
+  resources: Resource[];
+}
+
+/** How far to walk and how. */
+export interface WalkOptions {
+  client: ApiClient;
+  pager: Pager;
+  /** Follow the pages to the end (`--all`). */
+  all: boolean;
+  /** Stop after this many resources (walks pages as needed). */
+  limit?: number;
+  /** Pages in flight at once when `links.last` tells the page count; 1 walks `links.next` one by one. */
+  concurrency: number;
+  /** The page size asked for, used to know how many pages `--limit` needs. */
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+/** Counters a caller may show with --debug. */
+export interface WalkStats {
+  pages: number;
+  resources: number;
+  /** Resources the server repeated on a later page (dropped: each resource is printed once). */
+  duplicates: number;
+  concurrent: boolean;
+}
+
+async function fetchPage(
+  client: ApiClient,
+  req: ApiRequest,
+  n: number,
+  signal: AbortSignal,
+): Promise<FetchedPage> {
+  const res = await client.request({ ...req, signal });
+  const where = `${req.method} ${req.path.split("?")[0]}`;
+  const document = decodeDocument(res.json(), where);
+  return { number: n, document, raw: res.body, resources: primaryResources(document) };
+}
+
+function sizeOf(link: string | null | undefined): number | undefined {
+  if (!link) return undefined;
+  try {
+    const n = Number(new URL(link, "http://placeholder.invalid").searchParams.get("page[size]"));
+    return Number.isInteger(n) && n >= 1 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Walks a collection page by page and yields the pages in order. With `links.last` known and
+ * concurrency > 1 it keeps up to `concurrency` page requests in flight (a sliding window, so
+ * at most that many pages are held in memory) and still yields page 2, 3, ... in order. A 429
+ * is waited out by the client (X-RateLimit-Reset) and the same page is asked again. Each
+ * resource is yielded once, and the walk stops as soon as `limit` resources were yielded;
+ * stopping (limit, error or the consumer returning) aborts the requests still in flight.
+ */
+export async function* walkPages(
+  options: WalkOptions,
+  stats: WalkStats = { pages: 0, resources: 0, duplicates: 0, concurrent: false },
+): AsyncGenerator<FetchedPage> {
+  const { client, pager, limit } = options;
+  const walking = options.all || limit !== undefined;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  const seen = new Set<string>();
+  let remaining = limit ?? Number.POSITIVE_INFINITY;
+
+  /** Drops repeats and cuts the page at the limit; returns false when the walk is complete. */
+  const admit = (page: FetchedPage): boolean => {
+    const kept: Resource[] = [];
+    for (const r of page.resources) {
+      if (remaining <= 0) break;
+      const key = `${r.type}/${r.id}`;
+      if (walking && seen.has(key)) {
+        stats.duplicates += 1;
+        continue;
+      }
+      if (walking) seen.add(key);
+      kept.push(r);
+      remaining -= 1;
+    }
+    page.resources = kept;
+    stats.pages += 1;
+    stats.resources += kept.length;
+    return remaining > 0;
+  };
+
+  try {
+    let page = await fetchPage(client, pager.page(undefined), 1, controller.signal);
+    page.number = pageNumberOf(page.document.links?.self) ?? 1;
+    let more = admit(page);
+    yield page;
+    if (!walking || !more) return;
+
+    const last = pageNumberOf(page.document.links?.last);
+    if (options.concurrency > 1 && last !== undefined && last > page.number) {
+      stats.concurrent = true;
+      const size =
+        sizeOf(page.document.links?.last) ??
+        sizeOf(page.document.links?.self) ??
+        options.pageSize ??
+        Math.max(1, page.resources.length);
+      const needed =
+        limit === undefined ? last : Math.min(last, page.number + Math.ceil(remaining / size));
+      const window = new Map<number, Promise<FetchedPage>>();
+      let nextToStart = page.number + 1;
+      const fill = () => {
+        while (nextToStart <= needed && window.size < options.concurrency) {
+          const n = nextToStart++;
+          const pending = fetchPage(client, pager.page(n), n, controller.signal);
+          // Rejections are observed when the page's turn comes; avoid an unhandled rejection meanwhile.
+          pending.catch(() => {});
+          window.set(n, pending);
+        }
+      };
+      for (let n = page.number + 1; n <= needed; n++) {
+        fill();
+        const current = window.get(n)!;
+        window.delete(n);
+        page = await current;
+        more = admit(page);
+        yield page;
+        if (!more) return;
+      }
+      // The collection may have grown while we walked: carry on by links from the last page.
+    }
+    while (page.document.links?.next) {
+      const n = page.number + 1;
+      page = await fetchPage(client, pager.next(page.document.links.next, n), n, controller.signal);
+      more = admit(page);
+      yield page;
+      if (!more) return;
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    controller.abort();
+  }
+}

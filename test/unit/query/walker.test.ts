@@ -1,0 +1,218 @@
+import { describe, expect, it } from "vitest";
+import { buildQuerySpec } from "../../../src/core/query/query-spec.js";
+import { type FetchedPage, type WalkStats, walkPages } from "../../../src/core/query/walker.js";
+import { collectionPager, collectionTarget } from "../../../src/platforms/evident.js";
+import { alertPage, fakeApi, pageOf } from "./fake-api.js";
+
+const BASE = "http://127.0.0.1:9";
+
+async function collect(gen: AsyncGenerator<FetchedPage>): Promise<FetchedPage[]> {
+  const pages: FetchedPage[] = [];
+  for await (const page of gen) pages.push(page);
+  return pages;
+}
+
+const ids = (pages: FetchedPage[]) => pages.flatMap((p) => p.resources.map((r) => r.id));
+const range = (from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
+
+function pagerFor(
+  input: Parameters<typeof buildQuerySpec>[0],
+  pageSize?: number,
+  method: "auto" | "get" | "put" = "auto",
+) {
+  return collectionPager({
+    target: collectionTarget("alerts"),
+    spec: buildQuerySpec(input, new Date()),
+    baseUrl: BASE,
+    searchMethod: method,
+    ...(pageSize !== undefined ? { pageSize } : {}),
+    walking: true,
+  });
+}
+
+describe("page walker", () => {
+  it("walks links.next one request after another with concurrency 1", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      return { body: alertPage(BASE, 45, number, size) };
+    });
+    const pages = await collect(
+      walkPages({ client: api, pager: pagerFor({}, 10), all: true, concurrency: 1 }),
+    );
+    expect(ids(pages)).toEqual(range(1, 45));
+    expect(api.maxInFlight).toBe(1);
+    expect(api.seen.map((r) => r.path)).toEqual([
+      "/api/v2/alerts?page[size]=10",
+      // Then the server's own links, bytes as it wrote them.
+      "/api/v2/alerts.json?page%5Bnumber%5D=2&page%5Bsize%5D=10",
+      "/api/v2/alerts.json?page%5Bnumber%5D=3&page%5Bsize%5D=10",
+      "/api/v2/alerts.json?page%5Bnumber%5D=4&page%5Bsize%5D=10",
+      "/api/v2/alerts.json?page%5Bnumber%5D=5&page%5Bsize%5D=10",
+    ]);
+  });
+
+  it("fetches pages concurrently when links.last is known and yields them in order, each once", async () => {
+    // Later pages answer sooner, so completion order is the reverse of page order.
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      return { body: alertPage(BASE, 200, number, size), delayMs: (20 - number) * 3 };
+    });
+    const stats: WalkStats = { pages: 0, resources: 0, duplicates: 0, concurrent: false };
+    const pages = await collect(
+      walkPages({ client: api, pager: pagerFor({}, 10), all: true, concurrency: 4 }, stats),
+    );
+    expect(pages.map((p) => p.number)).toEqual(range(1, 20).map(Number));
+    expect(ids(pages)).toEqual(range(1, 200));
+    expect(api.maxInFlight).toBe(4);
+    expect(stats).toEqual({ pages: 20, resources: 200, duplicates: 0, concurrent: true });
+    // Every page asked exactly once.
+    const asked = api.seen
+      .map((r) => pageOf({ method: "GET", path: r.path }).number)
+      .sort((a, b) => a - b);
+    expect(asked).toEqual(range(1, 20).map(Number));
+  });
+
+  it("without links.last it falls back to links.next", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      return { body: alertPage(BASE, 30, number, size, false), delayMs: 2 };
+    });
+    const stats: WalkStats = { pages: 0, resources: 0, duplicates: 0, concurrent: false };
+    const pages = await collect(
+      walkPages({ client: api, pager: pagerFor({}, 10), all: true, concurrency: 8 }, stats),
+    );
+    expect(ids(pages)).toEqual(range(1, 30));
+    expect(stats.concurrent).toBe(false);
+    expect(api.maxInFlight).toBe(1);
+  });
+
+  it("--limit stops inside a page and never asks for pages it does not need", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      return { body: alertPage(BASE, 1000, number, size) };
+    });
+    const pages = await collect(
+      walkPages({
+        client: api,
+        pager: pagerFor({}, 10),
+        all: false,
+        limit: 25,
+        concurrency: 4,
+        pageSize: 10,
+      }),
+    );
+    expect(ids(pages)).toEqual(range(1, 25));
+    expect(api.seen).toHaveLength(3);
+  });
+
+  it("drops a resource the server repeats on a later page", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      const body = alertPage(BASE, 20, number, size) as { data: { id: string }[] };
+      if (number === 2) body.data[0]!.id = "10"; // offset paging shifted: page 2 repeats id 10
+      return { body };
+    });
+    const stats: WalkStats = { pages: 0, resources: 0, duplicates: 0, concurrent: false };
+    const pages = await collect(
+      walkPages({ client: api, pager: pagerFor({}, 10), all: true, concurrency: 1 }, stats),
+    );
+    expect(ids(pages)).toEqual([...range(1, 10), ...range(12, 20)]);
+    expect(stats.duplicates).toBe(1);
+  });
+
+  it("a failing page aborts the pages still in flight and rethrows", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      if (number === 3)
+        return { status: 500, body: { errors: [{ status: "500", title: "boom" }] } };
+      return { body: alertPage(BASE, 100, number, size), delayMs: 30 };
+    });
+    await expect(
+      collect(walkPages({ client: api, pager: pagerFor({}, 10), all: true, concurrency: 4 })),
+    ).rejects.toThrow("boom");
+  });
+
+  it("a PUT search sends each page as a form body to the bare path, never the GET links", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      return { body: alertPage(BASE, 25, number, size) };
+    });
+    const pages = await collect(
+      walkPages({
+        client: api,
+        pager: pagerFor({ filter: ["status_eq=fail"] }, 10, "put"),
+        all: true,
+        concurrency: 1,
+      }),
+    );
+    expect(ids(pages)).toEqual(range(1, 25));
+    expect(api.seen.map((r) => [r.method, r.path, r.body, r.headers["content-type"]])).toEqual([
+      [
+        "PUT",
+        "/api/v2/alerts",
+        "filter[status_eq]=fail&page[size]=10",
+        "application/x-www-form-urlencoded",
+      ],
+      [
+        "PUT",
+        "/api/v2/alerts",
+        "filter[status_eq]=fail&page[number]=2&page[size]=10",
+        "application/x-www-form-urlencoded",
+      ],
+      [
+        "PUT",
+        "/api/v2/alerts",
+        "filter[status_eq]=fail&page[number]=3&page[size]=10",
+        "application/x-www-form-urlencoded",
+      ],
+    ]);
+  });
+});
+
+describe("GET or PUT search", () => {
+  const longFilter = `id_in=${range(1, 400).join(",")}`;
+
+  it("stays GET under 2,000 characters and switches to PUT past it", () => {
+    expect(pagerFor({ filter: ["id_in=1,2,3"] }).method).toBe("GET");
+    const pager = pagerFor({ filter: [longFilter] });
+    expect(pager.method).toBe("PUT");
+    const req = pager.page(undefined);
+    expect(req.path).toBe("/api/v2/alerts");
+    expect(String(req.body).startsWith("filter[id_in][]=1&filter[id_in][]=2&")).toBe(true);
+    expect(req.headers).toEqual({
+      accept: "application/vnd.api+json",
+      "content-type": "application/x-www-form-urlencoded",
+    });
+  });
+
+  it("--search-method forces either; collections without PUT search refuse put", () => {
+    expect(pagerFor({ filter: [longFilter] }, undefined, "get").method).toBe("GET");
+    expect(pagerFor({}, undefined, "put").method).toBe("PUT");
+    expect(() =>
+      collectionPager({
+        target: collectionTarget("evidence", "org-1"),
+        spec: buildQuerySpec({}, new Date()),
+        baseUrl: BASE,
+        searchMethod: "put",
+        walking: false,
+      }),
+    ).toThrow("the evidence collection does not take a PUT search");
+  });
+
+  it("the switch is measured on the full URL, base included", () => {
+    // A query of ~1,960 characters: fits with a short base URL, not with a long one.
+    const values = range(1000, 1399).join(",").slice(0, 1900);
+    const filter = `name_cont=${values}`;
+    const short = pagerFor({ filter: [filter] });
+    expect(short.method).toBe("GET");
+    const long = collectionPager({
+      target: collectionTarget("alerts"),
+      spec: buildQuerySpec({ filter: [filter] }, new Date()),
+      baseUrl: `https://${"x".repeat(60)}.example.com`,
+      searchMethod: "auto",
+      walking: true,
+    });
+    expect(long.method).toBe("PUT");
+  });
+});

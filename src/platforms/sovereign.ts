@@ -6,7 +6,8 @@
  * value read here can be written out without renaming.
  */
 import type { ResolvedProfile } from "../core/config/types.js";
-import { HttpError, UnavailableError, UsageError } from "../errors.js";
+import { UnavailableError, UsageError } from "../errors.js";
+import { decodeHttpError } from "../http/error-decoder.js";
 import type { ApiClient } from "../http/types.js";
 
 /** Body of `POST /upload-url`. */
@@ -212,8 +213,8 @@ export async function requestUploadUrl(
 }
 
 /**
- * Step 3: asks the server to recompute the stored object's SHA-256. A mismatch (422) is a
- * result, not an exception: the caller decides how to report the file.
+ * Step 3: asks the server to recompute the stored object's SHA-256. A mismatch (422 with
+ * `verified: false`) is a result, not an exception: the caller decides how to report the file.
  */
 export async function verifyObject(
   api: ApiClient,
@@ -223,45 +224,44 @@ export async function verifyObject(
   options: CallOptions = {},
 ): Promise<VerifyResult> {
   assertSafeObjectKey(objectKey);
-  try {
-    const res = await api.request({
-      method: "POST",
-      path: evidencePaths(orgId).verify(objectKey, sha256),
-      headers: { accept: "application/json" },
-      // Verify only reads the stored object.
-      idempotent: true,
-      signal: options.signal,
-    });
-    const body = objectOf(res.json(), "verify");
-    if (body.verified !== true) {
-      return {
-        verified: false,
-        object_key: objectKey,
-        expected_hash: sha256,
-        actual_hash: optionalString(body.actual_hash),
-        detail: optionalString(body.detail) ?? "the server did not confirm the hash",
-      };
-    }
+  // send() resolves with any status, so the 422 body (with the stored hash) stays readable.
+  const res = await api.send({
+    method: "POST",
+    path: evidencePaths(orgId).verify(objectKey, sha256),
+    headers: { accept: "application/json" },
+    // Verify only reads the stored object.
+    idempotent: true,
+    signal: options.signal,
+  });
+  const body = res.status === 200 || res.status === 422 ? jsonOrUndefined(res.text()) : undefined;
+  // The seed's 422 is the "hash mismatch" answer; any other error is the client's to decode.
+  if (res.status === 422 && isObject(body) && body.verified === false) {
     return {
-      verified: true,
-      object_key: stringField(body, "object_key", "verify"),
-      expected_hash: stringField(body, "expected_hash", "verify"),
-      actual_hash: stringField(body, "actual_hash", "verify"),
-      size: numberField(body, "size", "verify"),
+      verified: false,
+      object_key: objectKey,
+      expected_hash: sha256,
+      actual_hash: optionalString(body.actual_hash),
+      detail: optionalString(body.detail) ?? "hash mismatch",
     };
-  } catch (err) {
-    // The seed's 422 is the one "hash mismatch" answer; other 422s (validation) stay errors.
-    if (err instanceof HttpError && err.status === 422 && /mismatch/i.test(err.details.join(" "))) {
-      return {
-        verified: false,
-        object_key: objectKey,
-        expected_hash: sha256,
-        actual_hash: undefined,
-        detail: err.message,
-      };
-    }
-    throw err;
   }
+  if (res.status !== 200) {
+    throw decodeHttpError({
+      status: res.status,
+      headers: res.headers,
+      body: res.body,
+      method: "POST",
+      url: res.url,
+    });
+  }
+  const ok = objectOf(body, "verify");
+  if (ok.verified !== true) throw unexpected("verify", "verified");
+  return {
+    verified: true,
+    object_key: stringField(ok, "object_key", "verify"),
+    expected_hash: stringField(ok, "expected_hash", "verify"),
+    actual_hash: stringField(ok, "actual_hash", "verify"),
+    size: numberField(ok, "size", "verify"),
+  };
 }
 
 /** Step 4: links the stored object to a control (idempotent per content hash + control). */
@@ -483,6 +483,14 @@ function sameOrigin(url: URL, base: string): boolean {
 
 function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

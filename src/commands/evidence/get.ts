@@ -20,7 +20,6 @@ export const getCommand = defineCommand<GetOptions>({
     const doc = await ev.getEvidence(id, { signal: ctx.signal });
     const record = {
       ...sovereign.evidenceRecord(doc.data, doc.included),
-      sha256: doc.data.attributes.sha256,
       lineage: sovereign.lineageRows(doc.data, doc.included),
     };
     const format = outputFormat(opts);
@@ -29,7 +28,8 @@ export const getCommand = defineCommand<GetOptions>({
       format,
       tty: ctx.io.stdoutIsTTY,
       color: ctx.io.colorStdout,
-      columns: ctx.io.columns,
+      // Pipes get whole ids: no truncation to a terminal width.
+      columns: ctx.io.stdoutIsTTY ? ctx.io.columns : 100_000,
     };
     if (format !== "table") {
       // One record, the same shape in json, ndjson and csv (lineage as a JSON cell in csv).
@@ -49,7 +49,7 @@ export const getCommand = defineCommand<GetOptions>({
     }
     // For people: the fields as "name value" lines, then one row per link.
     const fields = [
-      { field: "sha256", value: record.sha256 },
+      { field: "sha256", value: record.id },
       { field: "filename", value: record.filename },
       { field: "size", value: String(record.size) },
       { field: "content_type", value: record.content_type },

@@ -60,7 +60,7 @@ export const verifyCommand = defineCommand<VerifyOptions>({
     }
     if (!result.verified) {
       throw new PartialFailureError(
-        `${result.detail} (object ${objectKey}${result.actual_hash ? `, stored sha256 ${result.actual_hash}` : ""})`,
+        `${result.detail} (object ${objectKey}${result.actual_hash ? `, stored SHA-256 ${result.actual_hash}` : ""})`,
         "the stored object is not the file you hashed; push the file again",
       );
     }

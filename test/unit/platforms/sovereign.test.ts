@@ -209,6 +209,7 @@ describe("verifyObject", () => {
     const { ev } = setup();
     const result = await ev.verifyObject(KEY, SHA);
     expect(result.verified).toBe(false);
+    expect(result.verified === false && result.actual_hash).toBe("b".repeat(64));
     expect(result.verified === false && result.detail).toBe(
       "hash mismatch: stored object has a different SHA-256",
     );

@@ -101,4 +101,12 @@ export interface ClientOptions {
   now?: () => Date;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   userAgent?: string;
+  /** Organization sent as X-Organization-Id with a session-cookie credential (StrataGRC). */
+  orgId?: string;
+  /** Allow plain http to a non-loopback host (profile `insecure`, --insecure). */
+  insecure?: boolean;
+  /** Retries one client may spend across all its requests (default 100). */
+  retryBudget?: number;
+  /** Random source for backoff jitter (tests). */
+  random?: () => number;
 }

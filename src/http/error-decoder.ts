@@ -1,0 +1,399 @@
+import { STATUS_CODES } from "node:http";
+import { HttpError, UnavailableError } from "../errors.js";
+import { redactUrl } from "./redact.js";
+
+/**
+ * Turns every platform's error shape into one HttpError line: Sovereign `detail`, JSON:API
+ * `errors[].title`, StrataGRC `error.code`/`error.message`, S3 XML `<Code>`/`<Message>`, an
+ * HTML error page's `<title>`, or "HTTP <status> <reason> from <METHOD> <path>". Also names
+ * the machine's clock when the server's Date shows a skew beyond what signatures allow.
+ */
+
+/** A response the client gave up on, as the decoder needs it. */
+export interface ErrorResponse {
+  status: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  body: Uint8Array;
+  method: string;
+  /** Absolute URL or path+query of the request (redacted before display). */
+  url: string;
+  /** The local clock at the time of the response (clock-skew detection). */
+  now?: Date;
+}
+
+/** Skew beyond which signed requests fail (APIAuth servers allow 15 minutes). */
+export const CLOCK_SKEW_LIMIT_MS = 15 * 60 * 1000;
+
+/** StrataGRC error codes and the seed's "Solution" column. */
+const STRATA_SOLUTIONS: Record<string, string> = {
+  AUTH_REQUIRED: "log in to the application (refresh the session cookie with `grc auth login`)",
+  PERMISSION_DENIED: "request the required permissions from an admin",
+  NOT_FOUND: "check the resource ID",
+  VALIDATION_ERROR: "review the request parameters",
+  SERVER_ERROR: "contact support if it persists",
+};
+
+/** Hints for S3 error codes from presigned storage. */
+const S3_HINTS: Record<string, string> = {
+  SignatureDoesNotMatch:
+    "the request must send exactly the signed method and Content-Type; request a fresh URL",
+  EntityTooLarge: "the file is larger than the platform allows (max_size)",
+  MissingContentLength: "storage refuses chunked uploads; send a Content-Length",
+  IncompleteBody: "the body was shorter or longer than its Content-Length; retry the upload",
+  NoSuchKey: "the object does not exist in storage",
+  NotImplemented: "the storage server does not support this request",
+};
+
+/** Method and path for messages: no origin, presigned signatures removed. */
+export function displayTarget(method: string, url: string): string {
+  let pathAndQuery = url;
+  const abs = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  if (abs) pathAndQuery = url.slice(abs[0].length) || "/";
+  const redacted = redactUrl(pathAndQuery);
+  // A presigned query is all noise and secrets: show the object path only.
+  const shown = redacted.includes("[REDACTED]") ? redacted.replace(/\?.*$/, "") : redacted;
+  return `${method.toUpperCase()} ${shown}`;
+}
+
+/** One readable line from server-provided text (no control characters, bounded length). */
+function clean(text: string): string {
+  const flat = text
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
+  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+function decodeXmlEntities(text: string): string {
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
+}
+
+interface Decoded {
+  text: string;
+  details: string[];
+  code?: string;
+  hint?: string;
+}
+
+function fromJson(status: number, body: unknown): Decoded | undefined {
+  if (!body || typeof body !== "object") return undefined;
+  const obj = body as Record<string, unknown>;
+  // JSON:API: every errors[].title (or detail) is a detail; the line joins them.
+  if (Array.isArray(obj.errors)) {
+    const items = obj.errors.filter(
+      (e): e is Record<string, unknown> => !!e && typeof e === "object",
+    );
+    const texts = items
+      .map((e) =>
+        typeof e.title === "string" ? e.title : typeof e.detail === "string" ? e.detail : "",
+      )
+      .map(clean)
+      .filter(Boolean);
+    if (texts.length > 0) {
+      const code = items.find((e) => typeof e.code === "string")?.code as string | undefined;
+      const hint =
+        status === 406
+          ? "the server wants Accept and Content-Type application/vnd.api+json"
+          : undefined;
+      return {
+        text: texts.join("; "),
+        details: texts,
+        ...(code ? { code } : {}),
+        ...(hint ? { hint } : {}),
+      };
+    }
+  }
+  // StrataGRC: {"success": false, "error": {"code", "message"}}.
+  if (obj.error && typeof obj.error === "object") {
+    const err = obj.error as Record<string, unknown>;
+    const code = typeof err.code === "string" ? err.code : undefined;
+    const message = typeof err.message === "string" ? clean(err.message) : undefined;
+    if (code || message) {
+      const text = message && code ? `${message} (${code})` : (message ?? code!);
+      const hint = code ? STRATA_SOLUTIONS[code] : undefined;
+      return {
+        text,
+        details: [message ?? code!],
+        ...(code ? { code } : {}),
+        ...(hint ? { hint } : {}),
+      };
+    }
+  }
+  // Sovereign (FastAPI): detail is a string, or a list of validation errors.
+  if (typeof obj.detail === "string") {
+    const text = clean(obj.detail);
+    return { text, details: [text], ...sovereignHint(text, obj) };
+  }
+  if (Array.isArray(obj.detail)) {
+    const texts = obj.detail
+      .map((d) => {
+        if (typeof d === "string") return clean(d);
+        if (!d || typeof d !== "object") return "";
+        const item = d as Record<string, unknown>;
+        const loc = Array.isArray(item.loc) ? item.loc.join(".") : "";
+        const msg = typeof item.msg === "string" ? item.msg : "";
+        return clean(loc ? `${loc}: ${msg}` : msg);
+      })
+      .filter(Boolean);
+    if (texts.length > 0) return { text: texts.join("; "), details: texts };
+  }
+  if (typeof obj.error === "string" || typeof obj.message === "string") {
+    const text = clean(String(obj.message ?? obj.error));
+    if (text) return { text, details: [text] };
+  }
+  return undefined;
+}
+
+function sovereignHint(text: string, obj: Record<string, unknown>): { hint?: string } {
+  if (typeof obj.required_scope === "string" || /missing required scope/i.test(text)) {
+    const scope =
+      typeof obj.required_scope === "string" ? obj.required_scope : "the required scope";
+    return { hint: `the API key lacks ${scope}; widen its scopes on the API Keys page` };
+  }
+  if (/not a member of this organization/i.test(text)) {
+    return {
+      hint: "check the org ID (--org, GRC_ORG_ID or the profile); the key's user has no membership in it",
+    };
+  }
+  if (/invalid or missing API key/i.test(text)) {
+    return { hint: "check the API key: run `grc auth login` or set GRC_API_KEY" };
+  }
+  if (/object storage is not configured/i.test(text)) {
+    return { hint: "the platform has no object storage configured; ask its administrator" };
+  }
+  return {};
+}
+
+function fromXml(text: string): Decoded | undefined {
+  if (!/<Error>/.test(text)) return undefined;
+  // Only Code and Message are read: StringToSign, AWSAccessKeyId, SignatureProvided and
+  // CanonicalRequest are never printed.
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  if (!code && !message) return undefined;
+  const msg = message ? clean(decodeXmlEntities(message)) : undefined;
+  const c = code ? clean(decodeXmlEntities(code)) : undefined;
+  let hint = c ? S3_HINTS[c] : undefined;
+  if (c === "AccessDenied" && msg && /expired/i.test(msg)) {
+    hint = "the presigned URL expired; request a fresh one";
+  }
+  return {
+    text: msg && c ? `${msg} (${c})` : (msg ?? c!),
+    details: [msg ?? c!],
+    ...(c ? { code: c } : {}),
+    ...(hint ? { hint } : {}),
+  };
+}
+
+function fromHtml(text: string): Decoded | undefined {
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(text)?.[1];
+  if (!title) return undefined;
+  const t = clean(decodeXmlEntities(title));
+  return t ? { text: t, details: [t] } : undefined;
+}
+
+function decodeBody(
+  status: number,
+  headers: Record<string, string>,
+  body: Uint8Array,
+): Decoded | undefined {
+  if (body.byteLength === 0) return undefined;
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8");
+  const type = headers["content-type"] ?? "";
+  const trimmed = text.trimStart();
+  if (/json/i.test(type) || trimmed.startsWith("{")) {
+    try {
+      const decoded = fromJson(status, JSON.parse(text));
+      if (decoded) return decoded;
+    } catch {
+      // Not JSON after all: try the other shapes.
+    }
+  }
+  if (/xml/i.test(type) || trimmed.startsWith("<?xml") || trimmed.startsWith("<Error>")) {
+    const decoded = fromXml(text);
+    if (decoded) return decoded;
+  }
+  if (/html/i.test(type) || /^<(!doctype|html)/i.test(trimmed)) return fromHtml(text);
+  return undefined;
+}
+
+function defaultHint(status: number): string | undefined {
+  if (status === 401) return "check the credential: run `grc auth login` or `grc auth status`";
+  if (status === 403) return "the credential lacks permission for this call";
+  if (status === 404) return "check the path or ID";
+  if (status === 406) return "the server does not accept this Accept/Content-Type";
+  if (status === 408 || status === 504) return "the server timed out; try again later";
+  if (status === 429) return "rate limited; wait a little and try again";
+  if (status >= 500) return "the server failed; try again later";
+  return undefined;
+}
+
+/** Minutes the server's Date header is away from the local clock, when beyond the limit. */
+export function clockSkewMinutes(headers: Record<string, string>, now: Date): number | undefined {
+  const serverDate = headers.date ? Date.parse(headers.date) : Number.NaN;
+  if (Number.isNaN(serverDate)) return undefined;
+  const skew = Math.abs(now.getTime() - serverDate);
+  return skew > CLOCK_SKEW_LIMIT_MS ? Math.round(skew / 60_000) : undefined;
+}
+
+/** Decodes an error response into one HttpError line with the documented exit code. */
+export function decodeHttpError(res: ErrorResponse): HttpError {
+  const target = displayTarget(res.method, res.url);
+  const reason = STATUS_CODES[res.status] ?? "Error";
+  const decoded = decodeBody(res.status, res.headers, res.body);
+  const where = `HTTP ${res.status} from ${target}`;
+
+  if (res.status === 401 || res.status === 403) {
+    const minutes = clockSkewMinutes(res.headers, res.now ?? new Date());
+    const mentionsClock = decoded ? /\b(date|clock|time ?stamp|skew)/i.test(decoded.text) : false;
+    if (minutes !== undefined) {
+      return new HttpError(
+        `the server says this machine's clock is ${minutes} minutes off (${where})`,
+        {
+          status: res.status,
+          ...(decoded?.code ? { code: decoded.code } : {}),
+          details: decoded?.details ?? [`clock is ${minutes} minutes off`],
+          hint: "fix the system time (NTP) and retry",
+        },
+      );
+    }
+    if (mentionsClock && decoded) {
+      return new HttpError(`${decoded.text} (${where})`, {
+        status: res.status,
+        ...(decoded.code ? { code: decoded.code } : {}),
+        details: decoded.details,
+        hint: "this machine's clock may be off; fix the system time (NTP) and retry",
+      });
+    }
+  }
+
+  if (decoded) {
+    const hint = decoded.hint ?? defaultHint(res.status);
+    return new HttpError(`${decoded.text} (${where})`, {
+      status: res.status,
+      ...(decoded.code ? { code: decoded.code } : {}),
+      details: decoded.details,
+      ...(hint ? { hint } : {}),
+    });
+  }
+  const hint = defaultHint(res.status);
+  return new HttpError(`HTTP ${res.status} ${reason} from ${target}`, {
+    status: res.status,
+    ...(hint ? { hint } : {}),
+  });
+}
+
+/** Network error codes after which nothing reached the server (safe to retry any method). */
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "EAI_AGAIN",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+]);
+
+/** Network error codes that repeating cannot fix. */
+const PERMANENT_CODES = new Set([
+  "ENOTFOUND",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "ERR_SSL_WRONG_VERSION_NUMBER",
+  "UND_ERR_INVALID_ARG",
+  "ERR_INVALID_URL",
+]);
+
+/** The most specific error code of a network error (undici wraps the socket error in `cause`). */
+export function networkErrorCode(err: unknown): string {
+  let e: unknown = err;
+  let fallback = "";
+  for (let depth = 0; depth < 4 && e && typeof e === "object"; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") {
+      if (!code.startsWith("UND_ERR_") || code === "UND_ERR_CONNECT_TIMEOUT") return code;
+      fallback ||= code;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return fallback || "ENETWORK";
+}
+
+/** True when a network error left the request unsent (safe to retry even a POST). */
+export function isNotSent(code: string): boolean {
+  return NOT_SENT_CODES.has(code);
+}
+
+/** True when a network error will not go away by retrying. */
+export function isPermanentNetworkError(code: string): boolean {
+  return PERMANENT_CODES.has(code);
+}
+
+function innermostMessage(err: unknown): string {
+  let e: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
+    if (e.message) message = e.message;
+    e = e.cause;
+  }
+  return clean(message);
+}
+
+/** A one-line UnavailableError naming the host, the cause and the fix. */
+export function networkError(
+  err: unknown,
+  init: { url: string; attempts: number; timeoutMs?: number },
+): UnavailableError {
+  const code = networkErrorCode(err);
+  let host = init.url;
+  try {
+    host = new URL(init.url).host;
+  } catch {
+    // keep what we were given
+  }
+  const after = init.attempts > 1 ? ` after ${init.attempts} attempts` : "";
+  let message: string;
+  let hint: string;
+  if (code === "ECONNREFUSED") {
+    message = `cannot connect to ${host}: connection refused (ECONNREFUSED)${after}`;
+    hint = "check the base URL and that the server is running";
+  } else if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
+    message = `cannot resolve host ${host.replace(/:\d+$/, "")} (${code})${after}`;
+    hint = "check the host name in the base URL, your DNS, or HTTPS_PROXY";
+  } else if (
+    code === "ETIMEDOUT" ||
+    code === "UND_ERR_CONNECT_TIMEOUT" ||
+    code === "UND_ERR_HEADERS_TIMEOUT" ||
+    code === "UND_ERR_BODY_TIMEOUT" ||
+    code === "TimeoutError"
+  ) {
+    const t = init.timeoutMs;
+    const secs = t ? ` within ${t < 1000 ? `${t}ms` : `${Math.round(t / 1000)}s`}` : "";
+    message = `${host} did not respond${secs} (ETIMEDOUT)${after}`;
+    hint = "check the network or proxy, or raise --timeout";
+  } else if (
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    code === "UND_ERR_SOCKET" ||
+    code === "UND_ERR_CLOSED"
+  ) {
+    message = `connection to ${host} was reset (${code === "UND_ERR_SOCKET" ? "ECONNRESET" : code})${after}`;
+    hint = "the server or a proxy closed the connection; try again later";
+  } else if (/CERT|SSL|TLS/.test(code)) {
+    message = `TLS certificate of ${host} is not trusted (${code})`;
+    hint = "pass --ca-cert <pem> or set NODE_EXTRA_CA_CERTS for a private CA";
+  } else {
+    message = `request to ${host} failed: ${innermostMessage(err)} (${code})${after}`;
+    hint = "check the network, the base URL and any proxy settings";
+  }
+  return new UnavailableError(redactUrl(message), hint, { cause: err });
+}

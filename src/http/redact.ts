@@ -1,0 +1,120 @@
+/**
+ * Redaction of credentials before anything reaches a --debug line, an error message or a
+ * log: Authorization values, cookies, APIAuth signatures and the signatures/credentials in
+ * presigned storage URLs. One place, so every trace and message redacts the same way.
+ */
+
+/** What replaces a secret value. */
+export const REDACTED = "[REDACTED]";
+
+/** Query parameters whose values are credentials or signatures (lower-cased). */
+const SECRET_QUERY_PARAMS = new Set([
+  "x-amz-signature",
+  "x-amz-credential",
+  "x-amz-security-token",
+  "x-goog-signature",
+  "x-goog-credential",
+  "signature",
+  "sig",
+  "token",
+  "access_token",
+  "api_key",
+  "apikey",
+  "key",
+  "awsaccesskeyid",
+  "password",
+  "secret",
+  "session",
+]);
+
+/** Headers whose values are never shown (lower-cased). */
+const SECRET_HEADERS = new Set([
+  "cookie",
+  "set-cookie",
+  "proxy-authorization",
+  "x-authorization-content-sha256",
+  "x-amz-security-token",
+  "x-api-key",
+]);
+
+/** "sk-…abcd": an API key reduced to its prefix and last 4 characters. */
+export function maskApiKey(key: string): string {
+  return key.length > 12 ? `sk-…${key.slice(-4)}` : "sk-…";
+}
+
+/** Redacts one Authorization header value: Bearer keys keep their last 4, signatures go entirely. */
+export function redactAuthorization(value: string): string {
+  const bearer = /^Bearer\s+(\S+)/i.exec(value);
+  if (bearer) {
+    const token = bearer[1]!;
+    return token.startsWith("sk-") ? `Bearer ${maskApiKey(token)}` : `Bearer ${REDACTED}`;
+  }
+  const scheme = /^(\S+)\s/.exec(value);
+  return scheme ? `${scheme[1]} ${REDACTED}` : REDACTED;
+}
+
+/** Replaces secret query values (and any user:password) in an absolute or relative URL. */
+export function redactUrl(url: string): string {
+  const hashAt = url.indexOf("#");
+  const withoutHash = hashAt >= 0 ? url.slice(0, hashAt) : url;
+  const q = withoutHash.indexOf("?");
+  let base = q >= 0 ? withoutHash.slice(0, q) : withoutHash;
+  base = base.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@?#]*@/i, `$1${REDACTED}@`);
+  if (q < 0) return base;
+  const query = withoutHash
+    .slice(q + 1)
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      const rawName = eq >= 0 ? pair.slice(0, eq) : pair;
+      let name = rawName;
+      try {
+        name = decodeURIComponent(rawName.replace(/\+/g, " "));
+      } catch {
+        // A malformed escape is still compared by its raw text.
+      }
+      return eq >= 0 && SECRET_QUERY_PARAMS.has(name.toLowerCase())
+        ? `${rawName}=${REDACTED}`
+        : pair;
+    })
+    .join("&");
+  return `${base}?${query}`;
+}
+
+/** A copy of headers safe to print: credentials, cookies and body signatures redacted. */
+export function redactHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.join(", ") : raw;
+    const lower = name.toLowerCase();
+    if (lower === "authorization") out[name] = redactAuthorization(value);
+    else if (lower === "cookie" || lower === "set-cookie") out[name] = redactCookie(value);
+    else if (SECRET_HEADERS.has(lower)) out[name] = REDACTED;
+    else if (lower === "location" || lower === "content-location") out[name] = redactUrl(value);
+    else out[name] = value;
+  }
+  return out;
+}
+
+/** Keeps cookie names, drops their values ("session=[REDACTED]"). */
+function redactCookie(value: string): string {
+  return value
+    .split(/;\s*/)
+    .map((part) => {
+      const eq = part.indexOf("=");
+      return eq > 0 ? `${part.slice(0, eq)}=${REDACTED}` : part;
+    })
+    .join("; ");
+}
+
+/** Removes every occurrence of the given secrets from free text (last line of defence). */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}

@@ -1,0 +1,52 @@
+import { setTimeout as delay } from "node:timers/promises";
+import { InterruptedError } from "../errors.js";
+
+/** Counters a client exposes so tests (and --debug) can see what retries cost. */
+export interface ClientStats {
+  /** Logical requests started. */
+  requests: number;
+  /** Attempts sent on the wire (retries and redirects included). */
+  attempts: number;
+  /** Attempts that were repeats after a failure. */
+  retries: number;
+  /** Retries still allowed before the client stops retrying altogether. */
+  retryBudgetLeft: number;
+  /** Total ms spent waiting (backoff, Retry-After, rate-limit pauses). */
+  waitedMs: number;
+}
+
+/** Default number of retries one client may spend across all its requests. */
+export const DEFAULT_RETRY_BUDGET = 100;
+
+/** Mutable counters plus the budget: a dead server cannot make a bulk run retry forever. */
+export class RetryBudget {
+  readonly stats: ClientStats;
+  constructor(budget: number = DEFAULT_RETRY_BUDGET) {
+    this.stats = { requests: 0, attempts: 0, retries: 0, retryBudgetLeft: budget, waitedMs: 0 };
+  }
+  /** Takes one retry from the budget; false when none is left. */
+  take(): boolean {
+    if (this.stats.retryBudgetLeft <= 0) return false;
+    this.stats.retryBudgetLeft -= 1;
+    this.stats.retries += 1;
+    return true;
+  }
+  /** A snapshot of the counters. */
+  snapshot(): ClientStats {
+    return { ...this.stats };
+  }
+}
+
+/** Sleeps `ms`, rejecting with InterruptedError when the signal aborts. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (ms <= 0) {
+    if (signal?.aborted) throw new InterruptedError();
+    return;
+  }
+  try {
+    await delay(ms, undefined, signal ? { signal } : {});
+  } catch (err) {
+    if (signal?.aborted) throw new InterruptedError();
+    throw err;
+  }
+}

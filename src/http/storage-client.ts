@@ -1,0 +1,207 @@
+import type { Readable } from "node:stream";
+import type { Dispatcher } from "undici";
+import { type HttpError, InterruptedError, UsageError } from "../errors.js";
+import { createDispatcher } from "./dispatcher.js";
+import {
+  decodeHttpError,
+  isPermanentNetworkError,
+  networkError,
+  networkErrorCode,
+} from "./error-decoder.js";
+import { failureLine, headerRecord, requestLine, responseLine } from "./request-trace.js";
+import { abortableSleep, type ClientStats, RetryBudget } from "./retry-budget.js";
+import {
+  backoffDelayMs,
+  formatWait,
+  MAX_SERVER_WAIT_MS,
+  serverRequestedWait,
+} from "./retry-policy.js";
+import type { ClientOptions, StorageClient, StorageRequest, StorageResponse } from "./types.js";
+import { checkedUrl } from "./url-policy.js";
+
+/**
+ * The client for presigned object-storage URLs. It has its own keep-alive pools and longer
+ * timeouts, and it never carries platform credentials: the URL's query is the credential,
+ * and anything else (Authorization, Cookie, org headers) would leak to the storage host.
+ */
+
+/** The StorageClient plus its counters (tests). */
+export interface HttpStorageClient extends StorageClient {
+  stats(): ClientStats;
+}
+
+/** Headers the storage client refuses to send, whoever asks. */
+const FORBIDDEN_STORAGE_HEADERS = new Set([
+  "authorization",
+  "cookie",
+  "proxy-authorization",
+  "x-organization-id",
+  "x-api-key",
+  "x-authorization-content-sha256",
+]);
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Storage retries 5xx and 429 (and 408); 403 is returned at once: "Request has expired" needs a fresh URL, not a repeat. */
+const STORAGE_RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+const MAX_REDIRECTS = 5;
+/** Error bodies larger than this are cut before decoding. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** Creates the credential-free client for presigned storage URLs. */
+export function createStorageClient(
+  options: Omit<ClientOptions, "baseUrl" | "credential">,
+): HttpStorageClient {
+  const maxAttempts = Math.max(1, options.retries ?? 5);
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  const now = options.now ?? (() => new Date());
+  const sleep = options.sleep ?? abortableSleep;
+  const random = options.random ?? Math.random;
+  const notice = options.notice ?? (() => {});
+  const budget = new RetryBudget(options.retryBudget);
+  const debug = options.debug;
+  const dispatcher: Dispatcher = createDispatcher({
+    env: options.env ?? {},
+    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+    // Idle limits, not a total: a large upload may take longer than any fixed total.
+    headersTimeoutMs: timeoutMs,
+    bodyTimeoutMs: timeoutMs,
+    caCert: options.caCert,
+    debug,
+  });
+
+  async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    budget.stats.waitedMs += ms;
+    await sleep(ms, signal);
+    if (signal?.aborted) throw new InterruptedError();
+  }
+
+  async function request(req: StorageRequest): Promise<StorageResponse> {
+    budget.stats.requests += 1;
+    let url = checkedUrl(req.url, "storage URL", options.insecure ?? false);
+    let method: string = req.method.toUpperCase();
+    let body = req.body;
+    if (typeof body === "function" && req.contentLength === undefined) {
+      throw new UsageError(
+        "a streamed storage upload needs its Content-Length",
+        "storage refuses chunked bodies; pass contentLength",
+      );
+    }
+    const headers: Record<string, string> = { "user-agent": options.userAgent ?? "grc" };
+    for (const [k, v] of Object.entries(req.headers ?? {})) {
+      const name = k.toLowerCase();
+      if (!FORBIDDEN_STORAGE_HEADERS.has(name)) headers[name] = v;
+    }
+    if (req.contentLength !== undefined && body !== undefined) {
+      headers["content-length"] = String(req.contentLength);
+    }
+    let attempt = 0;
+    let redirects = 0;
+    for (;;) {
+      attempt += 1;
+      if (req.signal?.aborted) throw new InterruptedError();
+      const wireBody: string | Uint8Array | Readable | undefined =
+        typeof body === "function" ? body() : body;
+      const sent = body === undefined ? omit(headers, "content-length") : headers;
+      debug?.(requestLine(method, url.href, attempt, maxAttempts, sent));
+      budget.stats.attempts += 1;
+      const started = performance.now();
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await dispatcher.request({
+          origin: url.origin,
+          path: `${url.pathname}${url.search}`,
+          method: method as Dispatcher.HttpMethod,
+          headers: sent,
+          body: wireBody ?? null,
+          signal: req.signal ?? null,
+        });
+      } catch (err) {
+        if (typeof wireBody === "object" && wireBody && "destroy" in wireBody) {
+          (wireBody as Readable).destroy();
+        }
+        if (req.signal?.aborted) throw new InterruptedError();
+        const code = networkErrorCode(err);
+        const ms = Math.round(performance.now() - started);
+        debug?.(failureLine(method, url.href, ms, attempt, maxAttempts, code));
+        if (!isPermanentNetworkError(code) && attempt < maxAttempts && budget.take()) {
+          await wait(backoffDelayMs(attempt, random), req.signal);
+          continue;
+        }
+        throw networkError(err, { url: url.href, attempts: attempt, timeoutMs });
+      }
+      const resHeaders = headerRecord(res.headers);
+      const ms = Math.round(performance.now() - started);
+      debug?.(responseLine(res.statusCode, method, url.href, ms, attempt, maxAttempts, resHeaders));
+
+      if (REDIRECT_STATUSES.has(res.statusCode) && resHeaders.location) {
+        const next = new URL(resHeaders.location, url);
+        redirects += 1;
+        if (redirects <= MAX_REDIRECTS) {
+          await res.body.dump();
+          url = checkedUrl(next.href, "storage redirect target", options.insecure ?? false);
+          if (res.statusCode === 303) {
+            method = "GET";
+            body = undefined;
+          }
+          attempt = 0;
+          continue;
+        }
+      }
+
+      if (STORAGE_RETRY_STATUSES.has(res.statusCode) && attempt < maxAttempts) {
+        const serverWait = serverRequestedWait(res.statusCode, resHeaders, now());
+        if ((!serverWait || serverWait.ms <= MAX_SERVER_WAIT_MS) && budget.take()) {
+          await res.body.dump();
+          const delay = serverWait ? serverWait.ms : backoffDelayMs(attempt, random);
+          if (serverWait && delay >= 1000) {
+            notice(
+              `${url.host} answered ${res.statusCode}; waiting ${formatWait(delay)} until ${serverWait.until} (${serverWait.source})`,
+            );
+          }
+          await wait(delay, req.signal);
+          continue;
+        }
+      }
+      return { status: res.statusCode, headers: resHeaders, body: res.body };
+    }
+  }
+
+  return {
+    request,
+    stats: () => budget.snapshot(),
+    async close() {
+      await dispatcher.close();
+    },
+  };
+}
+
+function omit(headers: Record<string, string>, name: string): Record<string, string> {
+  const { [name]: _dropped, ...rest } = headers;
+  return rest;
+}
+
+/**
+ * Reads a failed storage response (bounded) and decodes its S3 XML into one HttpError line;
+ * the caller decides what a 403 "Request has expired" means.
+ */
+export async function readStorageError(
+  res: StorageResponse,
+  method: string,
+  url: string,
+  now: Date = new Date(),
+): Promise<HttpError> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    if (size < MAX_ERROR_BODY) chunks.push(buf.subarray(0, MAX_ERROR_BODY - size));
+    size += buf.byteLength;
+  }
+  return decodeHttpError({
+    status: res.status,
+    headers: res.headers,
+    body: Buffer.concat(chunks),
+    method,
+    url,
+    now,
+  });
+}

@@ -57,7 +57,15 @@ export interface MockServerOptions {
   /** false = storage not configured (upload-url and verify answer 503). */
   storage?: boolean;
   /** Real S3-compatible storage instead of the built-in store. */
-  s3?: { endpoint: string; bucket: string; region?: string };
+  s3?: {
+    endpoint: string;
+    bucket: string;
+    region?: string;
+    /** Credentials (the command takes them from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN). */
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    sessionToken?: string;
+  };
   /** Evident rate limit: requests per window (default generous: 10,000 per 60 s). */
   rateLimit?: { limit: number; windowMs: number };
   /** Generate this many alerts (deterministically) instead of the fixture count (benchmarks). */
@@ -66,6 +74,15 @@ export interface MockServerOptions {
   uploadUrlTtlSeconds?: number;
   /** Largest object upload-url allows, in bytes (default 5 GiB). */
   maxSize?: number;
+  /**
+   * Where the built-in store keeps uploaded objects: a directory (kept after close), or
+   * "memory". Default: a fresh temp directory removed on close.
+   */
+  objectsDir?: string;
+  /** How long a `slow` fault stalls a response, in ms (default 2000). */
+  slowMs?: number;
+  /** Storage gives up on a PUT body that stops arriving for this long, in ms (default 20000). */
+  bodyTimeoutMs?: number;
 }
 
 /** What a platform router gets from the server. */
@@ -86,4 +103,6 @@ export interface MockPlatform {
   handle: MockRouter;
   /** What GET /__mock/state shows of this platform. */
   snapshot?(): unknown;
+  /** Forget everything written since start (POST /__mock/reset). */
+  reset?(): void;
 }

@@ -1,4 +1,5 @@
 import type { CommandSpec } from "../../cli/command.js";
+import { serveCommand } from "./serve.js";
 
 /** Commands of the `mock` noun. */
-export const mockCommands: CommandSpec<never>[] = [];
+export const mockCommands: CommandSpec<never>[] = [serveCommand as CommandSpec<never>];

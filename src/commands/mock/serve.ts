@@ -1,0 +1,152 @@
+import { defineCommand } from "../../cli/command.js";
+import { UsageError } from "../../errors.js";
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  storagePort: number;
+  data?: string;
+  objectsDir?: string;
+  faults?: string;
+  faultSeed?: number;
+  latency?: number;
+  slow?: number;
+  storage: boolean;
+  json?: boolean;
+  s3Endpoint?: string;
+  s3Bucket?: string;
+  alerts?: number;
+  rateLimit?: number;
+}
+
+function wholeNumber(flag: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isSafeInteger(n) || n < min) {
+      throw new UsageError(`${flag} must be a whole number of at least ${min}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+const port = (flag: string) => (value: string) => {
+  const n = wholeNumber(flag, 0)(value);
+  if (n > 65535) throw new UsageError(`${flag} must be a port from 0 to 65535, got "${value}"`);
+  return n;
+};
+
+/** `grc mock serve`: runs the embedded mock of all three platforms until SIGINT/SIGTERM. */
+export const serveCommand = defineCommand<ServeOptions>({
+  path: ["mock", "serve"],
+  summary: "Serve the Sovereign, Evident and StrataGRC mock (and its object storage) locally",
+  connection: false,
+  options: [
+    { flags: "--host <host>", description: "interface to listen on", default: "127.0.0.1" },
+    {
+      flags: "--port <n>",
+      description: "API port (0 = any free port)",
+      default: 0,
+      parse: port("--port"),
+    },
+    {
+      flags: "--storage-port <n>",
+      description: "object storage port (0 = any free port)",
+      default: 0,
+      parse: port("--storage-port"),
+    },
+    { flags: "--data <dir>", description: "fixture folder (default: the package's fixtures/)" },
+    {
+      flags: "--objects-dir <dir>",
+      description:
+        'where uploaded objects go: a directory, or "memory" (default: a temp dir removed on exit)',
+    },
+    {
+      flags: "--faults <spec>",
+      description: 'inject faults, e.g. "429=0.1,500=0.05,503=0.02,reset=0.02,slow=0.05"',
+    },
+    {
+      flags: "--fault-seed <n>",
+      description: "seed for --faults (same seed, same faults)",
+      parse: wholeNumber("--fault-seed", 0),
+    },
+    {
+      flags: "--latency <ms>",
+      description: "delay every API response",
+      parse: wholeNumber("--latency", 0),
+    },
+    {
+      flags: "--slow <ms>",
+      description: "how long a slow fault stalls (default 2000)",
+      parse: wholeNumber("--slow", 0),
+    },
+    { flags: "--no-storage", description: "run without object storage (upload-url answers 503)" },
+    { flags: "--json", description: "print the identity as one JSON line" },
+    {
+      flags: "--s3-endpoint <url>",
+      description: "use a real S3-compatible server (AWS_* credentials)",
+    },
+    { flags: "--s3-bucket <name>", description: "bucket on --s3-endpoint" },
+    {
+      flags: "--alerts <n>",
+      description: "generate this many Evident alerts instead of the fixtures",
+      parse: wholeNumber("--alerts", 1),
+    },
+    {
+      flags: "--rate-limit <n>",
+      description: "Evident requests allowed per 60 s (default 10000)",
+      parse: wholeNumber("--rate-limit", 1),
+    },
+  ],
+  help: [
+    "Examples:",
+    "  grc mock serve                      # banner + export block to copy",
+    "  grc mock serve --json --port 4010   # one JSON line with the identity",
+    '  grc mock serve --faults "429=0.1,reset=0.02" --fault-seed 7',
+    "",
+    "Faults: 429, 500, 503, reset (connection dies mid-response), slow (stalls --slow ms),",
+    "corrupt (storage keeps altered bytes) and expire (storage answers Request has expired).",
+    "GET /__mock/state (loopback only) lists stored objects, lineage rows and every request.",
+  ].join("\n"),
+  async run(ctx, _args, opts) {
+    if (Boolean(opts.s3Endpoint) !== Boolean(opts.s3Bucket)) {
+      throw new UsageError("--s3-endpoint and --s3-bucket go together", "pass both, or neither");
+    }
+    const { startMockServer } = await import("../../mock/server.js");
+    const { formatIdentity } = await import("./banner.js");
+    const server = await startMockServer({
+      host: opts.host,
+      port: opts.port,
+      storagePort: opts.storagePort,
+      storage: opts.storage,
+      ...(opts.data !== undefined ? { dataDir: opts.data } : {}),
+      ...(opts.objectsDir !== undefined ? { objectsDir: opts.objectsDir } : {}),
+      ...(opts.faults !== undefined ? { faults: opts.faults } : {}),
+      ...(opts.faultSeed !== undefined ? { faultSeed: opts.faultSeed } : {}),
+      ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
+      ...(opts.slow !== undefined ? { slowMs: opts.slow } : {}),
+      ...(opts.alerts !== undefined ? { alerts: opts.alerts } : {}),
+      ...(opts.rateLimit !== undefined
+        ? { rateLimit: { limit: opts.rateLimit, windowMs: 60_000 } }
+        : {}),
+      ...(opts.s3Endpoint && opts.s3Bucket
+        ? {
+            s3: {
+              endpoint: opts.s3Endpoint,
+              bucket: opts.s3Bucket,
+              region: ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION ?? "us-east-1",
+              accessKeyId: ctx.env.AWS_ACCESS_KEY_ID,
+              secretAccessKey: ctx.env.AWS_SECRET_ACCESS_KEY,
+              sessionToken: ctx.env.AWS_SESSION_TOKEN,
+            },
+          }
+        : {}),
+    });
+    ctx.io.stdout.write(formatIdentity(server, { json: Boolean(opts.json), faults: opts.faults }));
+    if (!ctx.signal.aborted) {
+      await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
+    }
+    await server.close();
+    if (!opts.json) ctx.warn("grc mock: stopped");
+    return 0;
+  },
+});

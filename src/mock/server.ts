@@ -1,0 +1,464 @@
+import { randomInt } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { UsageError } from "../errors.js";
+import {
+  createFaultInjector,
+  type FaultInjector,
+  type FaultKind,
+  formatFaultSpec,
+  parseFaultSpec,
+} from "./faults.js";
+import { demoIdentity } from "./identity.js";
+import { createSovereignPlatform, DEFAULT_MAX_SIZE } from "./sovereign.js";
+import { type LoggedRequest, MockClock, RequestLog } from "./state.js";
+import { BuiltinObjectStore, type ObjectStore, type StoredObject } from "./storage.js";
+import { createStorageOrigin } from "./storage-server.js";
+import type {
+  MockIdentity,
+  MockPlatform,
+  MockReply,
+  MockRequest,
+  MockRouterContext,
+  MockServerOptions,
+} from "./types.js";
+
+/**
+ * The embedded mock: one API origin that composes the platform routers (Sovereign evidence,
+ * Evident JSON:API, StrataGRC) and one storage origin on its own port for presigned URLs.
+ * Plain node:http; faults, latency and the request log are applied here, once, for every
+ * platform. This is the only file that composes the platforms.
+ */
+
+/** Platform routers the server can load. */
+export type PlatformName = MockPlatform["name"];
+
+/** Options of startMockServer beyond the CLI flags (tests). */
+export interface StartMockOptions extends MockServerOptions {
+  /** Which platforms to compose (default all three; a missing module is skipped). */
+  platforms?: readonly PlatformName[];
+}
+
+/** What GET /__mock/state returns. */
+export interface MockStateSnapshot {
+  objects: StoredObject[];
+  lineage: unknown[];
+  evidence: unknown[];
+  requests: LoggedRequest[];
+  requests_dropped: number;
+  faults: { spec: string; seed: number; api: object; storage: object };
+  clock: { now: string; offset_ms: number };
+  platforms: string[];
+  strata: unknown;
+  evident: unknown;
+}
+
+/** A running mock. */
+export interface MockServer {
+  /** API origin, e.g. "http://127.0.0.1:43121". */
+  baseUrl: string;
+  /** Storage origin ("" with storage off; the S3 endpoint with --s3-endpoint). */
+  storageUrl: string;
+  identity: MockIdentity;
+  /** The fault seed in use (random unless given), so a run can be replayed. */
+  faultSeed: number;
+  /** Platforms that were composed. */
+  platforms: PlatformName[];
+  /** What GET /__mock/state would return. */
+  state(): MockStateSnapshot;
+  /** Stops both origins and removes the temporary object store. */
+  close(): Promise<void>;
+}
+
+/** Largest API request body the mock reads (API bodies are JSON or small multipart uploads). */
+const API_BODY_LIMIT = 512 * 1024 * 1024;
+
+/** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  const a = address.startsWith("::ffff:") ? address.slice(7) : address;
+  return a === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(a);
+}
+
+function originOf(host: string, port: number): string {
+  const shown = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return `http://${shown.includes(":") ? `[${shown}]` : shown}:${port}`;
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(
+        new UsageError(
+          `cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
+          err.code === "EADDRINUSE" ? "pick another port, or --port 0 for any free one" : undefined,
+        ),
+      );
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/** An injected API error, shaped like the platform whose path was called. */
+function faultReply(kind: "429" | "500" | "503", path: string, now: Date): MockReply {
+  const status = Number(kind);
+  const titles = {
+    "429": "Request limit exceeded. Please try again later.",
+    "500": "Internal Server Error",
+    "503": "Service Unavailable",
+  } as const;
+  const headers: Record<string, string> = {};
+  if (status !== 500) headers["Retry-After"] = "0";
+  if (path.startsWith("/api/v2/")) {
+    if (status === 429) {
+      headers["X-RateLimit-Limit"] = "0";
+      headers["X-RateLimit-Remaining"] = "0";
+      headers["X-RateLimit-Reset"] = now.toISOString();
+    }
+    return {
+      status,
+      headers: { ...headers, "Content-Type": "application/vnd.api+json" },
+      body: JSON.stringify({ errors: [{ status: kind, title: titles[kind] }] }),
+    };
+  }
+  if (path.startsWith("/strata/")) {
+    return {
+      status,
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify({
+        success: false,
+        error: {
+          code: "SERVER_ERROR",
+          message: status === 429 ? "Too many requests, try again later" : titles[kind],
+        },
+      }),
+    };
+  }
+  return {
+    status,
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: JSON.stringify({ detail: titles[kind] }),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+type PlatformFactory = (ctx: MockRouterContext) => MockPlatform;
+
+/**
+ * Loads a platform router that lives in another module. The specifier is a variable so the
+ * server still starts while a platform module is being written; any error other than
+ * "module not found" is real and propagates.
+ */
+async function loadPlatform(
+  file: string,
+  exportName: string,
+): Promise<PlatformFactory | undefined> {
+  try {
+    const mod = (await import(file)) as Record<string, unknown>;
+    const factory = mod[exportName];
+    return typeof factory === "function" ? (factory as PlatformFactory) : undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = err instanceof Error ? err.message : String(err);
+    if (code === "ERR_MODULE_NOT_FOUND" || /Failed to load url|Cannot find module/.test(message)) {
+      if (message.includes(file.replace(/^\.\//, "").replace(/\.js$/, ""))) return undefined;
+    }
+    throw err;
+  }
+}
+
+/** Starts the mock: API and storage origins on 127.0.0.1 (port 0 = any free port by default). */
+export async function startMockServer(options: StartMockOptions = {}): Promise<MockServer> {
+  const host = options.host ?? "127.0.0.1";
+  const identity = demoIdentity;
+  const clock = new MockClock();
+  const log = new RequestLog();
+  const spec = parseFaultSpec(options.faults);
+  const faultSeed = options.faultSeed ?? randomInt(1, 2 ** 31 - 1);
+  const apiFaults: FaultInjector = createFaultInjector("api", spec, faultSeed);
+  const storageFaults: FaultInjector = createFaultInjector("storage", spec, faultSeed);
+  const slowMs = options.slowMs ?? 2000;
+  const latencyMs = options.latencyMs ?? 0;
+  const wanted = new Set<PlatformName>(options.platforms ?? ["sovereign", "evident", "strata"]);
+
+  let baseUrl = "";
+  let storageUrl = "";
+  const servers: Server[] = [];
+  let store: ObjectStore | undefined;
+  let builtin: BuiltinObjectStore | undefined;
+
+  const close = async () => {
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
+    await store?.close();
+  };
+
+  try {
+    if (options.storage !== false && options.s3) {
+      const { createS3ObjectStore } = await import("./storage-s3.js");
+      store = createS3ObjectStore(options.s3);
+      storageUrl = options.s3.endpoint.replace(/\/+$/, "");
+    } else if (options.storage !== false) {
+      builtin = new BuiltinObjectStore(() => storageUrl, options.objectsDir);
+      store = builtin;
+      const brokenSockets = new WeakSet<Socket>();
+      const origin = createStorageOrigin({
+        store: builtin,
+        faults: storageFaults,
+        log,
+        clock,
+        maxSize: options.maxSize ?? DEFAULT_MAX_SIZE,
+        slowMs,
+        bodyTimeoutMs: options.bodyTimeoutMs ?? 20_000,
+        brokenSockets,
+      });
+      const storageServer = createServer({ requestTimeout: 0, keepAliveTimeout: 65_000 });
+      const run = (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean) => {
+        origin(req, res, expectsContinue).catch(() => {
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        });
+      };
+      storageServer.on("request", (req, res) => run(req, res, false));
+      storageServer.on("checkContinue", (req, res) => run(req, res, true));
+      storageServer.on("clientError", (_err, socket: Socket) => {
+        // Bytes the parser rejects (e.g. more body than Content-Length): the upload is void.
+        brokenSockets.add(socket);
+        if (socket.writable) {
+          socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        } else {
+          socket.destroy();
+        }
+      });
+      servers.push(storageServer);
+      const port = await listen(storageServer, host, options.storagePort ?? 0);
+      storageUrl = originOf(host, port);
+    }
+
+    const ctx: MockRouterContext = {
+      identity,
+      options,
+      now: () => clock.now(),
+      baseUrl: () => baseUrl,
+      storageUrl: () => storageUrl,
+    };
+    const platforms: MockPlatform[] = [];
+    if (wanted.has("sovereign")) platforms.push(createSovereignPlatform(ctx, store));
+    if (wanted.has("evident")) {
+      const factory = await loadPlatform("./evident.js", "createEvidentPlatform");
+      if (factory) platforms.push(factory(ctx));
+    }
+    if (wanted.has("strata")) {
+      const factory = await loadPlatform("./strata.js", "createStrataPlatform");
+      if (factory) platforms.push(factory(ctx));
+    }
+    const platform = (name: PlatformName) => platforms.find((p) => p.name === name);
+
+    const state = (): MockStateSnapshot => {
+      const sovereign = (platform("sovereign")?.snapshot?.() ?? {}) as {
+        lineage?: unknown[];
+        evidence?: unknown[];
+      };
+      return {
+        objects: store?.list() ?? [],
+        lineage: sovereign.lineage ?? [],
+        evidence: sovereign.evidence ?? [],
+        requests: log.list(),
+        requests_dropped: log.droppedCount,
+        faults: {
+          spec: formatFaultSpec(apiFaults.spec),
+          seed: faultSeed,
+          api: apiFaults.counts(),
+          storage: storageFaults.counts(),
+        },
+        clock: { now: clock.now().toISOString(), offset_ms: clock.offset },
+        platforms: platforms.map((p) => p.name),
+        strata: platform("strata")?.snapshot?.() ?? null,
+        evident: platform("evident")?.snapshot?.() ?? null,
+      };
+    };
+
+    const control = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+      if (!isLoopback(req.socket.remoteAddress)) {
+        return sendJson(res, 403, { detail: "the /__mock endpoints answer loopback clients only" });
+      }
+      const route = `${req.method} ${url.pathname}`;
+      if (route === "GET /__mock/state") return sendJson(res, 200, state());
+      if (route === "POST /__mock/reset") {
+        await store?.clear();
+        for (const p of platforms) p.reset?.();
+        log.clear();
+        clock.setOffset(0);
+        apiFaults.configure(apiFaults.spec);
+        storageFaults.configure(storageFaults.spec);
+        return sendJson(res, 200, { reset: true });
+      }
+      if (url.pathname === "/__mock/clock" && (req.method === "POST" || req.method === "GET")) {
+        if (req.method === "POST") {
+          const offset = Number(url.searchParams.get("offset_ms") ?? "0");
+          if (!Number.isFinite(offset)) {
+            return sendJson(res, 422, { detail: "offset_ms must be a number of milliseconds" });
+          }
+          clock.setOffset(offset);
+        }
+        return sendJson(res, 200, { now: clock.now().toISOString(), offset_ms: clock.offset });
+      }
+      if (route === "POST /__mock/faults") {
+        let next: ReturnType<typeof parseFaultSpec>;
+        try {
+          next = parseFaultSpec(url.searchParams.get("spec") ?? "");
+        } catch (err) {
+          return sendJson(res, 422, { detail: (err as Error).message });
+        }
+        const seedText = url.searchParams.get("seed");
+        const seed = seedText === null ? faultSeed : Number(seedText);
+        apiFaults.configure(next, seed);
+        storageFaults.configure(next, seed);
+        return sendJson(res, 200, { spec: formatFaultSpec(next), seed });
+      }
+      return sendJson(res, 404, { detail: "Not Found" });
+    };
+
+    const handleApi = async (req: IncomingMessage, res: ServerResponse) => {
+      const rawUrl = req.url ?? "/";
+      const url = new URL(rawUrl, baseUrl);
+      if (url.pathname.startsWith("/__mock/")) return control(req, res, url);
+      const method = req.method ?? "GET";
+      const lengthHeader = req.headers["content-length"];
+      let fault: FaultKind | undefined = apiFaults.decide();
+      const record = (status: number) =>
+        log.add({
+          origin: "api",
+          method,
+          path: url.pathname,
+          query: url.search.replace(/^\?/, ""),
+          status,
+          authorization: req.headers.authorization !== undefined,
+          cookie: req.headers.cookie !== undefined,
+          content_type: req.headers["content-type"] ?? null,
+          content_length: lengthHeader === undefined ? null : Number(lengthHeader),
+          fault: fault ?? null,
+          time: clock.now().toISOString(),
+        });
+      if (fault === "reset") {
+        // Decided before the handler: the request never reaches a platform.
+        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": 4096 });
+        res.write('{"data":[');
+        record(0);
+        req.socket.destroy();
+        return;
+      }
+      let reply: MockReply | undefined;
+      if (fault === "429" || fault === "500" || fault === "503") {
+        reply = faultReply(fault, url.pathname, clock.now());
+        req.resume();
+      } else {
+        if (fault === "slow") await sleep(slowMs);
+        else fault = undefined;
+        const body = await readBody(req, API_BODY_LIMIT);
+        if (body === undefined) {
+          reply = {
+            status: 413,
+            headers: { "Content-Type": "application/json", Connection: "close" },
+            body: JSON.stringify({ detail: "request body too large for the mock" }),
+          };
+        } else {
+          const mockReq: MockRequest = {
+            method,
+            rawUrl,
+            url,
+            headers: req.headers,
+            body,
+            loopback: isLoopback(req.socket.remoteAddress),
+          };
+          for (const p of platforms) {
+            reply = await p.handle(mockReq);
+            if (reply) break;
+          }
+          reply ??= {
+            status: 404,
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify({ detail: "Not Found" }),
+          };
+        }
+      }
+      if (latencyMs > 0) await sleep(latencyMs);
+      const payload =
+        reply.body === undefined
+          ? Buffer.alloc(0)
+          : typeof reply.body === "string"
+            ? Buffer.from(reply.body)
+            : reply.body;
+      res.writeHead(reply.status, { ...reply.headers, "Content-Length": payload.length });
+      res.end(method === "HEAD" ? undefined : payload);
+      record(reply.status);
+    };
+
+    const apiServer = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+      handleApi(req, res).catch((err: unknown) => {
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        sendJson(res, 500, {
+          detail: `mock server error: ${err instanceof Error ? err.message : String(err)}`,
+        });
+      });
+    });
+    servers.push(apiServer);
+    const apiPort = await listen(apiServer, host, options.port ?? 0);
+    baseUrl = originOf(host, apiPort);
+
+    return {
+      baseUrl,
+      storageUrl,
+      identity,
+      faultSeed,
+      platforms: platforms.map((p) => p.name),
+      state,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,446 @@
+import { randomUUID } from "node:crypto";
+import { type BearerPrincipal, bearerPrincipals, hasScope } from "./identity.js";
+import type { ObjectStore } from "./storage.js";
+import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
+
+/**
+ * Sovereign GRC's evidence API (seed 000) as the mock serves it: Bearer `sk-` keys with
+ * scopes, the four-step flow (upload-url, presigned PUT to the storage origin, verify,
+ * link-to-control) and the read side (collection, one evidence, download URL). Error texts
+ * are the seed's; bodies are FastAPI-like `{detail}`.
+ */
+
+/** Default lifetime of presigned URLs, seconds. */
+export const DEFAULT_URL_TTL_SECONDS = 900;
+/** Default largest object upload-url allows: 5 GiB, S3's single-PUT limit. */
+export const DEFAULT_MAX_SIZE = 5 * 1024 ** 3;
+
+const PREFIX = /^\/api\/v1\/orgs\/([^/]+)\/evidence(?:\/(.*))?$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const JSONAPI = "application/vnd.api+json";
+
+/** An EvidenceLineage row: one evidence (content hash) tied to one control. */
+export interface LineageRow {
+  lineage_id: string;
+  evidence_id: string;
+  control_id: string;
+  framework_id: string | null;
+  assessment_id: string | null;
+  object_key: string;
+  org_id: string;
+  created_at: string;
+}
+
+/** One evidence: distinct content (by SHA-256) that has been linked at least once. */
+interface EvidenceRecord {
+  sha256: string;
+  size: number;
+  content_type: string;
+  filename: string;
+  object_keys: string[];
+  org_id: string;
+  created_at: string;
+}
+
+/** What upload-url was asked for, remembered per object key (filename for the read side). */
+interface PendingUpload {
+  filename: string;
+  content_type: string;
+  control_id: string;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): MockReply {
+  return {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+function jsonApi(status: number, body: unknown): MockReply {
+  return { status, headers: { "Content-Type": JSONAPI }, body: JSON.stringify(body) };
+}
+
+const detail = (status: number, text: string, extra: Record<string, unknown> = {}) =>
+  json(status, { detail: text, ...extra });
+
+/** Keeps a file name safe as the last segment of an object key. */
+export function sanitizeFilename(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const cleaned = base
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .replace(/^[._]+/, "")
+    .slice(0, 200);
+  return cleaned === "" ? "file" : cleaned;
+}
+
+function optionalString(value: unknown): value is string | null | undefined {
+  return value === undefined || value === null || typeof value === "string";
+}
+
+/** Creates the Sovereign evidence router; `store` undefined means storage is not configured. */
+export function createSovereignPlatform(
+  ctx: MockRouterContext,
+  store: ObjectStore | undefined,
+): MockPlatform {
+  const principals = bearerPrincipals(ctx.identity);
+  const ttl = ctx.options.uploadUrlTtlSeconds ?? DEFAULT_URL_TTL_SECONDS;
+  const maxSize = ctx.options.maxSize ?? DEFAULT_MAX_SIZE;
+  let pending = new Map<string, PendingUpload>();
+  let evidence = new Map<string, EvidenceRecord>();
+  let lineage: LineageRow[] = [];
+  let lineageIndex = new Map<string, LineageRow>();
+
+  const authenticate = (
+    req: MockRequest,
+    orgId: string,
+    scopes: string[],
+  ): BearerPrincipal | MockReply => {
+    const header = req.headers.authorization ?? "";
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    const principal = m ? principals.find((p) => p.apiKey === m[1]) : undefined;
+    if (!principal) {
+      return json(401, { detail: "invalid or missing API key" }, { "WWW-Authenticate": "Bearer" });
+    }
+    if (!principal.orgIds.includes(orgId)) {
+      return detail(403, "not a member of this organization");
+    }
+    if (!scopes.some((s) => hasScope(principal.scopes, s))) {
+      const required = scopes[0]!;
+      return detail(403, `missing required scope: ${required}`, { required_scope: required });
+    }
+    return principal;
+  };
+
+  const parseBody = (req: MockRequest): Record<string, unknown> | MockReply => {
+    if (req.body.length === 0) return detail(422, "request body is required (JSON object)");
+    try {
+      const value: unknown = JSON.parse(req.body.toString("utf8"));
+      if (value && typeof value === "object" && !Array.isArray(value)) {
+        return value as Record<string, unknown>;
+      }
+    } catch {
+      // fall through
+    }
+    return detail(422, "request body must be a JSON object");
+  };
+
+  const inOrg = (orgId: string, key: string) => key.startsWith(`orgs/${orgId}/evidence/`);
+  const storageOff = () => detail(503, "object storage is not configured");
+
+  const uploadUrl = async (req: MockRequest, orgId: string): Promise<MockReply> => {
+    const body = parseBody(req);
+    if ("status" in body && typeof body.status === "number") return body as MockReply;
+    const b = body as Record<string, unknown>;
+    const { filename, content_type, control_id, framework_id, assessment_id } = b;
+    if (typeof filename !== "string" || filename.trim() === "") {
+      return detail(422, "filename is required");
+    }
+    if (typeof content_type !== "string" || !/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/.test(content_type)) {
+      return detail(422, "content_type must be a MIME type such as text/csv");
+    }
+    if (typeof control_id !== "string" || control_id.trim() === "") {
+      return detail(422, "control_id is required");
+    }
+    if (!optionalString(framework_id) || !optionalString(assessment_id)) {
+      return detail(422, "framework_id and assessment_id must be strings when given");
+    }
+    if (!store) return storageOff();
+    const objectKey = `orgs/${orgId}/evidence/${randomUUID()}/${sanitizeFilename(filename)}`;
+    pending.set(objectKey, { filename, content_type, control_id });
+    const url = await store.presign("PUT", objectKey, content_type, ttl, ctx.now());
+    return json(200, {
+      upload_url: url,
+      object_key: objectKey,
+      expires_in: ttl,
+      max_size: maxSize,
+    });
+  };
+
+  const verify = async (req: MockRequest, orgId: string): Promise<MockReply> => {
+    if (!store) return storageOff();
+    const objectKey = req.url.searchParams.get("object_key");
+    const expected = req.url.searchParams.get("expected_hash");
+    if (!objectKey || !expected) {
+      return detail(422, "object_key and expected_hash query parameters are required");
+    }
+    const digest = inOrg(orgId, objectKey) ? await store.digest(objectKey) : undefined;
+    if (!digest) return detail(404, "object not found");
+    const expectedHash = expected.toLowerCase();
+    const verified = digest.sha256 === expectedHash;
+    if (!verified) {
+      return json(422, {
+        detail: "hash mismatch: stored object has a different SHA-256",
+        object_key: objectKey,
+        expected_hash: expectedHash,
+        actual_hash: digest.sha256,
+        verified: false,
+      });
+    }
+    return json(200, {
+      object_key: objectKey,
+      expected_hash: expectedHash,
+      actual_hash: digest.sha256,
+      size: digest.size,
+      verified: true,
+    });
+  };
+
+  const link = async (req: MockRequest, orgId: string, evidenceId: string): Promise<MockReply> => {
+    if (!store) return storageOff();
+    const body = parseBody(req);
+    if ("status" in body && typeof body.status === "number") return body as MockReply;
+    const { control_id, framework_id, assessment_id, object_key } = body as Record<string, unknown>;
+    if (typeof control_id !== "string" || control_id.trim() === "") {
+      return detail(422, "control_id is required");
+    }
+    if (!optionalString(framework_id) || !optionalString(assessment_id)) {
+      return detail(422, "framework_id and assessment_id must be strings when given");
+    }
+    if (object_key !== undefined && typeof object_key !== "string") {
+      return detail(422, "object_key must be a string");
+    }
+    const id = evidenceId.toLowerCase();
+    let key = object_key;
+    if (key === undefined) {
+      // Without an object_key the evidence must already be known by its hash.
+      key = evidence.get(id)?.org_id === orgId ? evidence.get(id)!.object_keys.at(-1) : undefined;
+      if (key === undefined) return detail(404, "object not found");
+    }
+    // The hash recorded at upload time is of the stored bytes; verify is what re-reads them.
+    const digest = inOrg(orgId, key) ? await store.stat(key) : undefined;
+    if (!digest) return detail(404, "object not found");
+    if (!SHA256.test(id) || digest.sha256 !== id) {
+      return detail(422, "evidence_id does not match the SHA-256 of the stored object");
+    }
+    const now = ctx.now().toISOString();
+    let record = evidence.get(id);
+    if (!record) {
+      record = {
+        sha256: id,
+        size: digest.size,
+        content_type: digest.content_type,
+        filename: pending.get(key)?.filename ?? key.split("/").pop()!,
+        object_keys: [],
+        org_id: orgId,
+        created_at: now,
+      };
+      evidence.set(id, record);
+    }
+    if (!record.object_keys.includes(key)) record.object_keys.push(key);
+    // Idempotent on (content hash, control): a fresh upload of the same bytes finds the row.
+    const indexKey = `${orgId}\n${id}\n${control_id}`;
+    const existing = lineageIndex.get(indexKey);
+    const row: LineageRow = existing ?? {
+      lineage_id: randomUUID(),
+      evidence_id: id,
+      control_id,
+      framework_id: framework_id ?? null,
+      assessment_id: assessment_id ?? null,
+      object_key: key,
+      org_id: orgId,
+      created_at: now,
+    };
+    if (!existing) {
+      lineage.push(row);
+      lineageIndex.set(indexKey, row);
+    }
+    return json(200, {
+      lineage_id: row.lineage_id,
+      evidence_id: row.evidence_id,
+      control_id: row.control_id,
+      framework_id: row.framework_id,
+      assessment_id: row.assessment_id,
+      created: !existing,
+    });
+  };
+
+  const lineageResource = (row: LineageRow) => ({
+    id: row.lineage_id,
+    type: "evidence_lineages",
+    attributes: {
+      evidence_id: row.evidence_id,
+      control_id: row.control_id,
+      framework_id: row.framework_id,
+      assessment_id: row.assessment_id,
+      object_key: row.object_key,
+      created_at: row.created_at,
+    },
+  });
+
+  const evidenceBase = (orgId: string) => `${ctx.baseUrl()}/api/v1/orgs/${orgId}/evidence`;
+
+  const evidenceResource = (rec: EvidenceRecord) => ({
+    id: rec.sha256,
+    type: "evidence",
+    attributes: {
+      sha256: rec.sha256,
+      size: rec.size,
+      content_type: rec.content_type,
+      filename: rec.filename,
+      object_keys: [...rec.object_keys],
+      created_at: rec.created_at,
+    },
+    relationships: {
+      lineage: {
+        data: lineage
+          .filter((l) => l.evidence_id === rec.sha256 && l.org_id === rec.org_id)
+          .map((l) => ({ type: "evidence_lineages", id: l.lineage_id })),
+      },
+    },
+    links: { self: `${evidenceBase(rec.org_id)}/${rec.sha256}` },
+  });
+
+  const listEvidence = (req: MockRequest, orgId: string): MockReply => {
+    const q = req.url.searchParams;
+    const number = Number(q.get("page[number]") ?? "1");
+    const size = Number(q.get("page[size]") ?? "20");
+    if (!Number.isInteger(number) || number < 1) {
+      return detail(422, "page[number] must be a whole number of at least 1");
+    }
+    if (!Number.isInteger(size) || size < 1 || size > 100) {
+      return detail(422, "page[size] must be a whole number from 1 to 100");
+    }
+    const filters: [string, string][] = [];
+    for (const [name, value] of q) {
+      const m = /^filter\[(.+)\]$/.exec(name);
+      if (m) filters.push([m[1]!, value]);
+    }
+    let rows = [...evidence.values()].filter((e) => e.org_id === orgId);
+    for (const [name, value] of filters) {
+      const rowsOf = (e: EvidenceRecord) =>
+        lineage.filter((l) => l.evidence_id === e.sha256 && l.org_id === orgId);
+      switch (name) {
+        case "control_id_eq":
+          rows = rows.filter((e) => rowsOf(e).some((l) => l.control_id === value));
+          break;
+        case "framework_id_eq":
+          rows = rows.filter((e) => rowsOf(e).some((l) => l.framework_id === value));
+          break;
+        case "assessment_id_eq":
+          rows = rows.filter((e) => rowsOf(e).some((l) => l.assessment_id === value));
+          break;
+        case "sha256_eq":
+          rows = rows.filter((e) => e.sha256 === value.toLowerCase());
+          break;
+        case "filename_cont":
+          rows = rows.filter((e) => e.filename.toLowerCase().includes(value.toLowerCase()));
+          break;
+        case "content_type_eq":
+          rows = rows.filter((e) => e.content_type === value);
+          break;
+        default:
+          return detail(422, `Invalid search term ${name}`);
+      }
+    }
+    const total = rows.length;
+    const last = Math.max(1, Math.ceil(total / size));
+    const pageRows = rows.slice((number - 1) * size, number * size);
+    const link = (n: number) => {
+      const params = new URLSearchParams();
+      for (const [name, value] of filters) params.append(`filter[${name}]`, value);
+      if (q.get("include")) params.set("include", q.get("include")!);
+      params.set("page[number]", String(n));
+      params.set("page[size]", String(size));
+      return `${evidenceBase(orgId)}?${params.toString()}`;
+    };
+    const links: Record<string, string> = { self: link(number), first: link(1), last: link(last) };
+    if (number > 1) links.prev = link(number - 1);
+    if (number < last) links.next = link(number + 1);
+    const doc: Record<string, unknown> = {
+      data: pageRows.map(evidenceResource),
+      links,
+      meta: { total_count: total, page_count: last },
+    };
+    if ((q.get("include") ?? "").split(",").includes("lineage")) {
+      const ids = new Set(pageRows.map((e) => e.sha256));
+      doc.included = lineage
+        .filter((l) => ids.has(l.evidence_id) && l.org_id === orgId)
+        .map(lineageResource);
+    }
+    return jsonApi(200, doc);
+  };
+
+  const findEvidence = (orgId: string, id: string) => {
+    const rec = evidence.get(id.toLowerCase());
+    return rec && rec.org_id === orgId ? rec : undefined;
+  };
+
+  const getEvidence = (orgId: string, id: string): MockReply => {
+    const rec = findEvidence(orgId, id);
+    if (!rec) return detail(404, "evidence not found");
+    return jsonApi(200, {
+      data: evidenceResource(rec),
+      included: lineage
+        .filter((l) => l.evidence_id === rec.sha256 && l.org_id === orgId)
+        .map(lineageResource),
+    });
+  };
+
+  const downloadUrl = async (orgId: string, id: string): Promise<MockReply> => {
+    if (!store) return storageOff();
+    const rec = findEvidence(orgId, id);
+    if (!rec) return detail(404, "evidence not found");
+    const key = rec.object_keys.at(-1)!;
+    const url = await store.presign("GET", key, "", ttl, ctx.now());
+    return json(200, {
+      download_url: url,
+      object_key: key,
+      expires_in: ttl,
+      sha256: rec.sha256,
+      size: rec.size,
+    });
+  };
+
+  const handle = async (req: MockRequest): Promise<MockReply | undefined> => {
+    const m = PREFIX.exec(req.url.pathname);
+    if (!m) {
+      if (req.url.pathname.startsWith("/api/v1/")) return detail(404, "Not Found");
+      return undefined;
+    }
+    const orgId = decodeURIComponent(m[1]!);
+    const rest = m[2] ?? "";
+    const method = req.method;
+    const route = (
+      allowed: string,
+      scopes: string[],
+      run: () => Promise<MockReply> | MockReply,
+    ): Promise<MockReply> | MockReply => {
+      if (method !== allowed) return detail(405, "Method Not Allowed", {});
+      const who = authenticate(req, orgId, scopes);
+      if ("status" in who) return who;
+      return run();
+    };
+    if (rest === "upload-url")
+      return route("POST", ["write:evidence"], () => uploadUrl(req, orgId));
+    if (rest === "verify") {
+      return route("POST", ["write:evidence", "read:evidence"], () => verify(req, orgId));
+    }
+    if (rest === "") return route("GET", ["read:evidence"], () => listEvidence(req, orgId));
+    const parts = rest.split("/");
+    const id = decodeURIComponent(parts[0]!);
+    if (parts.length === 2 && parts[1] === "link-to-control") {
+      return route("POST", ["write:evidence"], () => link(req, orgId, id));
+    }
+    if (parts.length === 2 && parts[1] === "download-url") {
+      return route("GET", ["read:evidence"], () => downloadUrl(orgId, id));
+    }
+    if (parts.length === 1) return route("GET", ["read:evidence"], () => getEvidence(orgId, id));
+    return detail(404, "Not Found");
+  };
+
+  return {
+    name: "sovereign",
+    handle,
+    snapshot: () => ({
+      evidence: [...evidence.values()].map((e) => ({ ...e, object_keys: [...e.object_keys] })),
+      lineage: lineage.map((l) => ({ ...l })),
+    }),
+    reset() {
+      pending = new Map();
+      evidence = new Map();
+      lineage = [];
+      lineageIndex = new Map();
+    },
+  };
+}

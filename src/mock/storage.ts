@@ -1,0 +1,401 @@
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rename, rm, unlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable, Transform, type TransformCallback, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+
+/**
+ * Object storage behind the mock's evidence API. The built-in store keeps objects on disk
+ * (a temp directory by default) or in memory and mints presigned URLs for the mock's own
+ * storage origin; src/mock/storage-s3.ts puts a real S3-compatible server behind the same
+ * interface.
+ */
+
+/** The bucket name in built-in storage URLs (`/{bucket}/{object_key}`). */
+export const MOCK_BUCKET = "grc-evidence";
+
+/** The presigned-URL algorithm name of the built-in store (S3's parameter names, our own HMAC). */
+export const MOCK_SIGNING_ALGORITHM = "GRC-MOCK-HMAC-SHA256";
+
+/** One stored object as GET /__mock/state lists it. */
+export interface StoredObject {
+  object_key: string;
+  sha256: string;
+  size: number;
+  content_type: string;
+  /** Quoted MD5 of the bytes the client sent, like S3's ETag for a single PUT. */
+  etag: string;
+  stored_at: string;
+}
+
+/** A stored object's bytes re-read and hashed (what verify reports). */
+export interface ObjectDigest {
+  sha256: string;
+  size: number;
+  content_type: string;
+}
+
+/** What the evidence API needs from storage, whichever backend holds the bytes. */
+export interface ObjectStore {
+  readonly kind: "builtin" | "s3";
+  /** A presigned URL for `method` on `key`, valid `expiresIn` seconds from `now`. */
+  presign(
+    method: "PUT" | "GET",
+    key: string,
+    contentType: string,
+    expiresIn: number,
+    now: Date,
+  ): string | Promise<string>;
+  /** Re-reads the stored bytes and hashes them; undefined when no such object exists. */
+  digest(key: string): Promise<ObjectDigest | undefined>;
+  /** Hash and size as recorded when the object was stored (no re-read when the store knows them). */
+  stat(key: string): Promise<ObjectDigest | undefined>;
+  /** Objects the mock knows about (for /__mock/state). */
+  list(): StoredObject[];
+  /** Forgets every object. */
+  clear(): Promise<void>;
+  /** Releases files and connections. */
+  close(): Promise<void>;
+}
+
+/** `yyyymmddThhmmssZ`, the X-Amz-Date format. */
+export function amzDate(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
+}
+
+/** Parses an X-Amz-Date value; undefined when malformed. */
+export function parseAmzDate(text: string): Date | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (!m) return undefined;
+  const d = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/** Percent-encodes each segment of an object key for a URL path (slashes stay). */
+export function encodeKeyPath(key: string): string {
+  return key.split("/").map(encodeURIComponent).join("/");
+}
+
+/** Why a presigned request was refused, as an S3 error. */
+export interface PresignRejection {
+  status: number;
+  code: "AccessDenied" | "SignatureDoesNotMatch";
+  message: string;
+}
+
+/** Signs and checks the built-in store's presigned URLs with a secret only the mock knows. */
+export class PresignSigner {
+  private readonly secret: Buffer;
+  constructor(secret: Buffer = randomBytes(32)) {
+    this.secret = secret;
+  }
+
+  private signature(
+    method: string,
+    key: string,
+    contentType: string,
+    date: string,
+    expires: string,
+  ): string {
+    // Method, key, content type, date and lifetime: changing any of them breaks the URL.
+    const toSign = [MOCK_SIGNING_ALGORITHM, method, key, contentType, date, expires].join("\n");
+    return createHmac("sha256", this.secret).update(toSign).digest("hex");
+  }
+
+  /** The presigned query string (without "?") for method/key/content type. */
+  query(method: "PUT" | "GET", key: string, contentType: string, expiresIn: number, now: Date) {
+    const date = amzDate(now);
+    const expires = String(expiresIn);
+    const params = new URLSearchParams({
+      "X-Amz-Algorithm": MOCK_SIGNING_ALGORITHM,
+      "X-Amz-Date": date,
+      "X-Amz-Expires": expires,
+      "X-Amz-SignedHeaders": method === "PUT" ? "content-type" : "host",
+      "X-Amz-Signature": this.signature(
+        method,
+        key,
+        method === "PUT" ? contentType : "",
+        date,
+        expires,
+      ),
+    });
+    return params.toString();
+  }
+
+  /**
+   * Checks a request against its presigned query, the way S3 does: a signature that does
+   * not cover this method, key and Content-Type is SignatureDoesNotMatch; a valid one past
+   * its lifetime (by the server clock) is AccessDenied "Request has expired".
+   */
+  check(
+    method: string,
+    key: string,
+    contentType: string,
+    query: URLSearchParams,
+    now: Date,
+  ): PresignRejection | undefined {
+    const algorithm = query.get("X-Amz-Algorithm");
+    const date = query.get("X-Amz-Date");
+    const expires = query.get("X-Amz-Expires");
+    const given = query.get("X-Amz-Signature");
+    if (!algorithm || !date || !expires || !given) {
+      return {
+        status: 403,
+        code: "AccessDenied",
+        message:
+          "Query-string authentication requires the X-Amz-Algorithm, X-Amz-Date, X-Amz-Expires and X-Amz-Signature parameters",
+      };
+    }
+    const signedMethod = method === "HEAD" ? "GET" : method;
+    const expected = this.signature(
+      signedMethod,
+      key,
+      signedMethod === "PUT" ? contentType : "",
+      date,
+      expires,
+    );
+    const a = Buffer.from(expected, "hex");
+    const b = Buffer.from(/^[0-9a-f]+$/i.test(given) ? given : "", "hex");
+    if (algorithm !== MOCK_SIGNING_ALGORITHM || a.length !== b.length || !timingSafeEqual(a, b)) {
+      return {
+        status: 403,
+        code: "SignatureDoesNotMatch",
+        message:
+          "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      };
+    }
+    const start = parseAmzDate(date);
+    const seconds = Number(expires);
+    if (!start || !Number.isInteger(seconds) || seconds < 1 || seconds > 604_800) {
+      return {
+        status: 403,
+        code: "AccessDenied",
+        message: "X-Amz-Date or X-Amz-Expires is not valid",
+      };
+    }
+    if (now.getTime() > start.getTime() + seconds * 1000) {
+      return { status: 403, code: "AccessDenied", message: "Request has expired" };
+    }
+    return undefined;
+  }
+}
+
+/** An upload in progress: bytes go in once, hashed on the way; commit or abort. */
+export interface ObjectWriter {
+  /** The sink the request body is piped into (hashing and counting happen before it). */
+  readonly sink: Writable;
+  /** Makes the object visible under its key (replacing any older one); sha256/size of the stored bytes. */
+  commit(meta: { sha256: string; size: number; etag: string }): Promise<StoredObject>;
+  /** Throws the partial bytes away. */
+  abort(): Promise<void>;
+}
+
+interface Entry {
+  meta: StoredObject;
+  /** In-memory bytes, or the file that holds them. */
+  chunks?: Buffer[];
+  file?: string;
+}
+
+/** The store behind the mock's own storage origin (memory or a directory). */
+export class BuiltinObjectStore implements ObjectStore {
+  readonly kind = "builtin" as const;
+  readonly signer: PresignSigner;
+  private readonly objects = new Map<string, Entry>();
+  private dir: string | undefined;
+  private readonly ownsDir: boolean;
+  private readonly memory: boolean;
+  private ready: Promise<void> | undefined;
+
+  /** `objectsDir`: "memory", a directory to keep objects in, or undefined for a temp directory. */
+  constructor(
+    private readonly storageUrl: () => string,
+    objectsDir?: string,
+    signer = new PresignSigner(),
+  ) {
+    this.signer = signer;
+    this.memory = objectsDir === "memory";
+    this.ownsDir = objectsDir === undefined;
+    this.dir = this.memory || this.ownsDir ? undefined : objectsDir;
+  }
+
+  private async directory(): Promise<string> {
+    this.ready ??= (async () => {
+      if (this.ownsDir) this.dir = await mkdtemp(join(tmpdir(), "grc-mock-objects-"));
+      await mkdir(join(this.dir!, "objects"), { recursive: true });
+      await mkdir(join(this.dir!, "partial"), { recursive: true });
+    })();
+    await this.ready;
+    return this.dir!;
+  }
+
+  presign(method: "PUT" | "GET", key: string, contentType: string, expiresIn: number, now: Date) {
+    const query = this.signer.query(method, key, contentType, expiresIn, now);
+    return `${this.storageUrl()}/${MOCK_BUCKET}/${encodeKeyPath(key)}?${query}`;
+  }
+
+  /** Metadata of one object without reading it. */
+  head(key: string): StoredObject | undefined {
+    return this.objects.get(key)?.meta;
+  }
+
+  /** Streams an object's bytes; undefined when absent. */
+  read(key: string): Readable | undefined {
+    const entry = this.objects.get(key);
+    if (!entry) return undefined;
+    if (entry.chunks) return Readable.from(entry.chunks);
+    return createReadStream(entry.file!);
+  }
+
+  async digest(key: string): Promise<ObjectDigest | undefined> {
+    const entry = this.objects.get(key);
+    const body = this.read(key);
+    if (!entry || !body) return undefined;
+    const hash = createHash("sha256");
+    let size = 0;
+    for await (const chunk of body) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return { sha256: hash.digest("hex"), size, content_type: entry.meta.content_type };
+  }
+
+  async stat(key: string): Promise<ObjectDigest | undefined> {
+    const meta = this.objects.get(key)?.meta;
+    return meta
+      ? { sha256: meta.sha256, size: meta.size, content_type: meta.content_type }
+      : undefined;
+  }
+
+  /** Starts an upload of `key`; nothing is visible until commit. */
+  async begin(key: string, contentType: string): Promise<ObjectWriter> {
+    const finish = (entry: Entry, meta: { sha256: string; size: number; etag: string }) => {
+      const stored: StoredObject = {
+        object_key: key,
+        sha256: meta.sha256,
+        size: meta.size,
+        content_type: contentType,
+        etag: meta.etag,
+        stored_at: new Date().toISOString(),
+      };
+      entry.meta = stored;
+      const old = this.objects.get(key);
+      this.objects.set(key, entry);
+      if (old?.file && old.file !== entry.file) unlink(old.file).catch(() => {});
+      return stored;
+    };
+    if (this.memory) {
+      const chunks: Buffer[] = [];
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          chunks.push(chunk);
+          cb();
+        },
+      });
+      return {
+        sink,
+        commit: async (meta) => finish({ meta: undefined as never, chunks }, meta),
+        abort: async () => {
+          chunks.length = 0;
+        },
+      };
+    }
+    const dir = await this.directory();
+    const name = randomUUID();
+    const partial = join(dir, "partial", name);
+    const final = join(dir, "objects", name);
+    const sink = createWriteStream(partial);
+    return {
+      sink,
+      commit: async (meta) => {
+        await rename(partial, final);
+        return finish({ meta: undefined as never, file: final }, meta);
+      },
+      abort: async () => {
+        sink.destroy();
+        await rm(partial, { force: true });
+      },
+    };
+  }
+
+  list(): StoredObject[] {
+    return [...this.objects.values()].map((e) => e.meta);
+  }
+
+  async clear(): Promise<void> {
+    const files = [...this.objects.values()].flatMap((e) => (e.file ? [e.file] : []));
+    this.objects.clear();
+    await Promise.all(files.map((f) => rm(f, { force: true })));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsDir && this.dir) {
+      await rm(this.dir, { recursive: true, force: true });
+    } else {
+      await this.clear();
+    }
+    this.objects.clear();
+  }
+}
+
+/**
+ * A Transform that hashes (SHA-256 and MD5) and counts the bytes it passes; with `corrupt`
+ * it alters the first byte it forwards (a fault for issue 7: storage keeps different bytes
+ * than the client sent, which only verify can notice).
+ */
+export class HashingCounter extends Transform {
+  readonly sha256 = createHash("sha256");
+  readonly md5 = createHash("md5");
+  bytes = 0;
+  /** SHA-256 of the bytes forwarded to storage (differs from `sha256` only when corrupting). */
+  readonly storedSha256: ReturnType<typeof createHash> | undefined;
+  private corruptNext: boolean;
+  constructor(corrupt = false) {
+    super();
+    this.corruptNext = corrupt;
+    this.storedSha256 = corrupt ? createHash("sha256") : undefined;
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    this.sha256.update(chunk);
+    this.md5.update(chunk);
+    this.bytes += chunk.length;
+    if (this.corruptNext && chunk.length > 0) {
+      this.corruptNext = false;
+      const altered = Buffer.from(chunk);
+      altered[0] = (altered[0]! ^ 0xff) & 0xff;
+      this.storedSha256?.update(altered);
+      cb(null, altered);
+      return;
+    }
+    this.storedSha256?.update(chunk);
+    cb(null, chunk);
+  }
+  override _flush(cb: TransformCallback): void {
+    // An empty body cannot have a byte flipped: store one byte instead.
+    if (this.corruptNext) {
+      const extra = Buffer.from([0x00]);
+      this.storedSha256?.update(extra);
+      this.push(extra);
+    }
+    cb();
+  }
+  /** Hex SHA-256 of what was stored (call once, after the stream finished). */
+  storedDigest(): { sent: string; stored: string } {
+    const sent = this.sha256.digest("hex");
+    return { sent, stored: this.storedSha256 ? this.storedSha256.digest("hex") : sent };
+  }
+}
+
+/** Pipes a request body through a HashingCounter into a writer's sink. */
+export async function receiveInto(
+  body: Readable,
+  counter: HashingCounter,
+  writer: ObjectWriter,
+): Promise<void> {
+  await pipeline(body, counter, writer.sink);
+}

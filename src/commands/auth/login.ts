@@ -4,13 +4,13 @@ import { ACCEPTED_CREDENTIALS, checkCredentialFits } from "../../core/config/cre
 import { ENV_VARS } from "../../core/config/env.js";
 import { applyLogin, type LoginInput, type RealCredential } from "../../core/config/login.js";
 import { credentialLabel, maskedCredentialFields } from "../../core/config/mask.js";
+import { targetProfileName } from "../../core/config/profile-name.js";
 import type { CredentialKind, Platform, StoredProfile } from "../../core/config/types.js";
 import {
   PLATFORMS,
   validateApiKey,
   validateBaseUrl,
   validateOrgId,
-  validateProfileName,
   validateSecret,
 } from "../../core/config/validate.js";
 import { UsageError } from "../../errors.js";
@@ -283,15 +283,7 @@ export const loginCommand = defineCommand<LoginOptions>({
     const store = openConfigStore(ctx.env);
     for (const warning of store.warnings) ctx.warn(warning);
     const data = store.read();
-    const fromEnv = ctx.env[ENV_VARS.profile] || undefined;
-    const name = validateProfileName(
-      opts.profile ?? fromEnv ?? data.active_profile,
-      opts.profile !== undefined
-        ? "--profile"
-        : fromEnv !== undefined
-          ? ENV_VARS.profile
-          : "profile name",
-    );
+    const name = targetProfileName(data, opts.profile, ctx.env);
     const stored = Object.hasOwn(data.profiles, name) ? data.profiles[name] : undefined;
     const input = await collectLogin(ctx, opts, name, stored);
 

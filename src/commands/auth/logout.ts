@@ -1,8 +1,7 @@
 import { defineCommand } from "../../cli/command.js";
 import { removeCredential } from "../../core/config/credential.js";
-import { ENV_VARS } from "../../core/config/env.js";
 import { credentialLabel } from "../../core/config/mask.js";
-import { validateProfileName } from "../../core/config/validate.js";
+import { targetProfileName } from "../../core/config/profile-name.js";
 import { UsageError } from "../../errors.js";
 
 /** `grc auth logout`: removes a profile's stored credential and keeps its other settings. */
@@ -21,15 +20,7 @@ export const logoutCommand = defineCommand<{ profile?: string }>({
     const store = openConfigStore(ctx.env);
     for (const warning of store.warnings) ctx.warn(warning);
     const data = store.read();
-    const fromEnv = ctx.env[ENV_VARS.profile] || undefined;
-    const name = validateProfileName(
-      opts.profile ?? fromEnv ?? data.active_profile,
-      opts.profile !== undefined
-        ? "--profile"
-        : fromEnv !== undefined
-          ? ENV_VARS.profile
-          : "profile name",
-    );
+    const name = targetProfileName(data, opts.profile, ctx.env);
     if (!Object.hasOwn(data.profiles, name)) {
       const names = Object.keys(data.profiles);
       throw new UsageError(

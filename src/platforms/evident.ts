@@ -192,7 +192,13 @@ export function collectionPager(init: CollectionPagerInit): CollectionPager {
         return build(n);
       }
       // Send the link's path and query relative to our base URL: same server, same bytes signed.
-      return { method: "GET", path: `${url.pathname}${url.search}`, headers: jsonApiHeaders() };
+      // A base URL with a path prefix (https://host/evident) is added back by the client.
+      const prefix = new URL(init.baseUrl).pathname.replace(/\/+$/, "");
+      const path =
+        prefix && url.pathname.startsWith(`${prefix}/`)
+          ? url.pathname.slice(prefix.length)
+          : url.pathname;
+      return { method: "GET", path: `${path}${url.search}`, headers: jsonApiHeaders() };
     },
   };
 }

@@ -216,3 +216,18 @@ describe("GET or PUT search", () => {
     expect(long.method).toBe("PUT");
   });
 });
+
+describe("following links.next", () => {
+  it("strips a base URL's path prefix so the client does not add it twice", () => {
+    const pager = collectionPager({
+      target: collectionTarget("alerts"),
+      spec: buildQuerySpec({}, new Date()),
+      baseUrl: "https://gw.example.com/evident/",
+      searchMethod: "auto",
+      walking: true,
+    });
+    expect(
+      pager.next("https://gw.example.com/evident/api/v2/alerts.json?page%5Bnumber%5D=2", 2).path,
+    ).toBe("/api/v2/alerts.json?page%5Bnumber%5D=2");
+  });
+});

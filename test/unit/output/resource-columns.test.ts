@@ -1,0 +1,120 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { RecordWriter, renderTable } from "../../../src/output/records.js";
+import { relativeTime } from "../../../src/output/relative-time.js";
+import {
+  defaultColumnKeys,
+  parseColumnList,
+  readPath,
+  resourceColumns,
+} from "../../../src/output/resource-columns.js";
+
+const now = new Date("2026-11-23T12:00:00.000Z");
+
+describe("relative times", () => {
+  it.each([
+    ["2026-11-23T11:59:40.000Z", "just now"],
+    ["2026-11-23T11:55:00.000Z", "5m ago"],
+    ["2026-11-23T09:00:00.000Z", "3h ago"],
+    ["2026-11-21T12:00:00.000Z", "2d ago"],
+    ["2026-07-01T00:00:00.000Z", "4mo ago"],
+    ["2024-11-01T00:00:00.000Z", "2y ago"],
+    ["2026-11-23T14:00:00.000Z", "in 2h"],
+  ])("%s reads %s", (iso, text) => {
+    expect(relativeTime(iso, now)).toBe(text);
+  });
+
+  it("leaves anything else alone", () => {
+    expect(relativeTime("fail", now)).toBe("fail");
+    expect(relativeTime(null, now)).toBe("");
+  });
+});
+
+const alert = {
+  id: "7",
+  type: "alerts",
+  status: "fail",
+  risk_level: "high",
+  resource: "sg-1",
+  created_at: "2026-11-23T09:00:00.000Z",
+  external_account: {
+    id: "1",
+    type: "external_accounts",
+    name: "Dev",
+    team: { id: "2", name: "Blue" },
+  },
+  tags: [
+    { id: "1", key: "env" },
+    { id: "2", key: "team" },
+  ],
+};
+
+describe("resource columns", () => {
+  it("per-type defaults keep the ones the data has", () => {
+    expect(defaultColumnKeys("alerts", alert)).toEqual([
+      "id",
+      "status",
+      "risk_level",
+      "external_account",
+      "resource",
+      "created_at",
+    ]);
+    expect(defaultColumnKeys("widgets", { id: "1", type: "widgets", a: 1, b: 2 })).toEqual([
+      "id",
+      "a",
+      "b",
+    ]);
+  });
+
+  it("dotted paths read through included resources and lists", () => {
+    expect(readPath(alert, "external_account.team.name")).toBe("Blue");
+    expect(readPath(alert, "tags.key")).toEqual(["env", "team"]);
+    expect(readPath(alert, "status.nope")).toBeUndefined();
+  });
+
+  it("--columns is checked", () => {
+    expect(parseColumnList("id, status ,external_account.name")).toEqual([
+      "id",
+      "status",
+      "external_account.name",
+    ]);
+    expect(() => parseColumnList(",")).toThrow('invalid --columns ","');
+    expect(() => parseColumnList("id;rm")).toThrow("invalid --columns");
+  });
+
+  it("colour on a TTY paints status and risk, after truncation and alignment", () => {
+    const cols = resourceColumns(["id", "status", "risk_level", "created_at"], { tty: true, now });
+    const text = renderTable([alert], cols, { tty: true, color: true, columns: 120 });
+    expect(text).toBe(
+      "\u001b[1mID\u001b[22m  \u001b[1mSTATUS\u001b[22m  \u001b[1mRISK\u001b[22m  \u001b[1mCREATED\u001b[22m\n" +
+        "7   \u001b[31mfail\u001b[39m    \u001b[31mhigh\u001b[39m  3h ago\n",
+    );
+  });
+
+  it("piped rows keep ISO times and label included resources", () => {
+    const cols = resourceColumns(["id", "external_account", "tags.key", "created_at"], {
+      tty: false,
+      now,
+    });
+    expect(renderTable([alert], cols, { tty: false, color: false })).toBe(
+      "7\tDev\tenv,team\t2026-11-23T09:00:00.000Z\n",
+    );
+  });
+
+  it("a piped table streams each row as it is written", async () => {
+    const stdout = new PassThrough();
+    let out = "";
+    stdout.on("data", (c) => {
+      out += c;
+    });
+    const writer = new RecordWriter(
+      { stdout, format: "table", tty: false, color: false },
+      resourceColumns(["id", "status"], { tty: false, now }),
+    );
+    await writer.write(alert);
+    expect(out).toBe("7\tfail\n");
+    await writer.write({ ...alert, id: "8", status: "pass" });
+    await writer.end();
+    expect(out).toBe("7\tfail\n8\tpass\n");
+  });
+});

@@ -388,7 +388,7 @@ export function networkError(
   ) {
     message = `connection to ${host} was reset (${code === "UND_ERR_SOCKET" ? "ECONNRESET" : code})${after}`;
     hint = "the server or a proxy closed the connection; try again later";
-  } else if (/CERT|SSL|TLS/.test(code)) {
+  } else if (/CERT|SSL|TLS|VERIFY|ISSUER/.test(code)) {
     message = `TLS certificate of ${host} is not trusted (${code})`;
     hint = "pass --ca-cert <pem> or set NODE_EXTRA_CA_CERTS for a private CA";
   } else {

@@ -1,0 +1,171 @@
+import { readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { type AddressInfo, connect, type Socket } from "node:net";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { ExitCode, UnavailableError, UsageError } from "../../../src/errors.js";
+import { createApiClient } from "../../../src/http/client.js";
+import { sendJson, startServer } from "./test-server.js";
+
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const CA = fixture("ca.pem");
+const KEY = "sk-proxy-test-key-9876";
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+/** A CONNECT proxy that records the targets it was asked for and tunnels them to 127.0.0.1. */
+async function startProxy(targetPort: number) {
+  const asked: string[] = [];
+  const sockets = new Set<Socket>();
+  const proxy = createHttpServer((_req, res) => {
+    res.writeHead(501);
+    res.end();
+  });
+  proxy.on("connect", (req, client: Socket, head: Buffer) => {
+    asked.push(req.url ?? "");
+    sockets.add(client);
+    const upstream = connect(targetPort, "127.0.0.1", () => {
+      client.write("HTTP/1.1 200 Connection Established\r\n\r\n");
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    sockets.add(upstream);
+    upstream.on("error", () => client.destroy());
+    client.on("error", () => upstream.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        proxy.close(() => r());
+      }),
+  );
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, asked };
+}
+
+describe("proxy", () => {
+  it("sends requests through HTTP_PROXY (the target host does not even resolve)", async () => {
+    const target = await startServer((req, res) => sendJson(res, 200, { via: req.url }));
+    cleanups.push(() => target.close());
+    const proxy = await startProxy(target.port);
+    const c = createApiClient({
+      baseUrl: `http://grc-target.invalid:${target.port}`,
+      credential: { kind: "bearer", apiKey: KEY },
+      insecure: true,
+      env: { HTTP_PROXY: proxy.url },
+    });
+    cleanups.push(() => c.close());
+    const res = await c.request({ method: "GET", path: "/api/v1/ping" });
+    expect(res.json()).toEqual({ via: "/api/v1/ping" });
+    expect(proxy.asked).toEqual([`grc-target.invalid:${target.port}`]);
+    expect(target.requests[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+  });
+
+  it("honours NO_PROXY and never proxies loopback hosts", async () => {
+    const target = await startServer((_req, res) => sendJson(res, 200, {}));
+    cleanups.push(() => target.close());
+    const proxy = await startProxy(target.port);
+    const c = createApiClient({
+      baseUrl: target.url,
+      credential: { kind: "bearer", apiKey: KEY },
+      env: { HTTP_PROXY: proxy.url, NO_PROXY: "example.org" },
+    });
+    cleanups.push(() => c.close());
+    await c.request({ method: "GET", path: "/x" });
+    expect(proxy.asked).toEqual([]);
+    expect(target.requests).toHaveLength(1);
+  });
+
+  it("rejects a malformed proxy URL with one line", () => {
+    expect(() =>
+      createApiClient({
+        baseUrl: "https://grc.example.com",
+        credential: { kind: "bearer", apiKey: KEY },
+        env: { HTTPS_PROXY: "not a url" },
+      }),
+    ).toThrow(UsageError);
+  });
+});
+
+describe("CA certificates", () => {
+  async function tlsServer() {
+    const server = createHttpsServer(
+      { key: readFileSync(fixture("server.key")), cert: readFileSync(fixture("server.pem")) },
+      (_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end('{"tls":true}');
+      },
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
+    return `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it("trusts a private CA given with --ca-cert (plus the default roots)", async () => {
+    const url = await tlsServer();
+    const c = createApiClient({
+      baseUrl: url,
+      credential: { kind: "bearer", apiKey: KEY },
+      caCert: CA,
+    });
+    cleanups.push(() => c.close());
+    expect((await c.request({ method: "GET", path: "/" })).json()).toEqual({ tls: true });
+  });
+
+  it("trusts NODE_EXTRA_CA_CERTS from the environment it is given", async () => {
+    const url = await tlsServer();
+    const c = createApiClient({
+      baseUrl: url,
+      credential: { kind: "bearer", apiKey: KEY },
+      env: { NODE_EXTRA_CA_CERTS: CA },
+    });
+    cleanups.push(() => c.close());
+    expect((await c.request({ method: "GET", path: "/" })).json()).toEqual({ tls: true });
+  });
+
+  it("without the CA the certificate is untrusted: one line, exit 4, no retries", async () => {
+    const url = await tlsServer();
+    const c = createApiClient({
+      baseUrl: url,
+      credential: { kind: "bearer", apiKey: KEY },
+      sleep: async () => {},
+    });
+    cleanups.push(() => c.close());
+    const err = await c.request({ method: "GET", path: "/" }).catch((e) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.exitCode).toBe(ExitCode.unavailable);
+    expect(err.line()).toMatch(
+      /^TLS certificate of 127\.0\.0\.1:\d+ is not trusted \([A-Z_]+\) — pass --ca-cert <pem> or set NODE_EXTRA_CA_CERTS for a private CA$/,
+    );
+    expect(c.stats().attempts).toBe(1);
+  });
+
+  it("an unreadable or non-PEM CA file is a usage error naming the file", () => {
+    expect(() =>
+      createApiClient({
+        baseUrl: "https://grc.example.com",
+        credential: { kind: "bearer", apiKey: KEY },
+        caCert: "/nonexistent/ca.pem",
+      }),
+    ).toThrow("cannot read CA certificate file /nonexistent/ca.pem (ENOENT)");
+    expect(() =>
+      createApiClient({
+        baseUrl: "https://grc.example.com",
+        credential: { kind: "bearer", apiKey: KEY },
+        caCert: fixture("../test-server.ts"),
+      }),
+    ).toThrow("holds no PEM certificate");
+  });
+});

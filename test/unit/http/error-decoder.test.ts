@@ -12,7 +12,8 @@ function decode(
   url = "https://grc.example.com/api/v1/orgs/o1/evidence/upload-url",
 ) {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  const contentType = typeof body === "string" ? {} : { "content-type": "application/json" };
+  const contentType: Record<string, string> =
+    typeof body === "string" ? {} : { "content-type": "application/json" };
   return decodeHttpError({
     status,
     headers: { ...contentType, ...headers },

@@ -3,6 +3,8 @@ import { downloadCommand } from "./download.js";
 import { getCommand } from "./get.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
+import { pushCommand } from "./push.js";
+import { receiptVerifyCommand } from "./receipt-verify.js";
 import { verifyCommand } from "./verify.js";
 
 /** Commands of the `evidence` noun. */
@@ -12,4 +14,6 @@ export const evidenceCommands: CommandSpec<never>[] = [
   downloadCommand,
   verifyCommand,
   linkCommand,
+  pushCommand,
+  receiptVerifyCommand,
 ] as CommandSpec<never>[];

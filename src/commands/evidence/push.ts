@@ -1,0 +1,235 @@
+import { defineCommand, outputFormat } from "../../cli/command.js";
+import type { DiscoveryRule } from "../../core/evidence/discovery.js";
+import { ExitCode, UsageError } from "../../errors.js";
+
+/** Flags of `grc evidence push` as the parser hands them over. */
+export interface PushFlags {
+  control?: string;
+  framework?: string;
+  assessment?: string;
+  map?: string;
+  include?: string[];
+  exclude?: string[];
+  hidden?: boolean;
+  followSymlinks?: boolean;
+  contentType?: string;
+  concurrency: number;
+  verify: boolean;
+  dryRun?: boolean;
+  receipt?: string;
+  /** A path, false for --no-state, undefined for the profile's default file. */
+  state?: string | false;
+  force?: boolean;
+  quiet?: boolean;
+  output?: string;
+  json?: boolean;
+}
+
+function concurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) {
+    throw new UsageError(`--concurrency must be a whole number from 1 to 256, got "${value}"`);
+  }
+  return n;
+}
+
+function nonEmpty(flag: string) {
+  return (value: string): string => {
+    if (value.trim() === "") throw new UsageError(`${flag} needs a value`);
+    return value;
+  };
+}
+
+/** `grc evidence push`: upload files and link them to controls (seed 000's four steps). */
+export const pushCommand = defineCommand<PushFlags>({
+  path: ["evidence", "push"],
+  args: "[paths...]",
+  summary: "Upload evidence files and link them to a control",
+  output: true,
+  options: [
+    {
+      flags: "--control <id>",
+      description: "control to link to (e.g. CC6.1)",
+      parse: nonEmpty("--control"),
+    },
+    {
+      flags: "--framework <id>",
+      description: "framework of the link (e.g. SOC2)",
+      parse: nonEmpty("--framework"),
+    },
+    {
+      flags: "--assessment <id>",
+      description: "assessment of the link",
+      parse: nonEmpty("--assessment"),
+    },
+    {
+      flags: "--map <file>",
+      description: "YAML/JSON rules {paths|globs, control, framework?, assessment?}",
+    },
+    {
+      flags: "--include <glob>",
+      description: "only files in folders matching this glob (repeatable)",
+      repeatable: true,
+    },
+    {
+      flags: "--exclude <glob>",
+      description: "skip files matching this glob (repeatable)",
+      repeatable: true,
+    },
+    { flags: "--hidden", description: "include dot files and dot folders" },
+    { flags: "--follow-symlinks", description: "walk into symlinked folders" },
+    {
+      flags: "--content-type <type>",
+      description: "Content-Type for every file (default: from the extension)",
+    },
+    {
+      flags: "--concurrency <n>",
+      description: "files in flight at once",
+      default: 8,
+      parse: concurrency,
+    },
+    { flags: "--no-verify", description: "skip the server-side SHA-256 check before linking" },
+    { flags: "--dry-run", description: "list files with sizes and SHA-256; send nothing" },
+    { flags: "--receipt <file>", description: "write an NDJSON audit receipt of the linked files" },
+    {
+      flags: "--state <file>",
+      description: "state file (default: <config dir>/state/<profile>.json)",
+    },
+    { flags: "--no-state", description: "neither read nor write the state file" },
+    { flags: "--force", description: "push files the state says are already linked" },
+    { flags: "-q, --quiet", description: "print only errors" },
+  ],
+  help: [
+    "Examples:",
+    "  grc evidence push access_logs_2024.csv --control CC6.1 --framework SOC2",
+    "  grc evidence push exports/ 'reports/**/*.pdf' --control CC7.2 --exclude '*.tmp'",
+    "  grc evidence push --map evidence-map.yaml --receipt receipt.ndjson",
+    "",
+    "Each file is read once: its SHA-256 is computed while it streams to storage. Files linked",
+    "before and unchanged since (size and mtime, per the state file) are skipped.",
+    "Exit codes: 0 all linked or skipped, 1 some files failed, 2 bad input, 3 credentials or",
+    "scope, 4 server or storage unavailable, 130 interrupted (state saved).",
+  ].join("\n"),
+  async run(ctx, paths, flags) {
+    const [
+      { discoverFiles },
+      { loadMapFile },
+      { isValidContentType },
+      { pushEvidence },
+      { PushState },
+      { ReceiptWriter },
+      { stateFilePath },
+      { PushOutput },
+    ] = await Promise.all([
+      import("../../core/evidence/discovery.js"),
+      import("../../core/evidence/map-file.js"),
+      import("../../core/evidence/content-type.js"),
+      import("../../core/evidence/push.js"),
+      import("../../core/evidence/state-store.js"),
+      import("../../core/evidence/receipt.js"),
+      import("../../core/config/paths.js"),
+      import("./push-output.js"),
+    ]);
+    const cwd = process.cwd();
+
+    // Input first: nothing touches the network until the file list is known to be good.
+    if (paths.length === 0 && !flags.map) {
+      throw new UsageError("name files, folders or globs to push, or pass --map FILE");
+    }
+    if (paths.length > 0 && !flags.control) {
+      throw new UsageError(
+        "missing --control: which control should these files be linked to?",
+        "pass --control <id> (e.g. --control CC6.1), or use --map for per-folder controls",
+      );
+    }
+    if (flags.contentType !== undefined && !isValidContentType(flags.contentType)) {
+      throw new UsageError(
+        `--content-type "${flags.contentType}" is not a media type`,
+        "use type/subtype, e.g. text/csv",
+      );
+    }
+    const rules: DiscoveryRule[] = [];
+    if (paths.length > 0 && flags.control) {
+      rules.push({
+        paths,
+        baseDir: cwd,
+        target: {
+          control_id: flags.control,
+          framework_id: flags.framework,
+          assessment_id: flags.assessment,
+        },
+      });
+    }
+    if (flags.map) rules.push(...(await loadMapFile(flags.map, cwd)));
+    const files = await discoverFiles(rules, {
+      cwd,
+      include: flags.include,
+      exclude: flags.exclude,
+      hidden: flags.hidden,
+      followSymlinks: flags.followSymlinks,
+      onSkip: (path, why) => ctx.debug(`skipped ${path}: ${why}`),
+    });
+
+    const profile = await ctx.profile();
+    const dryRun = Boolean(flags.dryRun);
+    if (!dryRun && !profile.orgId) {
+      throw new UsageError(
+        "no organization ID configured",
+        "pass --org, set GRC_ORG_ID, or run `grc auth login`",
+      );
+    }
+    const scope = { base_url: profile.baseUrl ?? "", org_id: profile.orgId ?? "" };
+    const stateFile =
+      flags.state === false ? undefined : (flags.state ?? stateFilePath(ctx.env, profile.name));
+    const state = stateFile ? await PushState.load(stateFile) : undefined;
+
+    // Credentials and clients before the receipt: a bad profile leaves no empty receipt behind.
+    const { sovereignEvidence } = await import("../../platforms/sovereign.js");
+    const evidence = dryRun ? undefined : sovereignEvidence(await ctx.api(), scope.org_id);
+    const storage = dryRun ? undefined : await ctx.storage();
+    const receipt = flags.receipt && !dryRun ? await ReceiptWriter.open(flags.receipt) : undefined;
+
+    const output = new PushOutput({
+      io: ctx.io,
+      format: outputFormat(flags),
+      quiet: Boolean(flags.quiet),
+      dryRun,
+    });
+    await output.start();
+    const startedAt = new Date().toISOString();
+    let summary: Awaited<ReturnType<typeof pushEvidence>>;
+    try {
+      summary = await pushEvidence(
+        {
+          files,
+          scope,
+          concurrency: flags.concurrency,
+          verify: flags.verify !== false,
+          force: Boolean(flags.force),
+          dryRun,
+          contentType: flags.contentType,
+          signal: ctx.signal,
+          onEvent: output.onEvent,
+        },
+        { evidence, storage, state, receipt },
+      );
+    } finally {
+      // The state is written whatever happened: every linked file must be remembered.
+      await state?.close();
+    }
+    await receipt?.close({
+      base_url: scope.base_url,
+      org_id: scope.org_id,
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      linked: summary.linked,
+      skipped: summary.skipped,
+      failed: summary.failed,
+      interrupted: summary.interrupted,
+    });
+    await output.finish(summary, { stateFile });
+    if (summary.fatal) throw summary.fatal;
+    if (summary.interrupted) return ExitCode.interrupted;
+    return summary.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+  },
+});

@@ -1,0 +1,240 @@
+import { realpath, stat } from "node:fs/promises";
+import { basename, isAbsolute, relative, resolve, sep } from "node:path";
+import fg from "fast-glob";
+import { UsageError } from "../../errors.js";
+
+/** Where a file's evidence goes: the control and, optionally, framework and assessment. */
+export interface PushTarget {
+  control_id: string;
+  framework_id?: string | undefined;
+  assessment_id?: string | undefined;
+}
+
+/** A group of paths that go to one target (the command line, or one rule of a map file). */
+export interface DiscoveryRule {
+  /** Files, directories (walked recursively) or fast-glob patterns. */
+  paths: readonly string[];
+  target: PushTarget;
+  /** Folder relative paths and patterns resolve against (cwd, or the map file's folder). */
+  baseDir: string;
+  /** Where the rule came from, for error messages ("map.yaml rule 2"). */
+  origin?: string | undefined;
+}
+
+/** How folders and patterns are walked. */
+export interface DiscoveryOptions {
+  /** The user's working directory: display paths are relative to it when inside it. */
+  cwd: string;
+  /** Globs a file found in a folder must match (a pattern without "/" matches the file name). */
+  include?: readonly string[] | undefined;
+  /** Globs that drop files found in folders or by patterns. */
+  exclude?: readonly string[] | undefined;
+  /** Also push dot files and walk dot folders. */
+  hidden?: boolean | undefined;
+  /** Walk into symlinked folders (symlinked files are always pushed). */
+  followSymlinks?: boolean | undefined;
+  /** Told about entries passed over that are not regular files (sockets, FIFOs, devices). */
+  onSkip?: ((path: string, why: string) => void) | undefined;
+}
+
+/** One file to push, found once, with the size and mtime it had when it was found. */
+export interface DiscoveredFile {
+  /** The path as the user sees it (relative to cwd when inside it). */
+  path: string;
+  absPath: string;
+  /** Canonical path: the identity used to push each file once and to key the state. */
+  realPath: string;
+  size: number;
+  mtimeMs: number;
+  target: PushTarget;
+}
+
+/**
+ * Expands rules into the list of files to push: each (file, target) once, in a stable order
+ * (rule order, then path order). Throws UsageError for a path that does not exist, a folder
+ * or pattern that yields no file, or a folder that cannot be read.
+ */
+export async function discoverFiles(
+  rules: readonly DiscoveryRule[],
+  options: DiscoveryOptions,
+): Promise<DiscoveredFile[]> {
+  const seen = new Set<string>();
+  const out: DiscoveredFile[] = [];
+  for (const rule of rules) {
+    for (const given of rule.paths) {
+      const found = await expandPath(given, rule, options);
+      for (const file of found) {
+        const key = identityKey(file.realPath, rule.target);
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ ...file, target: rule.target });
+      }
+    }
+  }
+  return out;
+}
+
+/** The dedupe and state identity of a (file, target) pair. */
+export function identityKey(realPath: string, target: PushTarget): string {
+  return JSON.stringify([
+    realPath,
+    target.control_id,
+    target.framework_id ?? null,
+    target.assessment_id ?? null,
+  ]);
+}
+
+type Found = Omit<DiscoveredFile, "target">;
+
+async function expandPath(
+  given: string,
+  rule: DiscoveryRule,
+  options: DiscoveryOptions,
+): Promise<Found[]> {
+  const where = rule.origin ? ` (${rule.origin})` : "";
+  const abs = resolve(rule.baseDir, given);
+  const st = await stat(abs).catch((err: NodeJS.ErrnoException) => err);
+  if (st instanceof Error) {
+    if (st.code === "ENOENT" || st.code === "ENOTDIR") {
+      if (fg.isDynamicPattern(toPosix(given))) return expandPattern(given, rule, options, where);
+      throw new UsageError(
+        `path not found: ${given}${where}`,
+        "check the path; quote glob patterns so the shell does not expand them",
+      );
+    }
+    throw new UsageError(`cannot read ${given}${where}: ${st.code ?? st.message}`, permissionHint);
+  }
+  if (st.isFile()) {
+    // A file named on its own is always pushed: hidden or not, --include or not.
+    return [await found(abs, options.cwd)];
+  }
+  if (st.isDirectory()) {
+    const files = await walkFolder(abs, options, `${given}${where}`);
+    if (files.length === 0) {
+      throw new UsageError(`no files to push in folder ${given}${where}`, emptyHint(options));
+    }
+    return files;
+  }
+  throw new UsageError(`not a regular file or folder: ${given}${where}`, "name files or folders");
+}
+
+const permissionHint = "check the file permissions";
+
+function emptyHint(options: DiscoveryOptions): string {
+  const parts = [];
+  if (!options.hidden) parts.push("hidden files are skipped unless --hidden");
+  if (!options.followSymlinks) parts.push("symlinked folders unless --follow-symlinks");
+  if (options.include?.length || options.exclude?.length) parts.push("check --include/--exclude");
+  return parts.length ? parts.join("; ") : "add files or name another folder";
+}
+
+/** Walks a folder recursively, applying --include/--exclude, hidden and symlink rules. */
+async function walkFolder(dir: string, options: DiscoveryOptions, label: string): Promise<Found[]> {
+  const entries = await glob(options.include?.length ? [...options.include] : ["**"], {
+    cwd: dir,
+    options,
+    label,
+  });
+  return collect(entries, dir, options);
+}
+
+/** Expands a fast-glob pattern (relative to the rule's folder); --exclude applies. */
+async function expandPattern(
+  pattern: string,
+  rule: DiscoveryRule,
+  options: DiscoveryOptions,
+  where: string,
+): Promise<Found[]> {
+  const entries = await glob([toPosix(pattern)], {
+    cwd: rule.baseDir,
+    options,
+    label: `${pattern}${where}`,
+  });
+  const files = await collect(entries, rule.baseDir, options);
+  if (files.length === 0) {
+    throw new UsageError(`no files match the pattern ${pattern}${where}`, emptyHint(options));
+  }
+  return files;
+}
+
+async function glob(
+  patterns: string[],
+  ctx: { cwd: string; options: DiscoveryOptions; label: string },
+): Promise<fg.Entry[]> {
+  try {
+    return await fg(patterns, {
+      cwd: ctx.cwd,
+      dot: Boolean(ctx.options.hidden),
+      followSymbolicLinks: Boolean(ctx.options.followSymlinks),
+      // Symlinks come back as entries of their own so a symlinked folder can be told apart
+      // from a symlinked file (pushed) without fast-glob walking into it.
+      onlyFiles: false,
+      objectMode: true,
+      // "*.csv" matches files at any depth, like .gitignore.
+      baseNameMatch: true,
+      ignore: [...(ctx.options.exclude ?? [])],
+      suppressErrors: false,
+      unique: true,
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new UsageError(
+      `cannot read folder ${ctx.label}: ${e.code ?? e.message}${e.path ? ` (${e.path})` : ""}`,
+      permissionHint,
+    );
+  }
+}
+
+async function collect(
+  entries: fg.Entry[],
+  base: string,
+  options: DiscoveryOptions,
+): Promise<Found[]> {
+  const out: Found[] = [];
+  for (const entry of entries) {
+    const abs = resolve(base, entry.path);
+    if (entry.dirent.isDirectory()) continue;
+    if (entry.dirent.isFile()) {
+      out.push(await found(abs, options.cwd));
+      continue;
+    }
+    if (entry.dirent.isSymbolicLink()) {
+      const target = await stat(abs).catch(() => undefined);
+      if (target?.isFile()) out.push(await found(abs, options.cwd));
+      else if (!target) options.onSkip?.(displayPath(abs, options.cwd), "broken symlink");
+      // A symlinked folder: walked only with --follow-symlinks (then fast-glob reports its files).
+      continue;
+    }
+    options.onSkip?.(displayPath(abs, options.cwd), "not a regular file");
+  }
+  out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return out;
+}
+
+async function found(abs: string, cwd: string): Promise<Found> {
+  const real = await realpath(abs);
+  const st = await stat(real);
+  return {
+    path: displayPath(abs, cwd),
+    absPath: abs,
+    realPath: real,
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+  };
+}
+
+/** A path relative to cwd when it is inside cwd, else absolute. */
+export function displayPath(abs: string, cwd: string): string {
+  const rel = relative(cwd, abs);
+  if (rel && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel)) return rel;
+  return abs;
+}
+
+function toPosix(p: string): string {
+  return sep === "\\" ? p.replaceAll("\\", "/") : p;
+}
+
+/** The file name sent as `filename` in the upload-url request. */
+export function uploadFilename(path: string): string {
+  return basename(path);
+}

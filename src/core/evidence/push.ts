@@ -1,0 +1,523 @@
+import { open, stat } from "node:fs/promises";
+import pLimit from "p-limit";
+import { ExitCode, GrcError, HttpError, UnavailableError } from "../../errors.js";
+import { decodeHttpError } from "../../http/error-decoder.js";
+import type { StorageClient, StorageResponse } from "../../http/types.js";
+import type { SovereignEvidenceApi, UploadUrl } from "../../platforms/sovereign.js";
+import { contentTypeFor } from "./content-type.js";
+import { type DiscoveredFile, uploadFilename } from "./discovery.js";
+import {
+  FileChangedError,
+  type HashingCounter,
+  hashFile,
+  hashingReadStream,
+} from "./hashing-stream.js";
+import type { ReceiptTimes, ReceiptWriter } from "./receipt.js";
+import type { PushState, StateScope } from "./state-store.js";
+
+/**
+ * The push orchestrator: for each file, the four steps of seed 000 (upload-url, presigned
+ * PUT, verify, link-to-control), at a bounded concurrency, reading each file once. It knows
+ * nothing of the terminal: it reports typed events and returns a summary; the command turns
+ * them into a spinner, a table, NDJSON, a receipt.
+ */
+
+/** How a file ended: linked (incl. already linked), skipped (state), failed, or dry-run. */
+export type PushStatus = "linked" | "skipped" | "failed" | "dry-run";
+
+/** One result per file, in the shape `--output json|ndjson` prints. */
+export interface PushResult {
+  path: string;
+  size: number;
+  sha256: string | null;
+  content_type: string;
+  object_key: string | null;
+  evidence_id: string | null;
+  lineage_id: string | null;
+  control_id: string;
+  framework_id: string | null;
+  assessment_id: string | null;
+  created: boolean | null;
+  verified: boolean | null;
+  status: PushStatus;
+  error: string | null;
+}
+
+/** What the orchestrator reports while it runs (the command renders these). */
+export type PushEvent =
+  | { type: "start"; files: number; bytes: number }
+  /** Bytes read and sent for a file; negative when an attempt is retried from the start. */
+  | { type: "progress"; path: string; bytes: number }
+  | { type: "file-hashed"; path: string; sha256: string; size: number }
+  | { type: "url-refreshed"; path: string; reason: "expired-before-use" | "expired-at-storage" }
+  | { type: "uploaded"; path: string; object_key: string }
+  | { type: "verified"; path: string; object_key: string }
+  | { type: "linked"; result: PushResult }
+  | { type: "skipped"; result: PushResult }
+  | { type: "planned"; result: PushResult }
+  /** `fatal`: the error stops the whole run (the command reports it once, at the end). */
+  | { type: "failed"; result: PushResult; error: GrcError; fatal: boolean };
+
+/** Totals of a run. */
+export interface PushSummary {
+  total: number;
+  linked: number;
+  /** Linked files whose link already existed (`created: false`). */
+  alreadyLinked: number;
+  skipped: number;
+  failed: number;
+  planned: number;
+  /** Files never started because the run was interrupted or hit a fatal error. */
+  notStarted: number;
+  /** Bytes of the files uploaded (linked). */
+  bytes: number;
+  durationMs: number;
+  interrupted: boolean;
+  /** An error that stopped the run for every file (auth, scope, storage not configured). */
+  fatal: GrcError | undefined;
+  /** Results in the order of the input files (not-started files have none). */
+  results: PushResult[];
+}
+
+/** The server side of a push: the evidence endpoints and the presigned storage client. */
+export interface PushDeps {
+  evidence?: Pick<SovereignEvidenceApi, "requestUploadUrl" | "verifyObject" | "linkToControl">;
+  storage?: StorageClient;
+  state?: PushState | undefined;
+  receipt?: ReceiptWriter | undefined;
+  /** Clock for step times and URL expiry (tests). */
+  now?: () => Date;
+}
+
+/** What to push and how. */
+export interface PushOptions {
+  files: readonly DiscoveredFile[];
+  /** The server and organization pushed to (keys the state; written to receipts). */
+  scope: StateScope;
+  concurrency: number;
+  /** Ask the server to recompute the stored SHA-256 before linking (default on). */
+  verify: boolean;
+  /** Push even files the state says are already linked. */
+  force: boolean;
+  /** List files with sizes and hashes; send nothing. */
+  dryRun?: boolean;
+  /** Overrides the content type from the extension. */
+  contentType?: string | undefined;
+  /** Aborting stops taking new files; files in flight finish. */
+  signal?: AbortSignal | undefined;
+  onEvent?: (event: PushEvent) => void;
+}
+
+/** Margin before `expires_in` at which a URL is treated as expired (clock drift, slow start). */
+const EXPIRY_MARGIN_MS = 2_000;
+/** Storage error bodies are small XML documents; read at most this much of one. */
+const MAX_ERROR_BODY = 64 * 1024;
+
+/** A problem with the local file (unreadable, changed, too large) or its verification. */
+class FileFailure extends GrcError {
+  constructor(message: string, hint: string, options?: ErrorOptions) {
+    super(message, ExitCode.someFailed, hint, options);
+  }
+}
+
+/** A server-side failure, prefixed with the step it happened in ("upload-url: ..."). */
+function stepFailure(step: string, err: unknown): GrcError {
+  if (err instanceof FileFailure) return err;
+  const inner =
+    err instanceof GrcError
+      ? err
+      : new UnavailableError(err instanceof Error ? err.message : String(err));
+  return new GrcError(`${step}: ${inner.message}`, inner.exitCode, inner.hint, { cause: err });
+}
+
+/** Pushes files; never throws for a single file. Resolves with the run's summary. */
+export async function pushEvidence(options: PushOptions, deps: PushDeps): Promise<PushSummary> {
+  const now = deps.now ?? (() => new Date());
+  const started = Date.now();
+  const emit = options.onEvent ?? (() => {});
+  const limit = pLimit(Math.max(1, options.concurrency));
+  let fatal: GrcError | undefined;
+  const stopped = () => fatal !== undefined || Boolean(options.signal?.aborted);
+  const totalBytes = options.files.reduce((n, f) => n + f.size, 0);
+  emit({ type: "start", files: options.files.length, bytes: totalBytes });
+
+  const results = await Promise.all(
+    options.files.map((file) =>
+      limit(async (): Promise<PushResult | undefined> => {
+        if (stopped()) return undefined;
+        const outcome = await pushOne(file, options, deps, now, emit);
+        if (outcome.fatal && !fatal) fatal = outcome.fatal;
+        return outcome.result;
+      }),
+    ),
+  );
+
+  const done = results.filter((r): r is PushResult => r !== undefined);
+  const linked = done.filter((r) => r.status === "linked");
+  return {
+    total: options.files.length,
+    linked: linked.length,
+    alreadyLinked: linked.filter((r) => r.created === false).length,
+    skipped: done.filter((r) => r.status === "skipped").length,
+    failed: done.filter((r) => r.status === "failed").length,
+    planned: done.filter((r) => r.status === "dry-run").length,
+    notStarted: options.files.length - done.length,
+    bytes: linked.reduce((n, r) => n + r.size, 0),
+    durationMs: Date.now() - started,
+    interrupted: Boolean(options.signal?.aborted),
+    fatal,
+    results: done,
+  };
+}
+
+interface Outcome {
+  result: PushResult;
+  fatal?: GrcError | undefined;
+}
+
+async function pushOne(
+  file: DiscoveredFile,
+  options: PushOptions,
+  deps: PushDeps,
+  now: () => Date,
+  emit: (e: PushEvent) => void,
+): Promise<Outcome> {
+  const contentType = options.contentType ?? contentTypeFor(file.path);
+  const result: PushResult = {
+    path: file.path,
+    size: file.size,
+    sha256: null,
+    content_type: contentType,
+    object_key: null,
+    evidence_id: null,
+    lineage_id: null,
+    control_id: file.target.control_id,
+    framework_id: file.target.framework_id ?? null,
+    assessment_id: file.target.assessment_id ?? null,
+    created: null,
+    verified: null,
+    status: "failed",
+    error: null,
+  };
+
+  // A file linked before, unchanged since (size + mtime), is skipped without reading it.
+  const known = options.force ? undefined : deps.state?.lookup(file, file.target, options.scope);
+  if (known) {
+    Object.assign(result, {
+      status: "skipped",
+      sha256: known.sha256,
+      evidence_id: known.sha256,
+      object_key: known.object_key,
+      lineage_id: known.lineage_id,
+    });
+    emit({ type: "skipped", result });
+    return { result };
+  }
+
+  let step = "read";
+  try {
+    if (options.dryRun) {
+      const { sha256 } = await hashFile(file.realPath, file.size).catch((err) => {
+        throw fileError(err);
+      });
+      Object.assign(result, { sha256, evidence_id: sha256, status: "dry-run" });
+      emit({ type: "file-hashed", path: file.path, sha256, size: file.size });
+      emit({ type: "planned", result });
+      return { result };
+    }
+    const { evidence, storage } = deps;
+    if (!evidence || !storage) throw new Error("pushEvidence needs evidence and storage clients");
+
+    const before = await readableStat(file.realPath);
+    result.size = before.size;
+    const times: Partial<ReceiptTimes> = {};
+
+    step = "upload-url";
+    const mint = async () => {
+      const slot = await evidence.requestUploadUrl({
+        filename: uploadFilename(file.path),
+        content_type: contentType,
+        control_id: file.target.control_id,
+        framework_id: file.target.framework_id,
+        assessment_id: file.target.assessment_id,
+      });
+      times.upload_url_at = now().toISOString();
+      return { slot, mintedAt: now().getTime() };
+    };
+    let { slot, mintedAt } = await mint();
+    result.object_key = slot.object_key;
+    if (before.size > slot.max_size) {
+      throw new FileFailure(
+        `the file is ${formatBytes(before.size)}, larger than the ${formatBytes(slot.max_size)} the server accepts (max_size ${slot.max_size} bytes); nothing was sent`,
+        "split the file or ask the platform operator to raise the limit",
+      );
+    }
+
+    // A URL lives `expires_in` seconds from minting. One that ran out before the PUT could
+    // start (a slow start, a long retry wait) is replaced once; so is one storage calls expired.
+    let refreshed = false;
+    if (now().getTime() - mintedAt >= slot.expires_in * 1000 - EXPIRY_MARGIN_MS) {
+      step = "upload-url";
+      ({ slot, mintedAt } = await mint());
+      result.object_key = slot.object_key;
+      refreshed = true;
+      emit({ type: "url-refreshed", path: file.path, reason: "expired-before-use" });
+    }
+    step = "upload";
+    let put = await putObject(storage, slot, file, before.size, contentType, emit);
+    if (put.expired && !refreshed) {
+      step = "upload-url";
+      ({ slot, mintedAt } = await mint());
+      result.object_key = slot.object_key;
+      emit({ type: "url-refreshed", path: file.path, reason: "expired-at-storage" });
+      step = "upload";
+      put = await putObject(storage, slot, file, before.size, contentType, emit);
+    }
+    if (put.expired) throw put.error;
+    const sha256 = put.sha256;
+    times.uploaded_at = now().toISOString();
+    // Same size and mtime after the read as before it: the bytes hashed are the file's.
+    const after = await stat(file.realPath).catch(() => undefined);
+    if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw changedError();
+    }
+    Object.assign(result, { sha256, evidence_id: sha256 });
+    emit({ type: "file-hashed", path: file.path, sha256, size: before.size });
+    emit({ type: "uploaded", path: file.path, object_key: slot.object_key });
+
+    times.verified_at = null;
+    if (options.verify) {
+      step = "verify";
+      const check = await evidence.verifyObject(slot.object_key, sha256);
+      if (!check.verified) {
+        result.verified = false;
+        throw new FileFailure(
+          `verify failed: the stored object's SHA-256 differs from the file's (${check.detail}); it was not linked`,
+          "push the file again",
+        );
+      }
+      result.verified = true;
+      times.verified_at = now().toISOString();
+      emit({ type: "verified", path: file.path, object_key: slot.object_key });
+    }
+
+    step = "link-to-control";
+    const lineage = await evidence.linkToControl({
+      evidence_id: sha256,
+      object_key: slot.object_key,
+      control_id: file.target.control_id,
+      framework_id: file.target.framework_id,
+      assessment_id: file.target.assessment_id,
+    });
+    times.linked_at = now().toISOString();
+    Object.assign(result, {
+      status: "linked",
+      lineage_id: lineage.lineage_id,
+      created: lineage.created,
+    });
+    deps.state?.record({
+      real_path: file.realPath,
+      size: before.size,
+      mtime_ms: before.mtimeMs,
+      sha256,
+      control_id: result.control_id,
+      framework_id: result.framework_id,
+      assessment_id: result.assessment_id,
+      object_key: slot.object_key,
+      lineage_id: lineage.lineage_id,
+      base_url: options.scope.base_url,
+      org_id: options.scope.org_id,
+      linked_at: times.linked_at,
+    });
+    deps.receipt?.append({
+      type: "evidence",
+      path: file.path,
+      abs_path: file.absPath,
+      size: before.size,
+      sha256,
+      content_type: contentType,
+      object_key: slot.object_key,
+      evidence_id: sha256,
+      lineage_id: lineage.lineage_id,
+      control_id: result.control_id,
+      framework_id: result.framework_id,
+      assessment_id: result.assessment_id,
+      created: lineage.created,
+      verified: result.verified === true,
+      base_url: options.scope.base_url,
+      org_id: options.scope.org_id,
+      times: times as ReceiptTimes,
+    });
+    emit({ type: "linked", result });
+    return { result };
+  } catch (err) {
+    const error = stepFailure(step, err);
+    const fatal = isFatal(step, err) ? fatalError(err as GrcError) : undefined;
+    result.status = "failed";
+    result.error = error.line();
+    emit({ type: "failed", result, error, fatal: fatal !== undefined });
+    return { result, fatal };
+  }
+}
+
+type PutOutcome = { expired: false; sha256: string } | { expired: true; error: HttpError };
+
+/**
+ * PUTs the file to the presigned URL, streaming it once through the hasher. The PUT carries
+ * exactly the Content-Type the URL was signed for (any other makes storage answer
+ * SignatureDoesNotMatch) and a Content-Length (S3 refuses chunked bodies).
+ */
+async function putObject(
+  storage: StorageClient,
+  slot: UploadUrl,
+  file: DiscoveredFile,
+  size: number,
+  contentType: string,
+  emit: (e: PushEvent) => void,
+): Promise<PutOutcome> {
+  let counter: HashingCounter | undefined;
+  const onBytes = (n: number) => emit({ type: "progress", path: file.path, bytes: n });
+  let res: StorageResponse;
+  try {
+    res = await storage.request({
+      method: "PUT",
+      url: slot.upload_url,
+      headers: { "content-type": contentType },
+      contentLength: size,
+      // The client calls this again for a retried attempt: start over from byte 0.
+      body: () => {
+        if (counter && counter.bytes > 0) onBytes(-counter.bytes);
+        counter = hashingReadStream(file.realPath, size, onBytes);
+        return counter;
+      },
+    });
+  } catch (err) {
+    const readError = counter?.errored;
+    if (readError) throw fileError(readError);
+    throw err;
+  }
+  if (res.status >= 200 && res.status < 300) {
+    res.body.resume();
+    const sha256 = counter?.sha256;
+    const readError = counter?.errored;
+    if (readError) throw fileError(readError);
+    if (!sha256) throw new UnavailableError("storage answered before the whole file was sent");
+    return { expired: false, sha256 };
+  }
+  const error = decodeHttpError({
+    status: res.status,
+    headers: res.headers,
+    body: await readBounded(res.body),
+    method: "PUT",
+    url: slot.upload_url,
+  });
+  // S3 says "Request has expired" with 403 AccessDenied: a fresh URL fixes that. Any other
+  // 403 (a signature or Content-Type mismatch, a policy) would fail the same way again.
+  if (res.status === 403 && /expired/i.test(error.message)) return { expired: true, error };
+  throw error;
+}
+
+async function readBounded(body: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    if (size < MAX_ERROR_BODY) chunks.push(buf.subarray(0, MAX_ERROR_BODY - size));
+    size += buf.length;
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Stat plus an open/close: an unreadable file fails before any URL is minted. */
+async function readableStat(path: string) {
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
+    const fh = await open(path, "r");
+    await fh.close();
+    return st;
+  } catch (err) {
+    throw fileError(err);
+  }
+}
+
+function changedError(): GrcError {
+  return new FileFailure(
+    "the file changed while it was read (size or modification time differs); it was not linked",
+    "push it again once it is complete",
+  );
+}
+
+function fileError(err: unknown): GrcError {
+  if (err instanceof FileChangedError) {
+    return new FileFailure(
+      `${err.message}; it was not linked`,
+      "push it again once it is complete",
+    );
+  }
+  if (err instanceof GrcError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const why =
+    e.code === "EACCES" || e.code === "EPERM"
+      ? "permission denied"
+      : e.code === "ENOENT"
+        ? "the file disappeared"
+        : e.code === "EISDIR" || e.code === "ENOTFILE"
+          ? "not a regular file"
+          : (e.code ?? e.message);
+  return new FileFailure(
+    `cannot read the file: ${why}${e.code && e.code !== "ENOTFILE" ? ` (${e.code})` : ""}`,
+    "check the file and its permissions",
+  );
+}
+
+/**
+ * Failures that would repeat for every file: the credential (401/403: missing scope, not a
+ * member), storage not configured (503), or a server that cannot be reached at all.
+ */
+function isFatal(step: string, err: unknown): boolean {
+  if (step === "read" || step === "upload") return false;
+  if (err instanceof HttpError) {
+    if (err.status === 401 || err.status === 403) return true;
+    return err.status === 503 && /not configured/i.test(err.details.join(" ") + err.message);
+  }
+  return err instanceof UnavailableError && /\b(ECONNREFUSED|ENOTFOUND|unsafe)\b/.test(err.message);
+}
+
+function fatalError(err: GrcError): GrcError {
+  if (err instanceof HttpError && err.status === 403) {
+    const scope = /missing required scope:?\s*([\w:*-]+)/i.exec(
+      `${err.details.join(" ")} ${err.message}`,
+    );
+    if (scope) {
+      return new GrcError(
+        `the API key lacks the ${scope[1]} scope (403 missing required scope)`,
+        err.exitCode,
+        `widen the key's scopes on the API Keys page (write:evidence or write:*)`,
+        { cause: err },
+      );
+    }
+  }
+  if (err instanceof HttpError && err.status === 503) {
+    return new GrcError(
+      "object storage is not configured on the server (503); nothing was uploaded",
+      err.exitCode,
+      "ask the platform operator to configure object storage (R2_* / CF_ACCOUNT_ID)",
+      { cause: err },
+    );
+  }
+  return err;
+}
+
+/** Bytes as text with binary units ("1.5 MiB"). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}

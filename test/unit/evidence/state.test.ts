@@ -1,0 +1,94 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PushState, type StateEntry } from "../../../src/core/evidence/state-store.js";
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "grc-state-"));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const scope = { base_url: "http://api.test", org_id: "org-1" };
+function entry(n: number, over: Partial<StateEntry> = {}): StateEntry {
+  return {
+    real_path: `/data/f${n}.csv`,
+    size: 10 + n,
+    mtime_ms: 1_700_000_000_000 + n,
+    sha256: String(n).padStart(64, "0"),
+    control_id: "CC6.1",
+    framework_id: null,
+    assessment_id: null,
+    object_key: `orgs/o/evidence/${n}/f.csv`,
+    lineage_id: `lin-${n}`,
+    base_url: scope.base_url,
+    org_id: scope.org_id,
+    linked_at: "2026-01-01T00:00:00.000Z",
+    ...over,
+  };
+}
+const fileOf = (e: StateEntry) => ({ realPath: e.real_path, size: e.size, mtimeMs: e.mtime_ms });
+const target = { control_id: "CC6.1" };
+
+describe("PushState", () => {
+  it("starts empty without a file and round-trips entries through an atomic write", async () => {
+    const file = join(dir, "state", "default.json");
+    const s1 = await PushState.load(file);
+    expect(s1.size).toBe(0);
+    s1.record(entry(1));
+    s1.record(entry(2));
+    await s1.close();
+    // The folder is private (0700) and the file 0600: paths of evidence are not public.
+    expect(statSync(join(dir, "state")).mode & 0o777).toBe(0o700);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(dir, "state"))).toEqual(["default.json"]);
+    const s2 = await PushState.load(file);
+    expect(s2.lookup(fileOf(entry(1)), target, scope)).toEqual(entry(1));
+  });
+
+  it("matches only the same size, mtime, target and server", async () => {
+    const s = await PushState.load(join(dir, "s.json"));
+    s.record(entry(1));
+    const f = fileOf(entry(1));
+    expect(s.lookup(f, target, scope)).toBeDefined();
+    expect(s.lookup({ ...f, size: 99 }, target, scope)).toBeUndefined();
+    expect(s.lookup({ ...f, mtimeMs: f.mtimeMs + 1 }, target, scope)).toBeUndefined();
+    expect(s.lookup(f, { control_id: "CC7.2" }, scope)).toBeUndefined();
+    expect(s.lookup(f, { control_id: "CC6.1", framework_id: "SOC2" }, scope)).toBeUndefined();
+    expect(s.lookup(f, target, { ...scope, org_id: "other" })).toBeUndefined();
+    await s.close();
+  });
+
+  it("writes in batches while the run goes on, not only at the end", async () => {
+    const file = join(dir, "s.json");
+    const s = await PushState.load(file, 20);
+    s.record(entry(1));
+    s.record(entry(2));
+    await new Promise((r) => setTimeout(r, 80));
+    // Written by the timer, before close(): a kill now would lose nothing.
+    expect(JSON.parse(readFileSync(file, "utf8")).entries).toHaveLength(2);
+    s.record(entry(3));
+    await s.close();
+    expect(JSON.parse(readFileSync(file, "utf8")).entries).toHaveLength(3);
+  });
+
+  it("refuses a broken or foreign state file with one line", async () => {
+    const file = join(dir, "s.json");
+    writeFileSync(file, "{not json");
+    await expect(PushState.load(file)).rejects.toThrow(`state file ${file} is not valid JSON`);
+    writeFileSync(file, JSON.stringify({ hello: 1 }));
+    const err = await PushState.load(file).catch((e) => e);
+    expect(err.line()).toBe(
+      `state file ${file} is not a grc push state (version 1) — fix or delete the file, point --state elsewhere, or pass --no-state`,
+    );
+    expect(err.exitCode).toBe(2);
+  });
+
+  it("reports a state file it cannot write when the run ends", async () => {
+    const s = await PushState.load(join(dir, "blocker", "s.json"));
+    writeFileSync(join(dir, "blocker"), "a file where the folder should be");
+    s.record(entry(1));
+    await expect(s.close()).rejects.toThrow(/^cannot write state file .*blocker\/s\.json: /);
+  });
+});

@@ -432,7 +432,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     const body = checkBody(STRATA_FIELDS[module], parseJsonBody(req), false);
     const rows = data.records[module];
     const now = nowIso();
-    const row: RecordRow = { ...defaults(module, body, user), ...body, id: nextId(module, rows) };
+    const row: RecordRow = { id: nextId(module, rows), ...defaults(module, body, user), ...body };
     if (module === "risks") {
       row.score = Number(row.likelihood ?? 0) * Number(row.impact ?? 0);
       row.created_at = now;

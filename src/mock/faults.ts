@@ -74,8 +74,10 @@ export function seededRandom(seed: number): () => number {
 export interface FaultInjector {
   /** Draws for one request; undefined = answer normally. */
   decide(): FaultKind | undefined;
-  /** Replaces the spec (POST /__mock/faults) and restarts the sequence from the seed. */
+  /** Replaces the spec (POST /__mock/faults) and restarts the sequence from the seed; counts are kept. */
   configure(spec: FaultSpec, seed?: number): void;
+  /** Zeroes the counts (POST /__mock/reset). */
+  clearCounts(): void;
   /** How many faults of each kind were injected so far. */
   counts(): Partial<Record<FaultKind, number>>;
   readonly spec: FaultSpec;
@@ -119,8 +121,10 @@ export function createFaultInjector(
     configure(next, nextSeed) {
       current = next;
       random = seededRandom(streamSeed(nextSeed ?? seed));
-      counts = {};
       rebuild();
+    },
+    clearCounts() {
+      counts = {};
     },
     counts: () => ({ ...counts }),
   };

@@ -35,7 +35,7 @@ export type PlatformName = MockPlatform["name"];
 
 /** Options of startMockServer beyond the CLI flags (tests). */
 export interface StartMockOptions extends MockServerOptions {
-  /** Which platforms to compose (default all three; a missing module is skipped). */
+  /** Which platforms to compose (default all three). */
   platforms?: readonly PlatformName[];
 }
 
@@ -174,31 +174,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-type PlatformFactory = (ctx: MockRouterContext) => MockPlatform;
-
-/**
- * Loads a platform router that lives in another module. The specifier is a variable so the
- * server still starts while a platform module is being written; any error other than
- * "module not found" is real and propagates.
- */
-async function loadPlatform(
-  file: string,
-  exportName: string,
-): Promise<PlatformFactory | undefined> {
-  try {
-    const mod = (await import(file)) as Record<string, unknown>;
-    const factory = mod[exportName];
-    return typeof factory === "function" ? (factory as PlatformFactory) : undefined;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const message = err instanceof Error ? err.message : String(err);
-    if (code === "ERR_MODULE_NOT_FOUND" || /Failed to load url|Cannot find module/.test(message)) {
-      if (message.includes(file.replace(/^\.\//, "").replace(/\.js$/, ""))) return undefined;
-    }
-    throw err;
-  }
-}
-
 /** Starts the mock: API and storage origins on 127.0.0.1 (port 0 = any free port by default). */
 export async function startMockServer(options: StartMockOptions = {}): Promise<MockServer> {
   const host = options.host ?? "127.0.0.1";
@@ -283,13 +258,14 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
     };
     const platforms: MockPlatform[] = [];
     if (wanted.has("sovereign")) platforms.push(createSovereignPlatform(ctx, store));
+    // Loaded only when wanted: a test of one platform does not pay for the others' fixtures.
     if (wanted.has("evident")) {
-      const factory = await loadPlatform("./evident.js", "createEvidentPlatform");
-      if (factory) platforms.push(factory(ctx));
+      const { createEvidentPlatform } = await import("./evident.js");
+      platforms.push(createEvidentPlatform(ctx));
     }
     if (wanted.has("strata")) {
-      const factory = await loadPlatform("./strata.js", "createStrataPlatform");
-      if (factory) platforms.push(factory(ctx));
+      const { createStrataPlatform } = await import("./strata.js");
+      platforms.push(createStrataPlatform(ctx) as MockPlatform);
     }
     const platform = (name: PlatformName) => platforms.find((p) => p.name === name);
 
@@ -328,8 +304,10 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
         for (const p of platforms) p.reset?.();
         log.clear();
         clock.setOffset(0);
-        apiFaults.configure(apiFaults.spec);
-        storageFaults.configure(storageFaults.spec);
+        for (const f of [apiFaults, storageFaults]) {
+          f.configure(f.spec);
+          f.clearCounts();
+        }
         return sendJson(res, 200, { reset: true });
       }
       if (url.pathname === "/__mock/clock" && (req.method === "POST" || req.method === "GET")) {

@@ -160,29 +160,31 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
 
     const writer = await store.begin(key, contentType);
     const counter = new HashingCounter(fault === "corrupt");
+    const receiving = receiveInto(req, counter, writer);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(() => {
         timedOut = true;
-        req.destroy(new Error("body timeout"));
+        receiving.stop(new Error("body timeout"));
       }, deps.bodyTimeoutMs);
     };
     arm();
     req.on("data", arm);
     try {
-      await receiveInto(req, counter, writer);
+      await receiving.done;
     } catch {
       clearTimeout(timer);
       await writer.abort();
-      if (timedOut && !res.headersSent && !res.socket?.destroyed) {
+      if (timedOut && !res.headersSent && !req.socket.destroyed) {
+        // S3's answer to a body that stops short of its Content-Length; then hang up.
+        res.once("finish", () => req.socket.destroy());
         fail(
           400,
           "IncompleteBody",
           "You did not provide the number of bytes specified by the Content-Length HTTP header.",
         );
-        res.socket?.destroy();
       } else {
         record(0);
       }

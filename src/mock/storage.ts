@@ -317,7 +317,13 @@ export class BuiltinObjectStore implements ObjectStore {
         return finish({ meta: undefined as never, file: final }, meta);
       },
       abort: async () => {
-        sink.destroy();
+        // Wait for the stream to close: a file still being opened would appear after rm.
+        if (!sink.closed) {
+          await new Promise<void>((resolve) => {
+            sink.once("close", () => resolve());
+            sink.destroy();
+          });
+        }
         await rm(partial, { force: true });
       },
     };
@@ -391,11 +397,32 @@ export class HashingCounter extends Transform {
   }
 }
 
-/** Pipes a request body through a HashingCounter into a writer's sink. */
-export async function receiveInto(
-  body: Readable,
+/**
+ * Pipes a request body through a HashingCounter into a writer's sink. Rejects when the
+ * body ends early (the client closed the connection) or `stop` is called; the request
+ * stream itself is left alone so the caller can still answer on its socket.
+ */
+export function receiveInto(
+  body: Readable & { complete?: boolean },
   counter: HashingCounter,
   writer: ObjectWriter,
-): Promise<void> {
-  await pipeline(body, counter, writer.sink);
+): { done: Promise<void>; stop(reason: Error): void } {
+  let stop: (reason: Error) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    const out = pipeline(counter, writer.sink);
+    const fail = (err: Error) => {
+      body.unpipe(counter);
+      counter.destroy(err);
+      reject(err);
+    };
+    stop = fail;
+    body.on("close", () => {
+      if (!body.complete) fail(new Error("request body ended early"));
+    });
+    body.on("error", fail);
+    body.pipe(counter);
+    out.then(resolve, reject);
+  });
+  done.catch(() => {});
+  return { done, stop: (reason) => stop(reason) };
 }

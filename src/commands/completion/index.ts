@@ -1,4 +1,5 @@
 import type { CommandSpec } from "../../cli/command.js";
+import { completionCommand } from "./completion.js";
 
 /** Commands of the `completion` noun. */
-export const completionCommands: CommandSpec<never>[] = [];
+export const completionCommands: CommandSpec<never>[] = [completionCommand] as CommandSpec<never>[];

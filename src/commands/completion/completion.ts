@@ -1,0 +1,37 @@
+import { defineCommand } from "../../cli/command.js";
+import { UsageError } from "../../errors.js";
+import { writeWithBackpressure } from "../../output/records.js";
+
+const SHELL_NAMES = ["bash", "zsh", "fish"];
+
+/** `grc completion bash|zsh|fish`: prints a completion script built from the command registry. */
+export const completionCommand = defineCommand({
+  path: ["completion"],
+  args: "<shell>",
+  summary: "Print a shell completion script (bash, zsh or fish)",
+  connection: false,
+  help: [
+    "Examples:",
+    "  source <(grc completion bash)",
+    '  grc completion zsh > "$fpath[1]/_grc"',
+    "  grc completion fish > ~/.config/fish/completions/grc.fish",
+  ].join("\n"),
+  async run(ctx, [shell]) {
+    if (!SHELL_NAMES.includes(shell!)) {
+      throw new UsageError(`unknown shell "${shell}"`, `pick one of ${SHELL_NAMES.join(", ")}`);
+    }
+    // The registry imports this file, so load it (and the generators) only when run.
+    const [{ commands, nounSummaries }, { completionTree }, { completionScript }] =
+      await Promise.all([
+        import("../../cli/registry.js"),
+        import("./model.js"),
+        import("./scripts.js"),
+      ]);
+    const tree = completionTree(commands, nounSummaries);
+    await writeWithBackpressure(
+      ctx.io.stdout,
+      completionScript(shell as "bash" | "zsh" | "fish", tree),
+    );
+    return 0;
+  },
+});

@@ -1,0 +1,156 @@
+import type { CommandSpec, OptionSpec } from "../../cli/command.js";
+import { SETTING_KEYS } from "../../core/config/keys.js";
+
+/** One flag as completion sees it. */
+export interface CompletionFlag {
+  /** "--output" */
+  long: string;
+  /** "-o" when the flag has a short form. */
+  short?: string;
+  /** True when the flag takes a value ("--org <id>"). */
+  takesValue: boolean;
+  /** Allowed values, completed after the flag. */
+  choices?: readonly string[];
+  /** True when the value is a file path (completed as files). */
+  file?: boolean;
+  description: string;
+}
+
+/** A node of the command tree: the root, a noun or a command. */
+export interface CompletionNode {
+  /** Words from the root, e.g. ["auth", "login"]; [] for the root. */
+  path: string[];
+  summary: string;
+  /** Sub-words (nouns or verbs) with their summaries; empty for a command. */
+  children: { name: string; summary: string }[];
+  /** Flags of a command (empty for the root and nouns, which take only --help). */
+  flags: CompletionFlag[];
+  /** True for a command that takes positional arguments. */
+  takesArgs: boolean;
+  /** Words its positional arguments complete to (files otherwise). */
+  argChoices?: readonly string[];
+}
+
+/** Positional arguments that complete to fixed words rather than files. */
+export const POSITIONAL_CHOICES: Record<string, readonly string[]> = {
+  "config get": SETTING_KEYS,
+  "config set": SETTING_KEYS,
+  "config unset": SETTING_KEYS,
+  completion: ["bash", "zsh", "fish"],
+};
+
+/**
+ * Connection flags every command gets unless `connection: false`. Mirrors the list in
+ * src/cli/main.ts (which does not export it); test/unit/commands/completion checks both agree
+ * by comparing with each command's --help.
+ */
+export const CONNECTION_FLAGS: readonly OptionSpec[] = [
+  { flags: "--profile <name>", description: "profile to use (env GRC_PROFILE)" },
+  { flags: "--base-url <url>", description: "platform base URL (env GRC_BASE_URL)" },
+  { flags: "--org <id>", description: "organization ID (env GRC_ORG_ID)" },
+  { flags: "--insecure", description: "allow plain http to a non-loopback host" },
+  { flags: "--ca-cert <file>", description: "PEM file of extra CA certificates" },
+  { flags: "--retries <n>", description: "attempts per request, including the first (default 5)" },
+  { flags: "--timeout <seconds>", description: "request timeout in seconds" },
+];
+
+const OUTPUT_FLAGS: readonly OptionSpec[] = [
+  {
+    flags: "-o, --output <format>",
+    description: "output format",
+    choices: ["table", "json", "ndjson", "csv"],
+  },
+  { flags: "--json", description: "same as --output json" },
+];
+
+const COMMON_FLAGS: readonly OptionSpec[] = [
+  {
+    flags: "--debug",
+    description: "trace requests on stderr (secrets redacted) and show stack traces",
+  },
+  { flags: "-h, --help", description: "show help" },
+];
+
+/** Value names that mean "a file or directory path". */
+const FILE_VALUES = /<(file|path|paths|dir|directory)(\.\.\.)?>|\[(file|path|dir)\]/i;
+
+/** Parses commander flag syntax ("-o, --output <format>", "--no-verify") into a CompletionFlag. */
+export function parseFlag(option: OptionSpec): CompletionFlag {
+  const long = /--[A-Za-z0-9][\w-]*/.exec(option.flags)?.[0] ?? option.flags;
+  const short = /(^|[\s,])(-[A-Za-z0-9])\b/.exec(option.flags)?.[2];
+  const takesValue = /[<[]/.test(option.flags);
+  return {
+    long,
+    ...(short ? { short } : {}),
+    takesValue,
+    ...(option.choices ? { choices: option.choices } : {}),
+    ...(takesValue && FILE_VALUES.test(option.flags) ? { file: true } : {}),
+    description: option.description,
+  };
+}
+
+/** The flags a command accepts, in the order `--help` lists them. */
+export function commandFlags(spec: CommandSpec<never>): CompletionFlag[] {
+  const options = [
+    ...(spec.options ?? []),
+    ...(spec.output ? OUTPUT_FLAGS : []),
+    ...(spec.connection !== false ? CONNECTION_FLAGS : []),
+    ...COMMON_FLAGS,
+  ];
+  return options.filter((o) => !o.hidden).map(parseFlag);
+}
+
+/** Builds the completion tree from the command registry and the noun summaries. */
+export function completionTree(
+  specs: readonly CommandSpec<never>[],
+  nounSummaries: Record<string, string>,
+): CompletionNode[] {
+  const nodes = new Map<string, CompletionNode>();
+  const node = (path: string[]): CompletionNode => {
+    const key = path.join(" ");
+    let found = nodes.get(key);
+    if (!found) {
+      found = {
+        path,
+        summary: nounSummaries[key] ?? "",
+        children: [],
+        flags: [],
+        takesArgs: false,
+      };
+      nodes.set(key, found);
+    }
+    return found;
+  };
+  node([]);
+  for (const spec of specs) {
+    const words = [...spec.path];
+    for (let i = 0; i < words.length; i += 1) {
+      const parent = node(words.slice(0, i));
+      const name = words[i]!;
+      if (!parent.children.some((c) => c.name === name)) {
+        const isLeaf = i === words.length - 1;
+        parent.children.push({
+          name,
+          summary: isLeaf ? spec.summary : (nounSummaries[words.slice(0, i + 1).join(" ")] ?? ""),
+        });
+      }
+    }
+    const leaf = node(words);
+    leaf.summary = spec.summary;
+    leaf.flags = commandFlags(spec);
+    leaf.takesArgs = Boolean(spec.args);
+    const choices = POSITIONAL_CHOICES[words.join(" ")];
+    if (choices) leaf.argChoices = choices;
+  }
+  // The root and the nouns take only --help (and the root --version), as commander defines them.
+  for (const n of nodes.values()) {
+    if (n.flags.length > 0 || n.children.length === 0) continue;
+    n.flags = [
+      ...(n.path.length === 0
+        ? [parseFlag({ flags: "-V, --version", description: "print the version" })]
+        : []),
+      parseFlag({ flags: "-h, --help", description: "show help" }),
+    ];
+  }
+  return [...nodes.values()];
+}

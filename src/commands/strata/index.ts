@@ -1,4 +1,5 @@
 import type { CommandSpec } from "../../cli/command.js";
+import { caseEvidenceUploadCommand } from "./case-evidence-upload.js";
 import { caseCommands } from "./cases.js";
 import { controlCommands } from "./controls.js";
 import { chartCommand, dashboardCommand } from "./dashboard.js";
@@ -18,5 +19,6 @@ export const strataCommands: CommandSpec<never>[] = [
   ...engagementCommands,
   ...findingCommands,
   ...caseCommands,
+  caseEvidenceUploadCommand,
   ...kpiCommands,
 ] as CommandSpec<never>[];

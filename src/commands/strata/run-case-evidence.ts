@@ -1,0 +1,111 @@
+import type { CommandContext } from "../../cli/command.js";
+import { outputFormat } from "../../cli/command.js";
+import { stateFilePath } from "../../core/config/paths.js";
+import { discoverFiles } from "../../core/evidence/discovery.js";
+import { ReceiptWriter } from "../../core/evidence/receipt.js";
+import { PushState } from "../../core/evidence/state-store.js";
+import { type CaseEvidenceResult, uploadCaseEvidence } from "../../core/strata/case-evidence.js";
+import { ExitCode } from "../../errors.js";
+import type { CaseEvidenceFlags } from "./case-evidence-upload.js";
+import { openStrata, recordWriter } from "./render.js";
+
+const columns = [
+  { key: "status" },
+  { key: "path" },
+  { key: "size", align: "right" as const },
+  { key: "sha256" },
+  { key: "evidence_id", header: "evidence" },
+  { key: "error" },
+];
+
+/**
+ * `grc strata cases evidence upload`: discovers the files (as `evidence push` does), uploads
+ * them with bounded concurrency, then prints one row per file (streamed for NDJSON) and a
+ * summary line on stderr. Exit 1 when any file failed.
+ */
+export async function runCaseEvidenceUpload(
+  ctx: CommandContext,
+  caseId: number,
+  paths: string[],
+  flags: CaseEvidenceFlags,
+): Promise<number> {
+  const cwd = process.cwd();
+  // Input first: nothing touches the network until the file list is known to be good.
+  const files = await discoverFiles(
+    [{ paths, target: { control_id: `strata-case:${caseId}` }, baseDir: cwd }],
+    {
+      cwd,
+      include: flags.include,
+      exclude: flags.exclude,
+      hidden: flags.hidden,
+      onSkip: (path, why) => ctx.warn(`skipped ${path}: ${why}`),
+    },
+  );
+  const strata = await openStrata(ctx);
+  // One cheap call first: a wrong case id or an expired session is one line, not N failures.
+  await strata.get("cases", caseId);
+  const profile = await ctx.profile();
+  const scope = { base_url: profile.baseUrl ?? "", org_id: profile.orgId ?? "" };
+  const state =
+    flags.state === false
+      ? undefined
+      : await PushState.load(flags.state ?? stateFilePath(ctx.env, profile.name));
+  const receipt = flags.receipt ? await ReceiptWriter.open(flags.receipt) : undefined;
+  const startedAt = new Date().toISOString();
+
+  const writer = recordWriter(ctx, flags, columns);
+  const streaming = outputFormat(flags) === "ndjson";
+  const pending: Promise<void>[] = [];
+  let results: CaseEvidenceResult[] = [];
+  try {
+    results = await uploadCaseEvidence({
+      strata,
+      caseId,
+      files,
+      concurrency: flags.concurrency,
+      description: flags.description,
+      scope,
+      state,
+      force: Boolean(flags.force),
+      receipt,
+      signal: ctx.signal,
+      onEvent: (event) => {
+        if (event.type !== "finished") return;
+        const r = event.result;
+        if (streaming) pending.push(writer.write(r as unknown as Record<string, unknown>));
+        else if (r.status === "failed" && outputFormat(flags) === "table" && !ctx.io.stdoutIsTTY) {
+          ctx.warn(`failed ${r.path}: ${r.error}`);
+        }
+      },
+    });
+  } finally {
+    await state?.close();
+    const done = (s: string) => results.filter((r) => r.status === s).length;
+    await receipt?.close({
+      base_url: scope.base_url,
+      org_id: scope.org_id,
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      linked: done("uploaded"),
+      skipped: done("skipped"),
+      failed: done("failed"),
+      interrupted: ctx.signal.aborted,
+    });
+  }
+  await Promise.all(pending);
+  if (!streaming) {
+    // Rows in the order the files were named, not the order they finished.
+    const order = new Map(files.map((f, i) => [f.path, i]));
+    results.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
+    for (const r of results) await writer.write(r as unknown as Record<string, unknown>);
+  }
+  await writer.end();
+  const count = (s: string) => results.filter((r) => r.status === s).length;
+  const failed = count("failed");
+  ctx.warn(
+    `case ${caseId}: ${count("uploaded")} uploaded, ${count("skipped")} skipped, ${failed} failed` +
+      (files.length > results.length ? `, ${files.length - results.length} not attempted` : ""),
+  );
+  if (ctx.signal.aborted) return ExitCode.interrupted;
+  return failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+}

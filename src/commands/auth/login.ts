@@ -297,6 +297,8 @@ export const loginCommand = defineCommand<LoginOptions>({
         baseUrl: input.baseUrl,
         credential: input.credential,
         caCert: input.caCert ?? stored?.ca_cert,
+        insecure: input.insecure,
+        ...(input.orgId !== undefined ? { orgId: input.orgId } : {}),
         env: ctx.env,
         notice: ctx.warn,
         ...(ctx.globals.debug ? { debug: ctx.debug } : {}),

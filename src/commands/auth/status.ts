@@ -107,7 +107,7 @@ export const statusCommand = defineCommand<{ json?: boolean }>({
         ]);
       }
       const width = Math.max(...rows.map((r) => r[0].length));
-      const valueWidth = Math.max(...rows.map((r) => r[1].length));
+      const valueWidth = Math.max(...rows.filter((r) => r[2]).map((r) => r[1].length));
       const text = rows
         .map(([k, v, s]) =>
           `${k.padEnd(width)}  ${s ? `${v.padEnd(valueWidth)}  (${s})` : v}`.trimEnd(),

@@ -83,7 +83,7 @@ export const unsetCommand = defineCommand<{ profile?: string }>({
     const data = store.read();
     const name = targetProfileName(data, opts.profile, ctx.env);
     const profile = data.profiles[name];
-    if (!profile || getSetting(profile, key!) === undefined) {
+    if (getSetting(profile, key!) === undefined) {
       ctx.warn(`${key} was not set in profile "${name}"; nothing to remove`);
       return 0;
     }

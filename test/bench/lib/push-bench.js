@@ -1,0 +1,258 @@
+// Shared bits of the push benchmarks: the mock in-process (from dist/), fixture files, the
+// seed's own curl and Python flows, and timing child processes with their peak memory.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Absolute paths the benches need. */
+export const paths = {
+  bin: fileURLToPath(new URL("../../../bin/grc.js", import.meta.url)),
+  server: fileURLToPath(new URL("../../../dist/mock/server.js", import.meta.url)),
+  bare: fileURLToPath(new URL("./bare-push.js", import.meta.url)),
+  probe: fileURLToPath(new URL("./io-probe.js", import.meta.url)),
+};
+
+/** `--quick` (or BENCH_QUICK=1): sample the slow loops and extrapolate per file. */
+export const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
+
+/** Starts the mock from the build in this process (no faults, no latency). */
+export async function startMock(options = {}) {
+  const { startMockServer } = await import(paths.server);
+  const mock = await startMockServer({ platforms: ["sovereign"], ...options });
+  return {
+    mock,
+    env: {
+      GRC_BASE_URL: mock.baseUrl,
+      GRC_ORG_ID: mock.identity.orgId,
+      GRC_API_KEY: mock.identity.apiKey,
+    },
+    /** Clears objects, lineage and the request log between competitors. */
+    async reset() {
+      const res = await fetch(`${mock.baseUrl}/__mock/reset`, { method: "POST" });
+      if (res.status !== 200) throw new Error(`mock reset answered ${res.status}`);
+    },
+  };
+}
+
+/** A fresh temporary folder, removed by `cleanup()`. */
+export function tempDir(prefix) {
+  return mkdtempSync(join(tmpdir(), `grc-bench-${prefix}-`));
+}
+
+/** Writes `count` files of `size` bytes with distinct content (so each is its own evidence). */
+export function makeFiles(dir, count, size) {
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  for (let i = 0; i < count; i++) {
+    const name = join(dir, `evidence-${String(i).padStart(5, "0")}.csv`);
+    const head = Buffer.from(`file,${i}\n`);
+    const fd = openSync(name, "w");
+    writeSync(fd, head);
+    writeSync(
+      fd,
+      randomBytes(Math.max(0, size - head.length))
+        .toString("base64")
+        .slice(0, size - head.length),
+    );
+    closeSync(fd);
+    files.push(name);
+  }
+  return files;
+}
+
+/** Writes one file of `bytes` bytes in 8 MiB blocks (random, so nothing compresses it away). */
+export function makeBigFile(path, bytes) {
+  const block = randomBytes(8 * 1024 * 1024);
+  const fd = openSync(path, "w");
+  for (let written = 0; written < bytes; ) {
+    const n = Math.min(block.length, bytes - written);
+    block.writeUInt32LE(Math.floor(written / block.length), 0);
+    writeSync(fd, block, 0, n);
+    written += n;
+  }
+  closeSync(fd);
+}
+
+/**
+ * Runs a command under `/usr/bin/time -f` and resolves with wall time (ms, measured here),
+ * peak RSS of the largest process in the tree (KiB, from getrusage), exit code and output.
+ * Asynchronous on purpose: the mock lives in this process and must keep serving.
+ */
+export function runTimed(cmd, args, { env = {}, cwd, input } = {}) {
+  return new Promise((resolve, reject) => {
+    const marker = "__grc_bench_rss_kib__";
+    const start = process.hrtime.bigint();
+    const child = spawn("/usr/bin/time", ["-f", `${marker}%M`, cmd, ...args], {
+      cwd,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        TMPDIR: process.env.TMPDIR,
+        NO_COLOR: "1",
+        ...env,
+      },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      if (stdout.length < 1_000_000) stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      if (stderr.length < 1_000_000) stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      const m = new RegExp(`${marker}(\\d+)`).exec(stderr);
+      resolve({
+        ms,
+        code,
+        stdout,
+        stderr: stderr.replace(new RegExp(`${marker}\\d+\\n?`), ""),
+        peakRssKiB: m ? Number(m[1]) : undefined,
+      });
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Fails the bench loudly when a competitor did not do the whole job. */
+export function expectOk(label, result) {
+  if (result.code !== 0) {
+    throw new Error(`${label} exited ${result.code}: ${result.stderr.slice(0, 2000)}`);
+  }
+}
+
+/** Number of lineage rows and stored objects the mock holds. */
+export function mockCounts(mock) {
+  const s = mock.state();
+  return {
+    lineage: s.lineage.length,
+    objects: s.objects.length,
+    requests: s.requests.length + s.requests_dropped,
+  };
+}
+
+/**
+ * The seed's curl sample (document 000) as a loop over a list of files: the same four
+ * commands per file, its hard-coded content type and control, output discarded.
+ */
+export const seedCurlLoop = `
+set -e
+BASE="$GRC_BASE_URL/api/v1/orgs/$GRC_ORG_ID/evidence"
+AUTH="Authorization: Bearer $GRC_API_KEY"
+while IFS= read -r FILE; do
+NAME=$(basename "$FILE")
+HASH=$(sha256sum "$FILE" | cut -d' ' -f1)
+RESP=$(curl -s -X POST "$BASE/upload-url" -H "$AUTH" \\
+-H "Content-Type: application/json" \\
+-d "{\\"filename\\":\\"$NAME\\",\\"content_type\\":\\"text/csv\\",\\"control_id\\":\\"CC6.1\\"}")
+UPLOAD_URL=$(echo "$RESP" | jq -r .upload_url)
+OBJECT_KEY=$(echo "$RESP" | jq -r .object_key)
+curl -s -X PUT "$UPLOAD_URL" -H "Content-Type: text/csv" --data-binary "@$FILE" >/dev/null
+curl -s -X POST "$BASE/verify?object_key=$OBJECT_KEY&expected_hash=$HASH" -H "$AUTH" >/dev/null
+curl -s -X POST "$BASE/$HASH/link-to-control" -H "$AUTH" \\
+-H "Content-Type: application/json" \\
+-d "{\\"control_id\\":\\"CC6.1\\",\\"framework_id\\":\\"SOC2\\",\\"object_key\\":\\"$OBJECT_KEY\\"}" >/dev/null
+done
+`;
+
+/**
+ * The seed's Python sample (document 000) as a loop over the files named on stdin: the same
+ * calls (module-level `requests.post/put`, so a new connection per request, as written).
+ * Falls back to urllib when requests is missing, and says so on stderr.
+ */
+export const seedPythonLoop = `
+import hashlib, os, sys
+try:
+    import requests
+except ImportError:
+    requests = None
+    sys.stderr.write("requests missing: using urllib\\n")
+BASE = f"{os.environ['GRC_BASE_URL']}/api/v1/orgs/{os.environ['GRC_ORG_ID']}/evidence"
+HEADERS = {"Authorization": f"Bearer {os.environ['GRC_API_KEY']}"}
+CONTROL, FRAMEWORK = "CC6.1", "SOC2"
+if requests is None:
+    import json, urllib.parse, urllib.request
+    def call(method, url, data=None, headers=None, params=None, json_body=None):
+        if params: url += "?" + urllib.parse.urlencode(params)
+        headers = dict(headers or {})
+        if json_body is not None:
+            data = json.dumps(json_body).encode(); headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        with urllib.request.urlopen(req) as r:
+            body = r.read()
+        return json.loads(body) if body[:1] in (b"{", b"[") else None
+for line in sys.stdin:
+    PATH = line.strip()
+    if not PATH: continue
+    data = open(PATH, "rb").read()
+    file_hash = hashlib.sha256(data).hexdigest()
+    name = os.path.basename(PATH)
+    if requests is None:
+        up = call("POST", f"{BASE}/upload-url", headers=HEADERS, json_body={"filename": name, "content_type": "text/csv", "control_id": CONTROL})
+        call("PUT", up["upload_url"], data=data, headers={"Content-Type": "text/csv"})
+        call("POST", f"{BASE}/verify", headers=HEADERS, params={"object_key": up["object_key"], "expected_hash": file_hash})
+        call("POST", f"{BASE}/{file_hash}/link-to-control", headers=HEADERS, json_body={"control_id": CONTROL, "framework_id": FRAMEWORK, "object_key": up["object_key"]})
+        continue
+    r = requests.post(f"{BASE}/upload-url", headers=HEADERS, json={
+        "filename": name, "content_type": "text/csv", "control_id": CONTROL,
+    })
+    r.raise_for_status()
+    up = r.json()
+    requests.put(up["upload_url"], data=data,
+        headers={"Content-Type": "text/csv"}).raise_for_status()
+    requests.post(f"{BASE}/verify", headers=HEADERS,
+        params={"object_key": up["object_key"], "expected_hash": file_hash})
+    r = requests.post(f"{BASE}/{file_hash}/link-to-control", headers=HEADERS, json={
+        "control_id": CONTROL, "framework_id": FRAMEWORK, "object_key": up["object_key"],
+    })
+    r.raise_for_status()
+`;
+
+/** True when python3 can import requests. */
+export async function pythonHasRequests() {
+  const r = await runTimed("python3", ["-c", "import requests"]);
+  return r.code === 0;
+}
+
+/** Seconds with one decimal. */
+export function sec(ms) {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** MiB from KiB. */
+export function mib(kib) {
+  return kib === undefined ? "n/a" : `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+/** Reads what io-probe.js wrote at the child's exit: rchar, read_bytes, VmHWM. */
+export function readProbe(file) {
+  const text = readFileSync(file, "utf8");
+  const num = (re) => {
+    const m = re.exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  return {
+    rchar: num(/^rchar: (\d+)/m),
+    readBytes: num(/^read_bytes: (\d+)/m),
+    vmHwmKiB: num(/^VmHWM:\s+(\d+) kB/m),
+  };
+}
+
+/** Removes temporary folders, ignoring errors. */
+export function cleanup(...dirs) {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}

@@ -178,8 +178,31 @@ const DAY_MS = 86_400_000;
 /** Everything happens after this instant (whole seconds, like the document's timestamps). */
 const EPOCH = Date.UTC(2026, 0, 1);
 
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * ISO 8601 with zero milliseconds ("2015-09-23T15:04:02.000Z"), computed with integer
+ * arithmetic: Date#toISOString dominated the cost of synthesising 100,000 alerts.
+ */
 function iso(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+  const totalSeconds = Math.floor(ms / 1000);
+  const days = Math.floor(totalSeconds / 86_400);
+  const secs = totalSeconds - days * 86_400;
+  // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  return `${year}-${pad2(month)}-${pad2(day)}T${pad2(h)}:${pad2(m)}:${pad2(secs % 60)}.000Z`;
 }
 
 function resource(

@@ -115,6 +115,11 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
     snapshot() {
       return { data: origin, requests: served };
     },
+    reset() {
+      // Rate-limit windows are per test run; the data itself is read-only.
+      limiter.clear();
+      served = 0;
+    },
   };
 }
 
@@ -253,6 +258,11 @@ function bucketKey(req: MockRequest): string {
 class RateLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
   constructor(private readonly config: { limit: number; windowMs: number }) {}
+
+  /** Forgets every window (POST /__mock/reset). */
+  clear(): void {
+    this.windows.clear();
+  }
 
   /** Counts one request; says whether it is allowed and the headers every response carries. */
   take(key: string, now: number): { allowed: boolean; headers: Record<string, string> } {

@@ -301,6 +301,8 @@ export class JsonApiStore {
   private readonly specs = new Map<string, ResourceTypeSpec>();
   private readonly sources = new Map<string, ResourceSource>();
   private readonly cache = new Map<string, readonly number[]>();
+  private readonly columnCache = new Map<string, Column>();
+  private readonly sortCache = new Map<string, SortValue[]>();
   private version = 0;
 
   constructor(
@@ -344,6 +346,8 @@ export class JsonApiStore {
   touch(): void {
     this.version++;
     this.cache.clear();
+    this.columnCache.clear();
+    this.sortCache.clear();
   }
 
   /** One stored resource. */
@@ -470,21 +474,26 @@ export class JsonApiStore {
       this.cache.set(key, cached);
       return cached;
     }
+    const paths = [...conditions.map((c) => c.path), ...sorts.map((s) => s.path)];
+    const columns = this.columns(spec.type, paths);
+    const tests = conditions.map((c, k) => this.compileCondition(c, columns[k]!));
+    const inScope = scope ? this.compileScope(spec, scope) : undefined;
     const source = this.sources.get(spec.type)!;
-    const tests = conditions.map((c) => this.compileCondition(c));
-    const inScope = scope ? this.compileScope(spec, scope) : () => true;
     const result: number[] = [];
     for (let i = 0; i < source.size; i++) {
-      const resource = source.at(i);
-      if (!inScope(resource)) continue;
+      if (inScope && !inScope(i)) continue;
       if (tests.length > 0) {
-        const ok =
-          combinator === "or" ? tests.some((t) => t(resource)) : tests.every((t) => t(resource));
+        const ok = combinator === "or" ? tests.some((t) => t(i)) : tests.every((t) => t(i));
         if (!ok) continue;
       }
       result.push(i);
     }
-    if (sorts.length > 0) this.sortIndexes(source, result, sorts);
+    if (sorts.length > 0) {
+      const sortColumns = sorts.map((s, k) =>
+        this.sortColumn(spec.type, s.path, columns[conditions.length + k]!),
+      );
+      sortIndexes(result, sortColumns, sorts);
+    }
     this.cache.set(key, result);
     if (this.cache.size > RESULT_CACHE_SIZE) {
       this.cache.delete(this.cache.keys().next().value!);
@@ -492,43 +501,67 @@ export class JsonApiStore {
     return result;
   }
 
-  private sortIndexes(source: ResourceSource, indexes: number[], sorts: SortKey[]): void {
-    // Extract each sort key once (decorate-sort-undecorate): values may be behind relationships.
-    const keys = new Map<number, JsonValue[]>();
-    for (const i of indexes) {
-      const resource = source.at(i);
-      keys.set(
-        i,
-        sorts.map((s) => this.valuesAt(resource, s.path)[0] ?? null),
-      );
-    }
-    indexes.sort((a, b) => {
-      const ka = keys.get(a)!;
-      const kb = keys.get(b)!;
-      for (let k = 0; k < sorts.length; k++) {
-        const sort = sorts[k]!;
-        const c = compareForSort(ka[k]!, kb[k]!, this.rankOf(sort.path));
-        if (c !== 0) return sort.descending ? -c : c;
+  /**
+   * The values of each field path for every resource of a type, in natural order: the
+   * pre-index that filters and sorts scan instead of materialising resources. Missing
+   * columns are built together in one pass over the source, then kept until the store changes.
+   */
+  private columns(type: string, paths: FieldPath[]): Column[] {
+    const keys = paths.map(pathKey);
+    const missing = [...new Set(keys.filter((k) => !this.columnCache.has(`${type}|${k}`)))];
+    if (missing.length > 0) {
+      const source = this.sources.get(type)!;
+      const byKey = new Map(paths.map((p, k) => [keys[k]!, p]));
+      const built = missing.map(() => new Array<JsonValue | JsonValue[]>(source.size));
+      for (let i = 0; i < source.size; i++) {
+        const resource = source.at(i);
+        for (let m = 0; m < missing.length; m++) {
+          const path = byKey.get(missing[m]!)!;
+          const values = this.valuesAt(resource, path);
+          // A path through to-one relationships has exactly one value: store it bare to
+          // save an array per row.
+          built[m]![i] = isSingle(path) ? values[0]! : values;
+        }
       }
-      return a - b; // stable: natural order breaks ties
-    });
+      missing.forEach((k, m) => {
+        this.columnCache.set(`${type}|${k}`, built[m]!);
+      });
+    }
+    return keys.map((k) => this.columnCache.get(`${type}|${k}`)!);
   }
 
-  private compileScope(spec: ResourceTypeSpec, scope: CollectionScope) {
+  /** Sort keys of a column, normalised once to numbers or strings (null stays null). */
+  private sortColumn(type: string, path: FieldPath, column: Column): SortValue[] {
+    const key = `${type}|${pathKey(path)}|sort`;
+    let sortKeys = this.sortCache.get(key);
+    if (!sortKeys) {
+      const rank = this.rankOf(path);
+      const single = isSingle(path);
+      sortKeys = column.map((v) =>
+        sortValue(single ? (v as JsonValue) : ((v as JsonValue[])[0] ?? null), rank),
+      );
+      this.sortCache.set(key, sortKeys);
+    }
+    return sortKeys;
+  }
+
+  private compileScope(spec: ResourceTypeSpec, scope: CollectionScope): (i: number) => boolean {
     const rel = spec.relationships![scope.relationship]!;
-    return (resource: StoredResource): boolean => {
-      const linkage = resource.relationships[scope.relationship];
-      if (rel.many) return Array.isArray(linkage) && linkage.includes(scope.id);
-      return linkage === scope.id;
-    };
+    const column = this.columns(spec.type, [
+      { hops: [{ name: scope.relationship, spec: rel }], attribute: "id", ownerType: rel.type },
+    ])[0]!;
+    return rel.many
+      ? (i) => (column[i] as JsonValue[]).includes(scope.id)
+      : (i) => column[i] === scope.id;
   }
 
-  private compileCondition(condition: Condition): (r: StoredResource) => boolean {
+  private compileCondition(condition: Condition, column: Column): (i: number) => boolean {
     const rank = this.rankOf(condition.path);
     const test = predicateTest(condition.predicate, condition.values, rank);
+    if (isSingle(condition.path)) return (i) => test(column[i] as JsonValue);
     // Relationship conditions hold when any related value passes (SQL join semantics); no
     // related resource counts as one null value (LEFT OUTER JOIN), so `_null` finds them.
-    return (resource) => this.valuesAt(resource, condition.path).some(test);
+    return (i) => (column[i] as JsonValue[]).some(test);
   }
 
   /** The values a field path reaches from a resource; [null] when a hop leads nowhere. */
@@ -740,6 +773,53 @@ export class JsonApiStore {
   }
 }
 
+/** One field's values per resource: a bare value for attributes, an array through relationships. */
+type Column = (JsonValue | JsonValue[])[];
+/** A sort key normalised for cheap comparison. */
+type SortValue = number | string | null;
+
+/** True when a path reaches at most one value (no to-many hop). */
+function isSingle(path: FieldPath): boolean {
+  return path.hops.every((h) => !h.spec.many);
+}
+
+function pathKey(path: FieldPath): string {
+  return `${path.hops.map((h) => h.name).join(".")}:${path.attribute}`;
+}
+
+/** Ranks, numbers and numeric ids become numbers; other values compare as strings. */
+function sortValue(value: JsonValue, rank: readonly string[] | undefined): SortValue {
+  if (value === null) return null;
+  if (typeof value === "number") return value;
+  if (typeof value === "string") {
+    if (rank) {
+      const r = rank.indexOf(value);
+      if (r >= 0) return r;
+    }
+    return NUMERIC.test(value) ? Number(value) : value;
+  }
+  return typeof value === "boolean" ? Number(value) : JSON.stringify(value);
+}
+
+function compareSortValues(a: SortValue, b: SortValue): number {
+  // Nulls sort last ascending and first descending, as PostgreSQL orders them.
+  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
+  if (typeof a !== typeof b) return typeof a === "number" ? -1 : 1; // numbers before text
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Sorts positions by the sort columns in place; natural order breaks ties (a stable sort). */
+function sortIndexes(indexes: number[], columns: SortValue[][], sorts: SortKey[]): void {
+  indexes.sort((a, b) => {
+    for (let k = 0; k < sorts.length; k++) {
+      const column = columns[k]!;
+      const c = compareSortValues(column[a]!, column[b]!);
+      if (c !== 0) return sorts[k]!.descending ? -c : c;
+    }
+    return a - b;
+  });
+}
+
 const LIST_PREDICATES: ReadonlySet<Predicate> = new Set([
   "in",
   "not_in",
@@ -812,24 +892,6 @@ function compareWithQuery(
     if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
   }
   return value < query ? -1 : value > query ? 1 : 0;
-}
-
-function compareForSort(a: JsonValue, b: JsonValue, rank: readonly string[] | undefined): number {
-  // Nulls sort last ascending and first descending, as PostgreSQL orders them.
-  if (a === null || b === null) return a === b ? 0 : a === null ? 1 : -1;
-  if (rank && typeof a === "string" && typeof b === "string") {
-    const ra = rank.indexOf(a);
-    const rb = rank.indexOf(b);
-    if (ra >= 0 && rb >= 0) return ra - rb;
-  }
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  if (typeof a === "string" && typeof b === "string") {
-    if (NUMERIC.test(a) && NUMERIC.test(b)) return Number(a) - Number(b);
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
-  const sa = JSON.stringify(a);
-  const sb = JSON.stringify(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
 function textOf(value: JsonValue): string | undefined {

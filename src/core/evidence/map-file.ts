@@ -56,7 +56,10 @@ export function parseMapFile(text: string, label: string, baseDir: string): Disc
   try {
     doc = extname(label).toLowerCase() === ".json" ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    const message = (err instanceof Error ? err.message : String(err)).split("\n")[0];
+    // yaml's first line names the problem and its line/column; it ends with ":" before a snippet.
+    const message = (err instanceof Error ? err.message : String(err))
+      .split("\n")[0]!
+      .replace(/:\s*$/, "");
     throw new UsageError(
       `map file ${label} does not parse: ${message}`,
       "fix the YAML/JSON syntax",

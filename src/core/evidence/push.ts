@@ -108,8 +108,10 @@ export interface PushOptions {
   onEvent?: (event: PushEvent) => void;
 }
 
-/** Margin before `expires_in` at which a URL is treated as expired (clock drift, slow start). */
-const EXPIRY_MARGIN_MS = 2_000;
+/** Margin before `expires_in` at which a URL counts as expired: a tenth of its life, at most 2 s. */
+function expiryMarginMs(expiresIn: number): number {
+  return Math.min(2_000, expiresIn * 100);
+}
 /** Storage error bodies are small XML documents; read at most this much of one. */
 const MAX_ERROR_BODY = 64 * 1024;
 
@@ -256,7 +258,7 @@ async function pushOne(
     // A URL lives `expires_in` seconds from minting. One that ran out before the PUT could
     // start (a slow start, a long retry wait) is replaced once; so is one storage calls expired.
     let refreshed = false;
-    if (now().getTime() - mintedAt >= slot.expires_in * 1000 - EXPIRY_MARGIN_MS) {
+    if (now().getTime() - mintedAt >= slot.expires_in * 1000 - expiryMarginMs(slot.expires_in)) {
       step = "upload-url";
       ({ slot, mintedAt } = await mint());
       result.object_key = slot.object_key;

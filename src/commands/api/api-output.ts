@@ -1,0 +1,89 @@
+import type { CommandContext } from "../../cli/command.js";
+import { decodeHttpError } from "../../http/error-decoder.js";
+import { jsonApiPages } from "../../http/jsonapi-pages.js";
+import { redactHeaders } from "../../http/redact.js";
+import type { ApiClient, ApiResponse } from "../../http/types.js";
+
+/** Writes bytes or text and waits for 'drain' when the stream's buffer is full. */
+function writeWithBackpressure(
+  stream: NodeJS.WritableStream,
+  chunk: string | Uint8Array,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ok = stream.write(chunk, (err) => {
+      if (err) reject(err);
+    });
+    if (ok) resolve();
+    else stream.once("drain", resolve);
+  });
+}
+
+/** Pretty JSON for people on a terminal; the exact bytes otherwise. */
+function bodyText(ctx: CommandContext, res: ApiResponse): Uint8Array | string {
+  const type = res.headers["content-type"] ?? "";
+  if (ctx.io.stdoutIsTTY && /json/i.test(type) && res.body.length > 0) {
+    try {
+      return `${JSON.stringify(JSON.parse(res.text()), null, 2)}\n`;
+    } catch {
+      // Not JSON after all: print it as it came.
+    }
+  }
+  return res.body;
+}
+
+/**
+ * Prints a response (status and headers with --include, then the body) and turns a failed
+ * status into the decoded one-line error, so the exit code follows the status.
+ */
+export async function writeResponse(
+  ctx: CommandContext,
+  res: ApiResponse,
+  method: string,
+  include: boolean,
+): Promise<void> {
+  if (include) {
+    const lines = [`HTTP ${res.status}`];
+    for (const [k, v] of Object.entries(redactHeaders(res.headers))) lines.push(`${k}: ${v}`);
+    await writeWithBackpressure(ctx.io.stdout, `${lines.join("\n")}\n\n`);
+  }
+  if (res.body.length > 0) await writeWithBackpressure(ctx.io.stdout, bodyText(ctx, res));
+  if (res.status >= 400) {
+    throw decodeHttpError({
+      status: res.status,
+      headers: res.headers,
+      body: res.body,
+      method,
+      url: res.url,
+    });
+  }
+}
+
+/** Prints every page's `data` items as one JSON array, streamed (valid JSON even when a page fails). */
+export async function writePages(
+  ctx: CommandContext,
+  api: ApiClient,
+  path: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  const out = ctx.io.stdout;
+  const pretty = ctx.io.stdoutIsTTY;
+  let count = 0;
+  let opened = false;
+  try {
+    for await (const page of jsonApiPages(api, path, { headers, signal: ctx.signal })) {
+      const items = page.data ?? [page.document];
+      for (const item of items) {
+        const text = pretty
+          ? JSON.stringify(item, null, 2).replace(/\n/g, "\n  ")
+          : JSON.stringify(item);
+        const sep = count === 0 ? (pretty ? "[\n  " : "[") : pretty ? ",\n  " : ",";
+        await writeWithBackpressure(out, sep + text);
+        opened = true;
+        count += 1;
+      }
+      ctx.debug(`page ${page.page}: ${items.length} items`);
+    }
+  } finally {
+    await writeWithBackpressure(out, opened ? (pretty ? "\n]\n" : "]\n") : "[]\n");
+  }
+}

@@ -90,7 +90,7 @@ export const apiCommand = defineCommand<ApiOptions>({
     "Examples:",
     "  grc api /api/v1/orgs/$ORG/evidence",
     "  grc api /api/v2/alerts --paginate > alerts.json",
-    `  grc api -X POST /api/v1/orgs/$ORG/evidence/verify?object_key=K&expected_hash=H`,
+    `  grc api -X POST "/api/v1/orgs/$ORG/evidence/verify?object_key=K&expected_hash=H"`,
     `  echo '{"control_id":"AC-2"}' | grc api -X POST /path --data -`,
   ].join("\n"),
   async run(ctx, args, opts) {

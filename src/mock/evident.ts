@@ -58,6 +58,9 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
     });
     return store;
   };
+  // Start loading now so the first request does not pay for it; a failure surfaces (as a
+  // 500 from the server) on the request that awaits it, not as an unhandled rejection.
+  loadStore().catch(() => undefined);
   let served = 0;
 
   return {

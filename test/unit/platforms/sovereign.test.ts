@@ -3,7 +3,12 @@ import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { HttpError, UnavailableError } from "../../../src/errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../../src/http/types.js";
-import { evidenceListQuery, sovereignEvidence } from "../../../src/platforms/sovereign.js";
+import {
+  assertSafeObjectKey,
+  assertSafeStorageUrl,
+  evidenceListQuery,
+  sovereignEvidence,
+} from "../../../src/platforms/sovereign.js";
 
 const BASE = "https://grc.test";
 const ORG = "00000000-0000-0000-0000-000000000001";
@@ -377,5 +382,36 @@ describe("read side", () => {
     );
     const { ev } = setup();
     await expect(ev.listEvidence()).rejects.toThrow('(missing or invalid "attributes.sha256")');
+  });
+});
+
+describe("URL and key checks accept what real storage returns", () => {
+  it.each([
+    "https://acct.r2.cloudflarestorage.com/grc-evidence/orgs/o/evidence/u/..report.csv?X-Amz-Signature=a..b",
+    "http://127.0.0.1:9000/grc-evidence/orgs/o/evidence/u/a..b.csv",
+    `${BASE}/storage/grc-evidence/orgs/o/evidence/u/x.csv`,
+  ])("accepts %s", (url) => {
+    expect(() => assertSafeStorageUrl(url, BASE, "upload")).not.toThrow();
+  });
+
+  it.each(["orgs/o/evidence/u/..report.csv", "orgs/o/evidence/u/a b (1).csv"])(
+    "accepts the key %j",
+    (key) => {
+      expect(() => assertSafeObjectKey(key)).not.toThrow();
+    },
+  );
+
+  it("never echoes the URL or its signature", () => {
+    const err = (() => {
+      try {
+        assertSafeStorageUrl(`${BASE}/x/../api?X-Amz-Signature=deadbeef`, BASE, "upload");
+      } catch (e) {
+        return e as Error;
+      }
+      return undefined;
+    })();
+    expect(err?.message).toBe(
+      "the server returned an unsafe upload URL (its path walks out of its folder on the API's own origin)",
+    );
   });
 });

@@ -862,36 +862,49 @@ function parseQueryDate(value: string): number {
   return Date.parse(text);
 }
 
+/** A query value parsed once per request, not once per compared row. */
+interface QueryValue {
+  text: string;
+  /** NaN unless the text is a number. */
+  number: number;
+  /** Epoch ms, NaN unless the text is a date. */
+  instant: number;
+  bool: boolean;
+}
+
+function prepareQuery(text: string): QueryValue {
+  const trimmed = text.trim();
+  return {
+    text,
+    number: NUMERIC.test(trimmed) ? Number(trimmed) : Number.NaN,
+    instant: parseQueryDate(text),
+    bool: !FALSE_VALUES.has(trimmed.toLowerCase()),
+  };
+}
+
 /**
- * Compares a stored value with a query string: by enum rank, as numbers, as instants (ISO
+ * Compares a stored value with a query value: by enum rank, as numbers, as instants (ISO
  * timestamps), or as strings. NaN when they cannot be compared (the predicate fails).
  */
 function compareWithQuery(
   value: JsonValue,
-  query: string,
+  query: QueryValue,
   rank: readonly string[] | undefined,
 ): number {
   if (rank && typeof value === "string") {
     const a = rank.indexOf(value);
-    const b = rank.indexOf(query);
+    const b = rank.indexOf(query.text);
     if (a >= 0 && b >= 0) return a - b;
   }
-  if (typeof value === "number") {
-    const q = Number(query);
-    return Number.isNaN(q) || query.trim() === "" ? Number.NaN : value - q;
-  }
-  if (typeof value === "boolean") {
-    const q = !FALSE_VALUES.has(query.toLowerCase());
-    return Number(value) - Number(q);
-  }
+  if (typeof value === "number") return value - query.number;
+  if (typeof value === "boolean") return Number(value) - Number(query.bool);
   if (typeof value !== "string") return Number.NaN;
-  if (NUMERIC.test(value) && NUMERIC.test(query)) return Number(value) - Number(query);
-  if (ISO_DATE.test(value)) {
+  if (!Number.isNaN(query.number) && NUMERIC.test(value)) return Number(value) - query.number;
+  if (!Number.isNaN(query.instant) && ISO_DATE.test(value)) {
     const a = Date.parse(value);
-    const b = parseQueryDate(query);
-    if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
+    if (!Number.isNaN(a)) return a - query.instant;
   }
-  return value < query ? -1 : value > query ? 1 : 0;
+  return value < query.text ? -1 : value > query.text ? 1 : 0;
 }
 
 function textOf(value: JsonValue): string | undefined {
@@ -909,8 +922,9 @@ function predicateTest(
   values: string[],
   rank: readonly string[] | undefined,
 ): (value: JsonValue) => boolean {
-  const first = values[0]!;
-  const truthy = !FALSE_VALUES.has(first.toLowerCase());
+  const prepared = values.map(prepareQuery);
+  const first = prepared[0]!;
+  const truthy = first.bool;
   const lower = values.map((v) => v.toLowerCase());
   const text = (value: JsonValue): string | undefined => textOf(value)?.toLowerCase();
   const isBlank = (value: JsonValue) =>
@@ -933,9 +947,9 @@ function predicateTest(
     case "gteq":
       return (v) => v !== null && compareWithQuery(v, first, rank) >= 0;
     case "in":
-      return (v) => v !== null && values.some((q) => compareWithQuery(v, q, rank) === 0);
+      return (v) => v !== null && prepared.some((q) => compareWithQuery(v, q, rank) === 0);
     case "not_in":
-      return (v) => v !== null && !values.some((q) => compareWithQuery(v, q, rank) === 0);
+      return (v) => v !== null && !prepared.some((q) => compareWithQuery(v, q, rank) === 0);
     case "null":
       return (v) => (v === null) === truthy;
     case "not_null":

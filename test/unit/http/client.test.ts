@@ -340,6 +340,36 @@ describe("retries", () => {
     expect(s.requests.slice(1).every((r) => r.body.toString() === "{}")).toBe(true);
   });
 
+  it("retries a POST after 429: the server refused it before doing anything", async () => {
+    const s = await server((_req, res) =>
+      s.requests.length === 1
+        ? sendJson(res, 429, { detail: "slow down" }, { "retry-after": "2", date: NOW_HTTP })
+        : sendJson(res, 200, { ok: true }),
+    );
+    const { sleeps, sleep } = fakeSleep();
+    const c = client({ baseUrl: s.url, sleep });
+    await c.request({ method: "POST", path: "/x", body: "{}" });
+    expect(s.requests).toHaveLength(2);
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it("a connection reset mid-request is retried for GET but not for a POST", async () => {
+    const s = await server((_req, res, raw) => {
+      if (s.requests.length % 2 === 1) raw.socket.destroy();
+      else sendJson(res, 200, { ok: true });
+    });
+    const c = client({ baseUrl: s.url });
+    const res = await c.request({ method: "GET", path: "/x" });
+    expect(res.status).toBe(200);
+    expect(s.requests).toHaveLength(2);
+    const err = await c.request({ method: "POST", path: "/y", body: "{}" }).catch((e) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.line()).toBe(
+      `connection to 127.0.0.1:${s.port} was reset (ECONNRESET) — the server or a proxy closed the connection; try again later`,
+    );
+    expect(s.requests).toHaveLength(3);
+  });
+
   it("retries a PUT with a stream body by calling the factory again", async () => {
     const { Readable } = await import("node:stream");
     let calls = 0;
@@ -473,6 +503,19 @@ describe("redirects and origins", () => {
       `POST /x was redirected to another origin (http://localhost:${capture.port}); grc does not send credentials or a body there — set the base URL to the platform's final address`,
     );
     expect(capture.requests).toHaveLength(0);
+  });
+
+  it("turns a 303 after POST into a GET without the body", async () => {
+    const s = await server((req, res) => {
+      if (req.method === "POST") {
+        res.writeHead(303, { location: "/result/1" });
+        res.end();
+      } else sendJson(res, 200, { method: req.method, body: req.body.toString() });
+    });
+    const c = client({ baseUrl: s.url });
+    const res = await c.request({ method: "POST", path: "/jobs", body: '{"a":1}' });
+    expect(res.json()).toEqual({ method: "GET", body: "" });
+    expect(s.requests[1]!.headers.authorization).toBe(`Bearer ${KEY}`);
   });
 
   it("refuses absolute URLs on another origin (pagination links)", async () => {

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
+import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApiClient, createStorageClient } from "../../../src/http/client.js";
 import { redactHeaders, redactUrl } from "../../../src/http/redact.js";
@@ -23,6 +24,44 @@ describe("redactUrl", () => {
     );
     expect(redactUrl("/api/v2/alerts?page%5Bnumber%5D=2")).toBe(
       "/api/v2/alerts?page%5Bnumber%5D=2",
+    );
+  });
+});
+
+describe("redaction properties", () => {
+  const secret = fc.stringMatching(/^[A-Za-z0-9%/+=_-]{12,40}$/);
+  it("no presigned signature or credential value survives redactUrl", () => {
+    fc.assert(
+      fc.property(
+        secret,
+        secret,
+        fc.constantFrom(
+          "X-Amz-Signature",
+          "x-amz-credential",
+          "Signature",
+          "sig",
+          "token",
+          "X-Amz-Security-Token",
+        ),
+        (sig, other, name) => {
+          const url = `https://store.example/b/k?X-Amz-Date=20261123T100000Z&${name}=${sig}&page=2&${name}=${other}`;
+          const out = redactUrl(url);
+          expect(out).not.toContain(sig);
+          expect(out).not.toContain(other);
+          expect(out).toContain("X-Amz-Date=20261123T100000Z");
+        },
+      ),
+    );
+  });
+
+  it("an sk- key shows only its last 4 characters", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9]{16,40}$/), (tail) => {
+        const key = `sk-${tail}`;
+        const out = redactHeaders({ authorization: `Bearer ${key}` }).authorization!;
+        expect(out).toBe(`Bearer sk-…${key.slice(-4)}`);
+        expect(out).not.toContain(key.slice(3, -4));
+      }),
     );
   });
 });

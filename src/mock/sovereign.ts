@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { type BearerPrincipal, bearerPrincipals, hasScope } from "./identity.js";
+import {
+  type JsonApiResponse,
+  JsonApiStore,
+  type ResourceTypeSpec,
+  readJsonApiParams,
+  type StoredResource,
+} from "./jsonapi.js";
 import type { ObjectStore } from "./storage.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 
@@ -18,6 +25,27 @@ export const DEFAULT_MAX_SIZE = 5 * 1024 ** 3;
 const PREFIX = /^\/api\/v1\/orgs\/([^/]+)\/evidence(?:\/(.*))?$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const JSONAPI = "application/vnd.api+json";
+
+/** The evidence collection's types for the JSON:API engine. */
+const EVIDENCE_TYPES: readonly ResourceTypeSpec[] = [
+  {
+    type: "evidence",
+    attributes: ["sha256", "size", "content_type", "filename", "object_keys", "created_at"],
+    relationships: { lineage: { type: "evidence_lineages", many: true } },
+  },
+  {
+    type: "evidence_lineages",
+    attributes: [
+      "evidence_id",
+      "control_id",
+      "framework_id",
+      "assessment_id",
+      "object_key",
+      "created_at",
+    ],
+    relationships: { evidence: { type: "evidence" } },
+  },
+];
 
 /** An EvidenceLineage row: one evidence (content hash) tied to one control. */
 export interface LineageRow {
@@ -244,7 +272,9 @@ export function createSovereignPlatform(
     if (!existing) {
       lineage.push(row);
       lineageIndex.set(indexKey, row);
+      documents.upsert(lineageResource(row));
     }
+    documents.upsert(evidenceResource(record));
     return json(200, {
       lineage_id: row.lineage_id,
       evidence_id: row.evidence_id,
@@ -255,22 +285,17 @@ export function createSovereignPlatform(
     });
   };
 
-  const lineageResource = (row: LineageRow) => ({
-    id: row.lineage_id,
-    type: "evidence_lineages",
-    attributes: {
-      evidence_id: row.evidence_id,
-      control_id: row.control_id,
-      framework_id: row.framework_id,
-      assessment_id: row.assessment_id,
-      object_key: row.object_key,
-      created_at: row.created_at,
-    },
-  });
+  // The read side is served by the shared JSON:API engine, so evidence pages, filters,
+  // sorts and includes work exactly like Evident's collections.
+  const engine = () =>
+    new JsonApiStore(EVIDENCE_TYPES, {
+      baseUrl: ctx.baseUrl,
+      resourcePath: (type, id) =>
+        type === "evidence" ? `/api/v1/orgs/${ctx.identity.orgId}/evidence/${id}` : undefined,
+    });
+  let documents = engine();
 
-  const evidenceBase = (orgId: string) => `${ctx.baseUrl()}/api/v1/orgs/${orgId}/evidence`;
-
-  const evidenceResource = (rec: EvidenceRecord) => ({
+  const evidenceResource = (rec: EvidenceRecord): StoredResource => ({
     id: rec.sha256,
     type: "evidence",
     attributes: {
@@ -282,83 +307,44 @@ export function createSovereignPlatform(
       created_at: rec.created_at,
     },
     relationships: {
-      lineage: {
-        data: lineage
-          .filter((l) => l.evidence_id === rec.sha256 && l.org_id === rec.org_id)
-          .map((l) => ({ type: "evidence_lineages", id: l.lineage_id })),
-      },
+      lineage: lineage
+        .filter((l) => l.evidence_id === rec.sha256 && l.org_id === rec.org_id)
+        .map((l) => l.lineage_id),
     },
-    links: { self: `${evidenceBase(rec.org_id)}/${rec.sha256}` },
   });
 
-  const listEvidence = (req: MockRequest, orgId: string): MockReply => {
-    const q = req.url.searchParams;
-    const number = Number(q.get("page[number]") ?? "1");
-    const size = Number(q.get("page[size]") ?? "20");
-    if (!Number.isInteger(number) || number < 1) {
-      return detail(422, "page[number] must be a whole number of at least 1");
+  const lineageResource = (row: LineageRow): StoredResource => ({
+    id: row.lineage_id,
+    type: "evidence_lineages",
+    attributes: {
+      evidence_id: row.evidence_id,
+      control_id: row.control_id,
+      framework_id: row.framework_id,
+      assessment_id: row.assessment_id,
+      object_key: row.object_key,
+      created_at: row.created_at,
+    },
+    relationships: { evidence: row.evidence_id },
+  });
+
+  /** Engine answers as Sovereign answers: JSON:API documents, FastAPI-like `{detail}` errors. */
+  const fromEngine = (r: JsonApiResponse): MockReply => {
+    if (r.document.errors) {
+      return detail(r.status, r.document.errors.map((e) => e.title).join("; "));
     }
-    if (!Number.isInteger(size) || size < 1 || size > 100) {
-      return detail(422, "page[size] must be a whole number from 1 to 100");
-    }
-    const filters: [string, string][] = [];
-    for (const [name, value] of q) {
-      const m = /^filter\[(.+)\]$/.exec(name);
-      if (m) filters.push([m[1]!, value]);
-    }
-    let rows = [...evidence.values()].filter((e) => e.org_id === orgId);
-    for (const [name, value] of filters) {
-      const rowsOf = (e: EvidenceRecord) =>
-        lineage.filter((l) => l.evidence_id === e.sha256 && l.org_id === orgId);
-      switch (name) {
-        case "control_id_eq":
-          rows = rows.filter((e) => rowsOf(e).some((l) => l.control_id === value));
-          break;
-        case "framework_id_eq":
-          rows = rows.filter((e) => rowsOf(e).some((l) => l.framework_id === value));
-          break;
-        case "assessment_id_eq":
-          rows = rows.filter((e) => rowsOf(e).some((l) => l.assessment_id === value));
-          break;
-        case "sha256_eq":
-          rows = rows.filter((e) => e.sha256 === value.toLowerCase());
-          break;
-        case "filename_cont":
-          rows = rows.filter((e) => e.filename.toLowerCase().includes(value.toLowerCase()));
-          break;
-        case "content_type_eq":
-          rows = rows.filter((e) => e.content_type === value);
-          break;
-        default:
-          return detail(422, `Invalid search term ${name}`);
-      }
-    }
-    const total = rows.length;
-    const last = Math.max(1, Math.ceil(total / size));
-    const pageRows = rows.slice((number - 1) * size, number * size);
-    const link = (n: number) => {
-      const params = new URLSearchParams();
-      for (const [name, value] of filters) params.append(`filter[${name}]`, value);
-      if (q.get("include")) params.set("include", q.get("include")!);
-      params.set("page[number]", String(n));
-      params.set("page[size]", String(size));
-      return `${evidenceBase(orgId)}?${params.toString()}`;
-    };
-    const links: Record<string, string> = { self: link(number), first: link(1), last: link(last) };
-    if (number > 1) links.prev = link(number - 1);
-    if (number < last) links.next = link(number + 1);
-    const doc: Record<string, unknown> = {
-      data: pageRows.map(evidenceResource),
-      links,
-      meta: { total_count: total, page_count: last },
-    };
-    if ((q.get("include") ?? "").split(",").includes("lineage")) {
-      const ids = new Set(pageRows.map((e) => e.sha256));
-      doc.included = lineage
-        .filter((l) => ids.has(l.evidence_id) && l.org_id === orgId)
-        .map(lineageResource);
-    }
-    return jsonApi(200, doc);
+    return jsonApi(r.status, r.document);
+  };
+
+  /** `filter[control_id_eq]` means "linked to control": a term on the lineage rows. */
+  const searchPairs = (q: URLSearchParams): [string, string][] =>
+    [...q].map(([k, v]) => {
+      const m = /^filter\[((?:control|framework|assessment)_id_[a-z_]+)\](.*)$/.exec(k);
+      return [m ? `filter[lineage_${m[1]}]${m[2]}` : k, v];
+    });
+
+  const listEvidence = (req: MockRequest): MockReply => {
+    const params = readJsonApiParams(searchPairs(req.url.searchParams));
+    return fromEngine(documents.list("evidence", params, req.url.pathname));
   };
 
   const findEvidence = (orgId: string, id: string) => {
@@ -366,15 +352,15 @@ export function createSovereignPlatform(
     return rec && rec.org_id === orgId ? rec : undefined;
   };
 
-  const getEvidence = (orgId: string, id: string): MockReply => {
+  const getEvidence = (req: MockRequest, orgId: string, id: string): MockReply => {
     const rec = findEvidence(orgId, id);
     if (!rec) return detail(404, "evidence not found");
-    return jsonApi(200, {
-      data: evidenceResource(rec),
-      included: lineage
-        .filter((l) => l.evidence_id === rec.sha256 && l.org_id === orgId)
-        .map(lineageResource),
-    });
+    const q = new URLSearchParams(req.url.searchParams);
+    // One evidence always comes with its lineage rows.
+    if (!q.has("include")) q.set("include", "lineage");
+    return fromEngine(
+      documents.one("evidence", rec.sha256, readJsonApiParams(q), req.url.pathname),
+    );
   };
 
   const downloadUrl = async (orgId: string, id: string): Promise<MockReply> => {
@@ -416,7 +402,7 @@ export function createSovereignPlatform(
     if (rest === "verify") {
       return route("POST", ["write:evidence", "read:evidence"], () => verify(req, orgId));
     }
-    if (rest === "") return route("GET", ["read:evidence"], () => listEvidence(req, orgId));
+    if (rest === "") return route("GET", ["read:evidence"], () => listEvidence(req));
     const parts = rest.split("/");
     const id = decodeURIComponent(parts[0]!);
     if (parts.length === 2 && parts[1] === "link-to-control") {
@@ -425,7 +411,9 @@ export function createSovereignPlatform(
     if (parts.length === 2 && parts[1] === "download-url") {
       return route("GET", ["read:evidence"], () => downloadUrl(orgId, id));
     }
-    if (parts.length === 1) return route("GET", ["read:evidence"], () => getEvidence(orgId, id));
+    if (parts.length === 1) {
+      return route("GET", ["read:evidence"], () => getEvidence(req, orgId, id));
+    }
     return detail(404, "Not Found");
   };
 
@@ -441,6 +429,7 @@ export function createSovereignPlatform(
       evidence = new Map();
       lineage = [];
       lineageIndex = new Map();
+      documents = engine();
     },
   };
 }

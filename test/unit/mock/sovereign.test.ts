@@ -352,6 +352,41 @@ describe("Sovereign evidence read side", () => {
   });
 });
 
+describe("evidence collection through the JSON:API engine", () => {
+  it("sorts, combines filters with OR, and names unknown terms", async () => {
+    const ids: Record<string, string> = {};
+    for (const [body, control] of [
+      ["a", "CC1.1"],
+      ["bbb", "CC2.1"],
+      ["cc", "CC3.1"],
+    ] as const) {
+      const s = await store(body);
+      ids[body] = s.hash;
+      await post(`/${s.hash}/link-to-control`, { control_id: control, object_key: s.key });
+    }
+    const ro = auth(mock.identity.readOnlyApiKey);
+    const get = async (query: string) => {
+      const res = await fetch(`${base()}?${query}`, { headers: ro });
+      return {
+        status: res.status,
+        body: (await res.json()) as { data?: { id: string }[]; detail?: string },
+      };
+    };
+    const sorted = await get("filter[sorts]=size+desc");
+    expect(sorted.body.data?.map((d) => d.id)).toEqual([ids.bbb, ids.cc, ids.a]);
+    const or = await get("filter[m]=or&filter[control_id_eq]=CC1.1&filter[size_gt]=2");
+    expect(or.body.data?.map((d) => d.id)).toEqual([ids.a, ids.bbb]);
+    const inList = await get("filter[control_id_in][]=CC2.1&filter[control_id_in][]=CC3.1");
+    expect(inList.body.data?.map((d) => d.id)).toEqual([ids.bbb, ids.cc]);
+    const bad = await get("filter[colour_eq]=red");
+    expect(bad.status).toBe(422);
+    expect(bad.body.detail).toMatch(/^Invalid search term colour_eq/);
+    const badPage = await get("page[size]=101");
+    expect(badPage.status).toBe(422);
+    expect(badPage.body.detail).toMatch(/page\[size\]/);
+  });
+});
+
 describe("storage off", () => {
   const off = withMock({ platforms: ["sovereign"], storage: false });
   it("answers 503 from upload-url, verify and download-url", async () => {

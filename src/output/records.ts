@@ -160,6 +160,36 @@ export class RecordWriter<Row extends object = Record<string, unknown>> {
     }
   }
 
+  /**
+   * Adds several records with one write to the stream (a page of a query): streamed formats
+   * pay one syscall per batch instead of one per record.
+   */
+  async writeAll(rows: readonly Row[]): Promise<void> {
+    const { format, stdout } = this.sink;
+    if (format === "json" || (format === "table" && this.sink.tty)) {
+      this.count += rows.length;
+      this.rows.push(...rows);
+      return;
+    }
+    if (rows.length === 0) return;
+    this.count += rows.length;
+    let chunk = "";
+    if (format === "ndjson") {
+      for (const row of rows) chunk += `${JSON.stringify(row)}\n`;
+    } else if (format === "csv") {
+      if (!this.headerWritten) {
+        this.headerWritten = true;
+        chunk += `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`;
+      }
+      for (const row of rows) {
+        chunk += `${this.columns.map((c) => csvField(cellText(cellValue(c, row)))).join(",")}\r\n`;
+      }
+    } else {
+      chunk = renderTable(rows, this.columns, this.sink);
+    }
+    await writeWithBackpressure(stdout, chunk);
+  }
+
   /** Flushes collected rows (JSON array, table). */
   async end(): Promise<void> {
     const { format, stdout } = this.sink;

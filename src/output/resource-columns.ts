@@ -95,16 +95,18 @@ export function parseColumnList(text: string): string[] {
 /**
  * Columns for flattened resources. On a TTY timestamps read as relative times and status and
  * risk are coloured; piped, cells keep the exact values (ISO timestamps) for scripts.
+ * `prettyHeaders` gives tables short headers (RISK, ACCOUNT, CREATED).
  */
 export function resourceColumns(
   keys: readonly string[],
-  options: { tty: boolean; now: Date },
+  options: { tty: boolean; now: Date; prettyHeaders?: boolean },
 ): Column<Row>[] {
   return keys.map((key) => {
     const leaf = key.split(".").at(-1)!;
     const column: Column<Row> = {
       key,
-      header: HEADERS[key] ?? key,
+      // Short headers read well in a table; CSV keeps the keys so a script can address them.
+      header: options.prettyHeaders ? (HEADERS[key] ?? key) : key,
       get: (row) => label(readPath(row, key)),
       format: (value) =>
         options.tty && isTimestamp(value) ? relativeTime(value, options.now) : cellText(value),

@@ -111,23 +111,24 @@ export async function runCollectionQuery(
         continue;
       }
       const index = indexIncluded(page.document);
-      for (const resource of page.resources) {
-        const flat = flattenResource(resource, index, tree);
-        writer ??= new RecordWriter<Row>(
-          {
-            stdout: ctx.io.stdout,
-            format,
-            tty: ctx.io.stdoutIsTTY,
-            color: ctx.io.colorStdout,
-            columns: ctx.io.columns,
-          },
-          resourceColumns(columnKeys ?? defaultColumnKeys(target.type, flat), {
-            tty: ctx.io.stdoutIsTTY,
-            now,
-          }),
-        );
-        await writer.write(flat);
-      }
+      const rows = page.resources.map((resource) => flattenResource(resource, index, tree));
+      if (rows.length === 0) continue;
+      // Columns follow the first resource seen (types differ in their attributes).
+      writer ??= new RecordWriter<Row>(
+        {
+          stdout: ctx.io.stdout,
+          format,
+          tty: ctx.io.stdoutIsTTY,
+          color: ctx.io.colorStdout,
+          columns: ctx.io.columns,
+        },
+        resourceColumns(columnKeys ?? defaultColumnKeys(target.type, rows[0]), {
+          tty: ctx.io.stdoutIsTTY,
+          now,
+          prettyHeaders: format === "table",
+        }),
+      );
+      await writer.writeAll(rows);
     }
   } catch (err) {
     if (ctx.signal.aborted) throw new InterruptedError();
@@ -146,6 +147,7 @@ export async function runCollectionQuery(
       resourceColumns(columnKeys ?? defaultColumnKeys(target.type, undefined), {
         tty: ctx.io.stdoutIsTTY,
         now,
+        prettyHeaders: format === "table",
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { PassThrough } from "node:stream";
+import { PassThrough, Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { RecordWriter, renderTable } from "../../../src/output/records.js";
 import { relativeTime } from "../../../src/output/relative-time.js";
@@ -83,7 +83,11 @@ describe("resource columns", () => {
   });
 
   it("colour on a TTY paints status and risk, after truncation and alignment", () => {
-    const cols = resourceColumns(["id", "status", "risk_level", "created_at"], { tty: true, now });
+    const cols = resourceColumns(["id", "status", "risk_level", "created_at"], {
+      tty: true,
+      now,
+      prettyHeaders: true,
+    });
     const text = renderTable([alert], cols, { tty: true, color: true, columns: 120 });
     expect(text).toBe(
       "\u001b[1mID\u001b[22m  \u001b[1mSTATUS\u001b[22m  \u001b[1mRISK\u001b[22m  \u001b[1mCREATED\u001b[22m\n" +
@@ -116,5 +120,26 @@ describe("resource columns", () => {
     await writer.write({ ...alert, id: "8", status: "pass" });
     await writer.end();
     expect(out).toBe("7\tfail\n8\tpass\n");
+  });
+
+  it("writeAll sends a page of NDJSON or CSV as one write; CSV headers are the keys", async () => {
+    const chunks: string[] = [];
+    const stdout = new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    const cols = resourceColumns(["id", "risk_level"], { tty: false, now });
+    const csv = new RecordWriter({ stdout, format: "csv", tty: false, color: false }, cols);
+    await csv.writeAll([alert, { ...alert, id: "8", risk_level: "low" }]);
+    await csv.end();
+    expect(chunks).toEqual(["id,risk_level\r\n7,high\r\n8,low\r\n"]);
+    chunks.length = 0;
+    const nd = new RecordWriter({ stdout, format: "ndjson", tty: false, color: false }, cols);
+    await nd.writeAll([{ id: "1" }, { id: "2" }]);
+    await nd.writeAll([]);
+    expect(chunks).toEqual(['{"id":"1"}\n{"id":"2"}\n']);
+    expect(nd.written).toBe(2);
   });
 });

@@ -11,7 +11,7 @@ import {
   networkError,
   networkErrorCode,
 } from "./error-decoder.js";
-import { scrubSecrets } from "./redact.js";
+import { redactUrl, scrubSecrets } from "./redact.js";
 import { failureLine, headerRecord, requestLine, responseLine } from "./request-trace.js";
 import { abortableSleep, type ClientStats, RetryBudget } from "./retry-budget.js";
 import {
@@ -128,7 +128,10 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       try {
         u = new URL(path);
       } catch {
-        throw new UsageError(`not a valid URL: ${path}`, "pass a path such as /api/v2/alerts");
+        throw new UsageError(
+          `not a valid URL: ${redactUrl(path)}`,
+          "pass a path such as /api/v2/alerts",
+        );
       }
       if (u.origin !== base.origin) {
         throw new UnavailableError(
@@ -139,7 +142,10 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       return { url: u.href, origin: u.origin, wirePath: `${u.pathname}${u.search}` };
     }
     if (!path.startsWith("/")) {
-      throw new UsageError(`request path must start with "/": ${path}`, "e.g. /api/v2/alerts");
+      throw new UsageError(
+        `request path must start with "/": ${redactUrl(path)}`,
+        "e.g. /api/v2/alerts",
+      );
     }
     const wirePath = `${basePath}${path}`;
     return { url: `${base.origin}${wirePath}`, origin: base.origin, wirePath };

@@ -50,6 +50,7 @@ export interface CaseEvidenceRun {
   /** Upload even what the state says is already on the case. */
   force?: boolean;
   receipt?: ReceiptWriter | undefined;
+  /** Once aborted no new file starts; files in flight finish (as `evidence push` does). */
   signal?: AbortSignal;
   onEvent?: (event: CaseEvidenceEvent) => void;
   now?: () => Date;
@@ -178,7 +179,6 @@ export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvid
         () => body.open(),
         body.contentType,
         body.contentLength,
-        run.signal,
       );
     } catch (err) {
       if (err instanceof GrcError && err.exitCode === 3) fatal ??= err;

@@ -7,11 +7,20 @@ import { UsageError } from "../errors.js";
  */
 
 /** The kinds of fault `--faults` understands. */
-export const FAULT_KINDS = ["429", "500", "503", "reset", "slow", "corrupt", "expire"] as const;
+export const FAULT_KINDS = [
+  "429",
+  "500",
+  "503",
+  "reset",
+  "slow",
+  "corrupt",
+  "truncate",
+  "expire",
+] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Faults that only make sense on the storage origin (they act on an upload). */
-const STORAGE_ONLY: readonly FaultKind[] = ["corrupt", "expire"];
+const STORAGE_ONLY: readonly FaultKind[] = ["corrupt", "truncate", "expire"];
 
 /** Probability per fault kind. */
 export type FaultSpec = Partial<Record<FaultKind, number>>;

@@ -159,7 +159,8 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
     if (expectsContinue) res.writeContinue();
 
     const writer = await store.begin(key, contentType);
-    const counter = new HashingCounter(fault === "corrupt");
+    const alteration = fault === "corrupt" || fault === "truncate" ? fault : undefined;
+    const counter = new HashingCounter(alteration, contentLength);
     const receiving = receiveInto(req, counter, writer);
     let timedOut = false;
     let timer: NodeJS.Timeout | undefined;
@@ -210,8 +211,7 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
     const etag = `"${counter.md5.digest("hex")}"`;
     // ETag and the answer describe what the client sent; state lists what was really stored.
     const digest = counter.storedDigest();
-    const storedSize = fault === "corrupt" && counter.bytes === 0 ? 1 : counter.bytes;
-    await writer.commit({ sha256: digest.stored, size: storedSize, etag });
+    await writer.commit({ sha256: digest.stored, size: counter.storedBytes, etag });
     res.writeHead(200, { ETag: etag, "Content-Length": 0 });
     res.end();
     record(200);

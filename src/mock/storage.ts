@@ -349,48 +349,63 @@ export class BuiltinObjectStore implements ObjectStore {
   }
 }
 
+/** How a fault alters what storage keeps: flip the first byte, or keep only the first half. */
+export type StoredAlteration = "corrupt" | "truncate";
+
 /**
- * A Transform that hashes (SHA-256 and MD5) and counts the bytes it passes; with `corrupt`
- * it alters the first byte it forwards (a fault for issue 7: storage keeps different bytes
- * than the client sent, which only verify can notice).
+ * A Transform that hashes (SHA-256 and MD5) and counts the bytes it passes. With an
+ * alteration (a fault for issue 7) storage keeps other bytes than the client sent, which
+ * only verify can notice: `corrupt` flips the first byte, `truncate` keeps the first half.
  */
 export class HashingCounter extends Transform {
   readonly sha256 = createHash("sha256");
   readonly md5 = createHash("md5");
   bytes = 0;
-  /** SHA-256 of the bytes forwarded to storage (differs from `sha256` only when corrupting). */
-  readonly storedSha256: ReturnType<typeof createHash> | undefined;
+  /** Bytes forwarded to storage. */
+  storedBytes = 0;
+  /** SHA-256 of the bytes forwarded to storage (only kept when altering). */
+  private readonly storedSha256: ReturnType<typeof createHash> | undefined;
   private corruptNext: boolean;
-  constructor(corrupt = false) {
+  private readonly keep: number;
+
+  /** `expected`: the declared Content-Length (truncate keeps half of it). */
+  constructor(alteration?: StoredAlteration, expected = 0) {
     super();
-    this.corruptNext = corrupt;
-    this.storedSha256 = corrupt ? createHash("sha256") : undefined;
+    this.corruptNext = alteration === "corrupt";
+    this.keep = alteration === "truncate" ? Math.floor(expected / 2) : Number.POSITIVE_INFINITY;
+    this.storedSha256 = alteration ? createHash("sha256") : undefined;
   }
+
+  private forward(chunk: Buffer): void {
+    this.storedSha256?.update(chunk);
+    this.storedBytes += chunk.length;
+    this.push(chunk);
+  }
+
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.sha256.update(chunk);
     this.md5.update(chunk);
     this.bytes += chunk.length;
-    if (this.corruptNext && chunk.length > 0) {
+    let out = chunk;
+    if (this.storedBytes + out.length > this.keep) {
+      out = out.subarray(0, Math.max(0, this.keep - this.storedBytes));
+    }
+    if (this.corruptNext && out.length > 0) {
       this.corruptNext = false;
-      const altered = Buffer.from(chunk);
-      altered[0] = (altered[0]! ^ 0xff) & 0xff;
-      this.storedSha256?.update(altered);
-      cb(null, altered);
-      return;
+      out = Buffer.from(out);
+      out[0] = (out[0]! ^ 0xff) & 0xff;
     }
-    this.storedSha256?.update(chunk);
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    // An empty body cannot have a byte flipped: store one byte instead.
-    if (this.corruptNext) {
-      const extra = Buffer.from([0x00]);
-      this.storedSha256?.update(extra);
-      this.push(extra);
-    }
+    if (out.length > 0) this.forward(out);
     cb();
   }
-  /** Hex SHA-256 of what was stored (call once, after the stream finished). */
+
+  override _flush(cb: TransformCallback): void {
+    // An empty body cannot have a byte flipped: store one byte instead.
+    if (this.corruptNext) this.forward(Buffer.from([0x00]));
+    cb();
+  }
+
+  /** Hex SHA-256 of what the client sent and of what was stored (call once, at the end). */
   storedDigest(): { sent: string; stored: string } {
     const sent = this.sha256.digest("hex");
     return { sent, stored: this.storedSha256 ? this.storedSha256.digest("hex") : sent };

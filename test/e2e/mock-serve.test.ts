@@ -88,7 +88,7 @@ describe("grc mock serve", () => {
   it.each([
     [
       ["--faults", "teapot=1"],
-      'grc: bad fault "teapot=1" in --faults — use KIND=PROBABILITY pairs separated by commas; kinds: 429, 500, 503, reset, slow, corrupt, expire\n',
+      'grc: bad fault "teapot=1" in --faults — use KIND=PROBABILITY pairs separated by commas; kinds: 429, 500, 503, reset, slow, corrupt, truncate, expire\n',
     ],
     [["--port", "70000"], 'grc: --port must be a port from 0 to 65535, got "70000"\n'],
     [

@@ -104,7 +104,8 @@ export const serveCommand = defineCommand<ServeOptions>({
     '  grc mock serve --faults "429=0.1,reset=0.02" --fault-seed 7',
     "",
     "Faults: 429, 500, 503, reset (connection dies mid-response), slow (stalls --slow ms),",
-    "corrupt (storage keeps altered bytes) and expire (storage answers Request has expired).",
+    "corrupt / truncate (storage keeps a flipped byte / half the bytes; only verify notices),",
+    "expire (storage answers 403 Request has expired).",
     "GET /__mock/state (loopback only) lists stored objects, lineage rows and every request.",
   ].join("\n"),
   async run(ctx, _args, opts) {

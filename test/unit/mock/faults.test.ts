@@ -65,13 +65,13 @@ describe("fault injector", () => {
   });
 
   it("never fires storage-only faults on the API", () => {
-    const api = createFaultInjector("api", { corrupt: 0.5, expire: 0.5 }, 1);
-    const storage = createFaultInjector("storage", { corrupt: 0.5, expire: 0.5 }, 1);
+    const api = createFaultInjector("api", { corrupt: 0.3, truncate: 0.3, expire: 0.4 }, 1);
+    const storage = createFaultInjector("storage", { corrupt: 0.3, truncate: 0.3, expire: 0.4 }, 1);
     expect(Array.from({ length: 1000 }, () => api.decide()).every((k) => k === undefined)).toBe(
       true,
     );
     expect(new Set(Array.from({ length: 1000 }, () => storage.decide()))).toEqual(
-      new Set(["corrupt", "expire"]),
+      new Set(["corrupt", "truncate", "expire"]),
     );
   });
 
@@ -215,6 +215,21 @@ describe("faults on a running mock", () => {
       body: JSON.stringify({ control_id: "CC6.1", object_key: up.object_key }),
     });
     expect(link.status).toBe(422);
+  });
+
+  it("truncate stores the first half of the bytes, and verify notices", async () => {
+    const up = await uploadUrl();
+    await setFaults("truncate=1");
+    const body = "0123456789abcdef";
+    const res = await put(up.upload_url, body);
+    expect(res.status).toBe(200);
+    await setFaults("");
+    expect(server.state().objects[0]).toMatchObject({ size: 8, sha256: sha("01234567") });
+    const v = await fetch(
+      `${base()}/verify?object_key=${encodeURIComponent(up.object_key)}&expected_hash=${sha(body)}`,
+      { method: "POST", headers: headers() },
+    );
+    expect(await v.json()).toMatchObject({ verified: false, actual_hash: sha("01234567") });
   });
 
   it("expire answers Request has expired on storage only", async () => {

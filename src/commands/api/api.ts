@@ -106,6 +106,10 @@ export const apiCommand = defineCommand<ApiOptions>({
     const jsonApi =
       profile.platform === "evident" || /^\/api\/v2\//.test(new URL(path, "http://x").pathname);
     if (jsonApi && !headers.accept) headers.accept = JSONAPI;
+    // A session cookie works in an organization's context (StrataGRC).
+    if (profile.credential.kind === "session" && profile.orgId && !headers["x-organization-id"]) {
+      headers["x-organization-id"] = profile.orgId;
+    }
 
     let body: Buffer | undefined;
     if (opts.data !== undefined) {

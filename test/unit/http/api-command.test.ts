@@ -28,6 +28,16 @@ describe("grc api", () => {
     expect(s.requests[1]!.url).toBe("/x");
   });
 
+  it("sends the session cookie with the profile's organization", async () => {
+    const s = await server((_req, res) => sendJson(res, 200, { success: true, data: [] }));
+    const r = await runInProcess(["api", "/strata/api/risks?action=list"], {
+      env: { GRC_BASE_URL: s.url, GRC_SESSION: "sess-value-1234", GRC_ORG_ID: "42" },
+    });
+    expect(r.code).toBe(0);
+    expect(s.requests[0]!.headers.cookie).toBe("session=sess-value-1234");
+    expect(s.requests[0]!.headers["x-organization-id"]).toBe("42");
+  });
+
   it("--paginate merges every page's data into one array and asks JSON:API media types", async () => {
     const s = await server((req, res) => {
       const page = Number(/page=(\d+)/.exec(req.url)?.[1] ?? "1");

@@ -162,7 +162,8 @@ export class PushOutput {
       );
     } else if (io.stdoutIsTTY && !quiet && summary.results.length > 0) {
       io.stdout.write(
-        renderTable(summary.results, COLUMNS, {
+        // The error column only when something failed.
+        renderTable(summary.results, summary.failed ? COLUMNS : COLUMNS.slice(0, -1), {
           tty: true,
           color: io.colorStdout,
           columns: io.columns,
@@ -239,7 +240,9 @@ export function summaryLine(s: PushSummary, dryRun: boolean, stateFile?: string)
   if (s.failed) parts.push(`${s.failed} failed`);
   if (s.notStarted) parts.push(`${s.notStarted} not started`);
   const rate =
-    s.durationMs > 0 ? ` (${formatBytes(Math.round((s.bytes / s.durationMs) * 1000))}/s)` : "";
+    s.bytes > 0 && s.durationMs > 0
+      ? ` (${formatBytes(Math.round((s.bytes / s.durationMs) * 1000))}/s)`
+      : "";
   const head = s.interrupted ? "interrupted: " : s.fatal ? "stopped: " : "";
   const state = (s.interrupted || s.fatal) && stateFile ? `; state saved to ${stateFile}` : "";
   return `${head}${s.total} ${plural(s.total, "file")}: ${parts.join(", ")} · ${formatBytes(s.bytes)} in ${took}${rate}${state}`;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { verifyReceipt } from "../../../src/core/evidence/receipt.js";
 import { multipartFileBody } from "../../../src/core/strata/case-evidence.js";
+import { startMockServer } from "../../../src/mock/server.js";
 import { STRATA_EXPIRED_SESSION, type StrataSnapshot } from "../../../src/mock/strata.js";
 import { runInProcess, tempConfigDir } from "../../helpers/cli.js";
 import { withMock } from "../../helpers/mock.js";
@@ -226,5 +227,63 @@ describe("grc strata cases evidence upload", () => {
     expect(noPath.stderr).toMatch(/^grc: .*nope\.txt/);
     expect(mock.state().requests.length).toBe(before);
     expect(snapshot().evidence).toEqual([]);
+  });
+
+  it("on Ctrl-C starts no new file, lets in-flight ones finish and exits 130", async () => {
+    const slow = await startMockServer({ platforms: ["strata"], latencyMs: 150 });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "grc-strata-int-"));
+      for (let i = 0; i < 12; i += 1)
+        writeFileSync(join(dir, `f${String(i).padStart(2, "0")}.txt`), `file ${i}\n`);
+      const controller = new AbortController();
+      const poll = setInterval(() => {
+        const stored = (slow.state().strata as StrataSnapshot).evidence.length;
+        if (stored >= 2) controller.abort();
+      }, 10);
+      const config = tempConfigDir();
+      const res = await runInProcess(
+        [
+          "strata",
+          "cases",
+          "evidence",
+          "upload",
+          "1",
+          dir,
+          "--concurrency",
+          "1",
+          "--output",
+          "ndjson",
+        ],
+        {
+          env: {
+            GRC_BASE_URL: slow.baseUrl,
+            GRC_SESSION: slow.identity.session,
+            GRC_CONFIG_DIR: config,
+          },
+          signal: controller.signal,
+        },
+      );
+      clearInterval(poll);
+      expect(res.code).toBe(130);
+      const lines = res.stdout
+        .trimEnd()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { status: string });
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines.length).toBeLessThan(12);
+      expect(lines.every((l) => l.status === "uploaded")).toBe(true);
+      expect((slow.state().strata as StrataSnapshot).evidence).toHaveLength(lines.length);
+      expect(res.stderr).toMatch(
+        new RegExp(
+          `^case 1: ${lines.length} uploaded, 0 skipped, 0 failed, ${12 - lines.length} not attempted\\n$`,
+        ),
+      );
+      const state = JSON.parse(readFileSync(join(config, "state", "default.json"), "utf8")) as {
+        entries: unknown[];
+      };
+      expect(state.entries).toHaveLength(lines.length);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Ajv2020 } from "ajv/dist/2020.js";
@@ -20,7 +21,9 @@ import {
   EVIDENT_TYPES,
   FIXTURE_ALERT_COUNT,
   generateEvidentFixtures,
+  generateWorld,
   renderFixture,
+  SyntheticAlertSource,
 } from "../../../src/mock/evident-data.js";
 import { demoIdentity } from "../../../src/mock/identity.js";
 import type { JsonApiDocument, ResourceObject } from "../../../src/mock/jsonapi.js";
@@ -581,6 +584,44 @@ describe("fixtures", () => {
         renderFixture(resources),
       );
     }
+  });
+
+  it("match the on-demand alert source, so benchmarks serve the same first 500 alerts", () => {
+    const world = generateWorld();
+    const source = new SyntheticAlertSource(100_000, world);
+    const fixtures = generateEvidentFixtures().alerts!;
+    for (const i of [0, 1, 249, 499]) expect(source.at(i)).toEqual(fixtures[i]);
+    expect(source.find("500")).toEqual(fixtures[499]);
+    expect(source.find("100001")).toBeUndefined();
+    expect(source.find("01")).toBeUndefined();
+  });
+
+  it("come from DIR/evident when --data names a folder that has them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "grc-evident-"));
+    mkdirSync(join(dir, "evident"));
+    writeFileSync(
+      join(dir, "evident", "alerts.json"),
+      JSON.stringify([
+        {
+          id: "41",
+          type: "alerts",
+          attributes: {
+            status: "fail",
+            risk_level: "high",
+            created_at: "2020-01-01T00:00:00.000Z",
+          },
+          relationships: { tags: [] },
+        },
+      ]),
+    );
+    const { p } = platform({ dataDir: dir });
+    const reply = await send(p, bearer("/api/v2/alerts"));
+    expect(ids(reply)).toEqual(["41"]);
+    expect(ids(await send(p, bearer("/api/v2/signatures")))).toEqual([]);
+    expect(p.snapshot?.()).toEqual({ data: join(dir, "evident"), requests: 2 });
+    const fallback = platform({ dataDir: join(dir, "missing") });
+    expect(ids(await send(fallback.p, bearer("/api/v2/alerts?page[size]=100")))).toHaveLength(100);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("hold at least 500 alerts whose every relationship resolves", () => {

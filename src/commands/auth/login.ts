@@ -318,7 +318,7 @@ export const loginCommand = defineCommand<LoginOptions>({
     }
 
     let active = false;
-    store.update((d) => {
+    await store.update((d) => {
       active = applyLogin(d, input);
     });
     const shown = Object.values(maskedCredentialFields(input.credential)).slice(0, 1).join("");

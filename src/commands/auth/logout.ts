@@ -29,7 +29,7 @@ export const logoutCommand = defineCommand<{ profile?: string }>({
       );
     }
     let removed: ReturnType<typeof removeCredential> = "none";
-    store.update((d) => {
+    await store.update((d) => {
       removed = removeCredential(d.profiles[name]!);
     });
     ctx.warn(

@@ -59,7 +59,7 @@ export const setCommand = defineCommand<{ profile?: string }>({
   async run(ctx, [key, value], opts) {
     const store = await openStore(ctx);
     let name = "";
-    store.update((data) => {
+    await store.update((data) => {
       name = targetProfileName(data, opts.profile, ctx.env);
       const profile = { ...(data.profiles[name] ?? {}) };
       setSetting(profile, key!, value!, (p) => resolvePath(p));
@@ -87,7 +87,7 @@ export const unsetCommand = defineCommand<{ profile?: string }>({
       ctx.warn(`${key} was not set in profile "${name}"; nothing to remove`);
       return 0;
     }
-    store.update((d) => {
+    await store.update((d) => {
       unsetSetting(d.profiles[name]!, key!);
     });
     ctx.warn(`Removed ${key} from profile "${name}"`);
@@ -140,7 +140,7 @@ export const useCommand = defineCommand({
   connection: false,
   async run(ctx, [name]) {
     const store = await openStore(ctx);
-    store.update((data) => {
+    await store.update((data) => {
       if (!Object.hasOwn(data.profiles, name!)) {
         const names = Object.keys(data.profiles);
         throw new UsageError(

@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { platform } from "node:os";
 import { join } from "node:path";
-import Conf from "conf";
+import type Conf from "conf";
 import { ConfigError } from "../../errors.js";
 import { CONFIG_FILE_NAME, configDir } from "./paths.js";
 import type { StoredProfile } from "./types.js";
@@ -24,8 +24,8 @@ export interface ConfigStore {
   exists(): boolean;
   /** The whole file, validated (an empty config when the file does not exist). */
   read(): ConfigData;
-  /** Reads, lets `change` edit a copy, and writes the result back. */
-  update(change: (data: ConfigData) => void): ConfigData;
+  /** Reads, lets `change` edit a copy, and writes the result back (atomically, 0600). */
+  update(change: (data: ConfigData) => void): Promise<ConfigData>;
   /** Deletes the file (`grc config reset`); true when there was one. */
   remove(): boolean;
 }
@@ -103,13 +103,13 @@ export function openConfigStore(env: NodeJS.ProcessEnv): ConfigStore {
   const path = join(dir, CONFIG_FILE_NAME);
   const warnings = looseModeWarnings(dir, path);
   let conf: Conf<ConfigData> | undefined;
-  // conf reads the file in its constructor; open lazily so `remove()` works on a broken file.
-  const open = (): Conf<ConfigData> => {
+  // Writes go through conf (atomic write with the file mode). It is imported only to write:
+  // conf pulls in ajv and friends (~200 ms here), and every API command reads the file.
+  const open = async (): Promise<Conf<ConfigData>> => {
     if (!conf) {
+      const { default: ConfStore } = await import("conf");
       try {
-        // conf would create a missing directory with the umask's mode; create it 0700 first.
-        mkdirSync(dir, { recursive: true, mode: CONFIG_DIR_MODE });
-        conf = new Conf<ConfigData>({
+        conf = new ConfStore<ConfigData>({
           cwd: dir,
           configName: "config",
           fileExtension: "json",
@@ -122,22 +122,26 @@ export function openConfigStore(env: NodeJS.ProcessEnv): ConfigStore {
         });
       } catch (err) {
         if (err instanceof ConfigError) throw err;
-        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        throw new ConfigError(
-          `cannot read config file ${path} (${reason})`,
-          `check the permissions of ${dir}, or point GRC_CONFIG_DIR elsewhere`,
-          { cause: err },
-        );
+        throw fileError("read", err);
       }
     }
     return conf;
   };
+  const fileError = (verb: "read" | "write", err: unknown) =>
+    new ConfigError(
+      `cannot ${verb} config file ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      `check the permissions of ${dir}, or point GRC_CONFIG_DIR elsewhere`,
+      { cause: err },
+    );
   const read = (): ConfigData => {
-    const data = open().store as Partial<ConfigData>;
-    return {
-      active_profile: data.active_profile ?? "default",
-      profiles: data.profiles ?? {},
-    };
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyConfig();
+      throw fileError("read", err);
+    }
+    return parseConfigText(text, path);
   };
   return {
     dir,
@@ -145,20 +149,16 @@ export function openConfigStore(env: NodeJS.ProcessEnv): ConfigStore {
     warnings,
     exists: () => modeOf(path) !== undefined,
     read,
-    update(change) {
+    async update(change) {
       const data = structuredClone(read());
       change(data);
+      // conf would create a missing directory with the umask's mode; create it 0700 first.
       secureDirectory(dir);
-      const store = open();
+      const store = await open();
       try {
         store.store = data;
       } catch (err) {
-        const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-        throw new ConfigError(
-          `cannot write config file ${path} (${reason})`,
-          `check the permissions of ${dir}, or point GRC_CONFIG_DIR elsewhere`,
-          { cause: err },
-        );
+        throw fileError("write", err);
       }
       // atomically writes a temp file with our mode and renames it; chmod again for filesystems that ignore it.
       if (platform() !== "win32") chmodSync(path, CONFIG_FILE_MODE);

@@ -21,11 +21,11 @@ describe("configDir", () => {
 });
 
 describe("config store", () => {
-  it("writes the file 0600 in a 0700 directory it creates", () => {
+  it("writes the file 0600 in a 0700 directory it creates", async () => {
     const dir = join(tempConfigDir(), "nested", "grc");
     const store = openConfigStore({ GRC_CONFIG_DIR: dir });
     expect(store.exists()).toBe(false);
-    store.update((d) => {
+    await store.update((d) => {
       d.profiles.default = { base_url: "https://grc.example.com", api_key: "sk-abc" };
     });
     expect(mode(dir)).toBe(0o700);
@@ -37,7 +37,7 @@ describe("config store", () => {
     expect(openConfigStore({ GRC_CONFIG_DIR: dir }).warnings).toEqual([]);
   });
 
-  it("tightens an existing looser directory and file when it writes", () => {
+  it("tightens an existing looser directory and file when it writes", async () => {
     const dir = tempConfigDir();
     chmodSync(dir, 0o755);
     writeFileSync(join(dir, "config.json"), "{}", { mode: 0o644 });
@@ -47,7 +47,7 @@ describe("config store", () => {
       `warning: config file ${dir}/config.json is accessible by other users (mode 644); run \`chmod 600 ${dir}/config.json\``,
       `warning: config directory ${dir} is accessible by other users (mode 755); run \`chmod 700 ${dir}\``,
     ]);
-    store.update((d) => {
+    await store.update((d) => {
       d.active_profile = "work";
     });
     expect(mode(dir)).toBe(0o700);

@@ -16,6 +16,9 @@ const probe = fileURLToPath(new URL("./lib/io-probe.js", import.meta.url));
 const alerts = Number(process.env.BENCH_QUERY_ALERTS ?? 10_000);
 const latencyMs = Number(process.env.BENCH_QUERY_LATENCY ?? 50);
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+// Extra flags for the concurrent side (e.g. "--concurrency 8") and for node (experiments).
+const concurrentArgs = (process.env.BENCH_QUERY_ARGS ?? "").split(" ").filter(Boolean);
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 const work = mkdtempSync(join(tmpdir(), "grc-bench-query-"));
 
 const mock = await startMockServer({
@@ -34,6 +37,7 @@ function walk(extra) {
     const child = spawn(
       process.execPath,
       [
+        ...nodeFlags,
         "--import",
         probe,
         bin,
@@ -97,7 +101,7 @@ try {
   for (let i = 0; i < runs; i++) {
     // Alternate so a noisy neighbour hurts both sides alike.
     seq.push(await walk(["--concurrency", "1"]));
-    conc.push(await walk([]));
+    conc.push(await walk(concurrentArgs));
   }
 } finally {
   await mock.close();
@@ -117,7 +121,10 @@ const ok = printReport(
       "sequential (--concurrency 1)",
       `${seqMs.toFixed(0)} ms (${(seqMs / pages).toFixed(1)} ms/page)`,
     ],
-    ["concurrent (default --concurrency 4)", `${concMs.toFixed(0)} ms`],
+    [
+      `concurrent (${concurrentArgs.join(" ") || "default --concurrency 4"})`,
+      `${concMs.toFixed(0)} ms`,
+    ],
     ["speed-up", `${ratio.toFixed(2)}x`],
     ["peak RSS of the CLI", Number.isNaN(peak) ? "n/a" : `${peak.toFixed(1)} MiB`],
     ["every alert printed, in order from id 1", complete ? "yes" : "NO"],

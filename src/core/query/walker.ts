@@ -129,22 +129,37 @@ export async function* walkPages(
         Math.max(1, page.resources.length);
       const needed =
         limit === undefined ? last : Math.min(last, page.number + Math.ceil(remaining / size));
+      // Pages started but not yet yielded. Up to `concurrency` are in flight, and at most twice
+      // that are held, so a slow page delays the output but not the requests behind it.
       const window = new Map<number, Promise<FetchedPage>>();
       let nextToStart = page.number + 1;
+      let inFlight = 0;
       const fill = () => {
-        while (nextToStart <= needed && window.size < options.concurrency) {
+        while (
+          !controller.signal.aborted &&
+          nextToStart <= needed &&
+          inFlight < options.concurrency &&
+          window.size < options.concurrency * 2
+        ) {
           const n = nextToStart++;
+          inFlight += 1;
           const pending = fetchPage(client, pager.page(n), n, controller.signal);
-          // Rejections are observed when the page's turn comes; avoid an unhandled rejection meanwhile.
-          pending.catch(() => {});
           window.set(n, pending);
+          // Start the next page as soon as one finishes; a rejection is reported when its
+          // page's turn comes (this handler only keeps it from being unhandled meanwhile).
+          const settled = () => {
+            inFlight -= 1;
+            fill();
+          };
+          pending.then(settled, settled);
         }
       };
       for (let n = page.number + 1; n <= needed; n++) {
         fill();
-        const current = window.get(n)!;
-        window.delete(n);
+        const current = window.get(n);
+        if (!current) break;
         page = await current;
+        window.delete(n);
         more = admit(page);
         yield page;
         if (!more) return;

@@ -73,6 +73,27 @@ describe("page walker", () => {
     expect(asked).toEqual(range(1, 20).map(Number));
   });
 
+  it("a slow page does not hold back the requests behind it (up to twice the concurrency held)", async () => {
+    let startedWhileSlow = 0;
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      if (number === 2) {
+        setTimeout(() => {
+          startedWhileSlow = api.seen.length;
+        }, 120);
+        return { body: alertPage(BASE, 100, number, size), delayMs: 150 };
+      }
+      return { body: alertPage(BASE, 100, number, size), delayMs: 5 };
+    });
+    const pages = await collect(
+      walkPages({ client: api, pager: pagerFor({}, 10), all: true, concurrency: 2 }),
+    );
+    expect(ids(pages)).toEqual(range(1, 100));
+    // Page 1, then pages 2..5: four held at most while page 2 is slow.
+    expect(startedWhileSlow).toBe(5);
+    expect(api.maxInFlight).toBe(2);
+  });
+
   it("without links.last it falls back to links.next", async () => {
     const api = fakeApi((req) => {
       const { number, size } = pageOf(req);

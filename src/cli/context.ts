@@ -70,6 +70,8 @@ export function createContext(init: ContextInit): DisposableContext {
           baseUrl: p.baseUrl,
           credential: p.credential,
           caCert: p.caCert,
+          orgId: p.orgId,
+          insecure: p.insecure,
         });
       })();
       return api;
@@ -78,7 +80,7 @@ export function createContext(init: ContextInit): DisposableContext {
       storage ??= (async () => {
         const p = await ctx.profile().catch(() => undefined);
         const { createStorageClient } = await import("../http/client.js");
-        return createStorageClient({ ...clientOptions(), caCert: p?.caCert });
+        return createStorageClient({ ...clientOptions(), caCert: p?.caCert, insecure: p?.insecure });
       })();
       return storage;
     },

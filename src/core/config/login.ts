@@ -30,6 +30,8 @@ export function applyLogin(data: ConfigData, input: LoginInput): boolean {
   if (input.insecure) profile.insecure = true;
   if (input.caCert !== undefined) profile.ca_cert = input.caCert;
   const c = input.credential;
+  // hmac_algorithm belongs to an HMAC key; another kind of credential drops it.
+  if (c.kind !== "hmac") delete profile.hmac_algorithm;
   if (c.kind === "bearer") profile.api_key = c.apiKey;
   if (c.kind === "hmac") {
     profile.hmac_key_id = c.keyId;

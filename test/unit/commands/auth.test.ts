@@ -293,6 +293,64 @@ describe("grc auth login (non-interactive)", () => {
     });
   }
 
+  it("says when the new profile is not active and when the environment overrides it", async () => {
+    await run(
+      ["auth", "login", "--base-url", baseUrl, "--org", "o", "--api-key-stdin", "--no-verify"],
+      KEY,
+    );
+    const r = await run(
+      [
+        "auth",
+        "login",
+        "--profile",
+        "two",
+        "--base-url",
+        baseUrl,
+        "--session-stdin",
+        "--no-verify",
+      ],
+      "cookie-0001",
+      { GRC_API_KEY: "sk-from-env-0000" },
+    );
+    expect(r.code).toBe(0);
+    expect(r.stderr.split("\n").slice(1)).toEqual([
+      'Profile "two" is not the active profile; use it with --profile two or make it active with `grc config use two`',
+      "note: GRC_API_KEY set in this environment override the stored credential",
+      "",
+    ]);
+    expect(stored().active_profile).toBe("default");
+  });
+
+  it("fails with exit 4 and saves nothing when the server cannot be reached", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const r = await run(
+      ["auth", "login", "--base-url", `http://127.0.0.1:${port}`, "--org", "o", "--api-key-stdin"],
+      KEY,
+    );
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(
+      /^grc: login failed: .*127\.0\.0\.1.* nothing was saved \(pass --no-verify to save without checking\)\n$/,
+    );
+    expect(existsSync(join(dir, "config.json"))).toBe(false);
+  });
+
+  it("fails with exit 3 when StrataGRC denies the session", async () => {
+    reply = {
+      status: 403,
+      body: {
+        success: false,
+        error: { code: "PERMISSION_DENIED", message: "Insufficient permissions" },
+      },
+    };
+    const r = await run(["auth", "login", "--base-url", baseUrl, "--session-stdin"], "cookie-2");
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^grc: login failed: .*Insufficient permissions.*nothing was saved/);
+    expect(existsSync(join(dir, "config.json"))).toBe(false);
+  });
+
   it("allows plain http to a remote host with --insecure and remembers it", async () => {
     const r = await run(
       [

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -699,6 +699,17 @@ export function generateEvidentFixtures(
  */
 export function renderFixture(resources: readonly StoredResource[]): string {
   return `[\n${resources.map((r) => JSON.stringify(r)).join(",\n")}\n]\n`;
+}
+
+/**
+ * Writes the generated collections into `dir` (fixtures/evident). Regenerate after changing
+ * the generator: `npm run build && node -e 'import("./dist/mock/evident-data.js").then((m) => m.writeEvidentFixtures("fixtures/evident"))'`.
+ */
+export async function writeEvidentFixtures(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [type, resources] of Object.entries(generateEvidentFixtures())) {
+    await writeFile(join(dir, `${type}.json`), renderFixture(resources));
+  }
 }
 
 /** The package's fixtures/ folder (two levels above both src/mock and dist/mock). */

@@ -571,7 +571,7 @@ describe("JSON:API 1.0 schema", () => {
 });
 
 describe("fixtures", () => {
-  it("are the generator's output (regenerate fixtures/evident when the generator changes)", () => {
+  it("are the generator's output (regenerate with writeEvidentFixtures, see evident-data.ts)", () => {
     const generated = generateEvidentFixtures();
     const files = readdirSync(join(FIXTURES, "evident")).sort();
     expect(files).toEqual(

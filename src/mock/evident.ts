@@ -38,7 +38,7 @@ const DEFAULT_RATE_LIMIT = { limit: 10_000, windowMs: 60_000 };
 /** The scope a Bearer key needs to read Evident collections. */
 const READ_SCOPE = "read:alerts";
 
-/** Builds the Evident router on the mock's context. Data is loaded on the first request. */
+/** Builds the Evident router on the mock's context; its data starts loading at once. */
 export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
   const limiter = new RateLimiter(ctx.options.rateLimit ?? DEFAULT_RATE_LIMIT);
   let store: Promise<JsonApiStore> | undefined;

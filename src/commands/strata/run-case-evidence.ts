@@ -2,21 +2,32 @@ import type { CommandContext } from "../../cli/command.js";
 import { outputFormat } from "../../cli/command.js";
 import { stateFilePath } from "../../core/config/paths.js";
 import { discoverFiles } from "../../core/evidence/discovery.js";
+import { formatBytes } from "../../core/evidence/push.js";
 import { ReceiptWriter } from "../../core/evidence/receipt.js";
 import { PushState } from "../../core/evidence/state-store.js";
-import { type CaseEvidenceResult, uploadCaseEvidence } from "../../core/strata/case-evidence.js";
+import {
+  type CaseEvidenceEvent,
+  type CaseEvidenceResult,
+  uploadCaseEvidence,
+} from "../../core/strata/case-evidence.js";
 import { ExitCode } from "../../errors.js";
+import type { Column } from "../../output/records.js";
 import type { CaseEvidenceFlags } from "./case-evidence-upload.js";
 import { openStrata, recordWriter } from "./render.js";
 
-const columns = [
-  { key: "status" },
-  { key: "path" },
-  { key: "size", align: "right" as const },
-  { key: "sha256" },
-  { key: "evidence_id", header: "evidence" },
-  { key: "error" },
-];
+/** Result columns; people get a short hash (like `evidence push`), pipes the whole one. */
+function columns(tty: boolean): Column[] {
+  return [
+    { key: "status" },
+    { key: "path" },
+    { key: "size", align: "right" },
+    tty
+      ? { key: "sha256", format: (v) => (typeof v === "string" ? v.slice(0, 12) : "") }
+      : { key: "sha256" },
+    { key: "evidence_id", header: "evidence" },
+    { key: "error" },
+  ];
+}
 
 /**
  * `grc strata cases evidence upload`: discovers the files (as `evidence push` does), uploads
@@ -53,10 +64,11 @@ export async function runCaseEvidenceUpload(
   const receipt = flags.receipt ? await ReceiptWriter.open(flags.receipt) : undefined;
   const startedAt = new Date().toISOString();
 
-  const writer = recordWriter(ctx, flags, columns);
+  const writer = recordWriter(ctx, flags, columns(ctx.io.stdoutIsTTY));
   const streaming = outputFormat(flags) === "ndjson";
   const pending: Promise<void>[] = [];
   let results: CaseEvidenceResult[] = [];
+  const progress = await Progress.start(ctx, caseId, files.length, sum(files.map((f) => f.size)));
   try {
     results = await uploadCaseEvidence({
       strata,
@@ -70,15 +82,15 @@ export async function runCaseEvidenceUpload(
       receipt,
       signal: ctx.signal,
       onEvent: (event) => {
+        progress.onEvent(event);
         if (event.type !== "finished") return;
         const r = event.result;
         if (streaming) pending.push(writer.write(r as unknown as Record<string, unknown>));
-        else if (r.status === "failed" && outputFormat(flags) === "table" && !ctx.io.stdoutIsTTY) {
-          ctx.warn(`failed ${r.path}: ${r.error}`);
-        }
+        if (r.status === "failed") progress.line(`grc: failed ${r.path}: ${r.error}`);
       },
     });
   } finally {
+    progress.stop();
     await state?.close();
     const done = (s: string) => results.filter((r) => r.status === s).length;
     await receipt?.close({
@@ -108,4 +120,73 @@ export async function runCaseEvidenceUpload(
   );
   if (ctx.signal.aborted) return ExitCode.interrupted;
   return failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+interface Spinner {
+  text: string;
+  stop(): Spinner;
+  clear(): Spinner;
+  render(): Spinner;
+}
+
+/** Files and bytes done, as a spinner line on a TTY's stderr (ora, imported only then). */
+class Progress {
+  private done = 0;
+  private sent = 0;
+  private lastPaint = 0;
+
+  private constructor(
+    private readonly ctx: CommandContext,
+    private readonly label: string,
+    private readonly files: number,
+    private readonly bytes: number,
+    private readonly spinner: Spinner | undefined,
+  ) {}
+
+  static async start(
+    ctx: CommandContext,
+    caseId: number,
+    files: number,
+    bytes: number,
+  ): Promise<Progress> {
+    let spinner: Spinner | undefined;
+    if (ctx.io.stderrIsTTY) {
+      const { default: ora } = await import("ora");
+      spinner = ora({
+        stream: ctx.io.stderr,
+        isEnabled: true,
+        discardStdin: false,
+        color: ctx.io.colorStderr ? "cyan" : false,
+        text: `Uploading to case ${caseId}`,
+      }).start() as unknown as Spinner;
+    }
+    return new Progress(ctx, `Uploading to case ${caseId}`, files, bytes, spinner);
+  }
+
+  onEvent(event: CaseEvidenceEvent): void {
+    if (event.type === "bytes") this.sent += event.bytes;
+    if (event.type === "finished") {
+      this.done += 1;
+      if (event.result.status === "skipped") this.sent += event.result.size;
+    }
+    const now = Date.now();
+    if (!this.spinner || (event.type === "bytes" && now - this.lastPaint < 100)) return;
+    this.lastPaint = now;
+    this.spinner.text = `${this.label}: ${this.done}/${this.files} files, ${formatBytes(this.sent)} of ${formatBytes(this.bytes)}`;
+  }
+
+  /** A message line that must not be overwritten by the spinner. */
+  line(text: string): void {
+    this.spinner?.clear();
+    this.ctx.warn(text);
+    this.spinner?.render();
+  }
+
+  stop(): void {
+    this.spinner?.stop();
+  }
 }

@@ -198,7 +198,7 @@ describe("grc strata cases evidence upload", () => {
         `failed\t${join(dir, "ledger.csv")}\t${files["ledger.csv"]!.length}\t${sha(files["ledger.csv"]!)}\t9\tSHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}\n`,
       );
       expect(res.stderr).toBe(
-        `failed ${join(dir, "ledger.csv")}: SHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}\ncase 4: 0 uploaded, 0 skipped, 1 failed\n`,
+        `grc: failed ${join(dir, "ledger.csv")}: SHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}\ncase 4: 0 uploaded, 0 skipped, 1 failed\n`,
       );
     } finally {
       await new Promise((r) => liar.close(r));
@@ -285,5 +285,25 @@ describe("grc strata cases evidence upload", () => {
     } finally {
       await slow.close();
     }
+  });
+
+  it("shows a progress line and a table on a TTY", async () => {
+    const { dir, files } = evidenceDir();
+    const res = await runInProcess(
+      ["strata", "cases", "evidence", "upload", "2", join(dir, "ledger.csv")],
+      {
+        env: {
+          GRC_BASE_URL: mock.baseUrl,
+          GRC_SESSION: mock.identity.session,
+          GRC_CONFIG_DIR: tempConfigDir(),
+        },
+        tty: true,
+      },
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout.split("\n")[0]).toMatch(/^STATUS\s+PATH\s+SIZE\s+SHA256\s+EVIDENCE\s+ERROR$/);
+    expect(res.stdout).toContain(` ${sha(files["ledger.csv"]!).slice(0, 12)} `);
+    expect(res.stderr).toContain("Uploading to case 2");
+    expect(res.stderr.endsWith("case 2: 1 uploaded, 0 skipped, 0 failed\n")).toBe(true);
   });
 });

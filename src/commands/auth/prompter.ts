@@ -33,8 +33,9 @@ export function promptValidator(check: (v: string) => unknown): (v: string) => s
 /** An inquirer-backed prompter on the command's streams (imported lazily: only login on a TTY loads it). */
 export async function createPrompter(ctx: CommandContext): Promise<Prompter> {
   const { input, password, select } = await import("@inquirer/prompts");
-  // Prompts go to stderr so stdout stays data; on a terminal both are the same screen.
-  const context = { input: ctx.io.stdin, output: ctx.io.stderr, signal: ctx.signal };
+  // Prompts go to stderr so stdout stays data; if only stdout is a terminal (2>file), use it.
+  const output = !ctx.io.stderrIsTTY && ctx.io.stdoutIsTTY ? ctx.io.stdout : ctx.io.stderr;
+  const context = { input: ctx.io.stdin, output, signal: ctx.signal };
   const interrupted = (err: unknown): never => {
     const name = err instanceof Error ? err.name : "";
     if (name === "ExitPromptError" || name === "AbortPromptError") {

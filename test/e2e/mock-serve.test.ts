@@ -90,6 +90,10 @@ describe("grc mock serve", () => {
       ["--faults", "teapot=1"],
       'grc: bad fault "teapot=1" in --faults — use KIND=PROBABILITY pairs separated by commas; kinds: 429, 500, 503, reset, slow, corrupt, truncate, expire\n',
     ],
+    [
+      ["--data", "/nonexistent/grc-fixtures"],
+      'grc: --data "/nonexistent/grc-fixtures" is not a folder — pass a folder with evident/ and strata/ fixtures, or leave --data out\n',
+    ],
     [["--port", "70000"], 'grc: --port must be a port from 0 to 65535, got "70000"\n'],
     [
       ["--s3-endpoint", "http://127.0.0.1:9"],

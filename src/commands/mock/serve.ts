@@ -112,7 +112,17 @@ export const serveCommand = defineCommand<ServeOptions>({
     if (Boolean(opts.s3Endpoint) !== Boolean(opts.s3Bucket)) {
       throw new UsageError("--s3-endpoint and --s3-bucket go together", "pass both, or neither");
     }
-    const { startMockServer } = await import("../../mock/server.js");
+    if (opts.data !== undefined) {
+      const { stat } = await import("node:fs/promises");
+      const info = await stat(opts.data).catch(() => undefined);
+      if (!info?.isDirectory()) {
+        throw new UsageError(
+          `--data "${opts.data}" is not a folder`,
+          "pass a folder with evident/ and strata/ fixtures, or leave --data out",
+        );
+      }
+    }
+    const { startMockServer, isLoopback } = await import("../../mock/server.js");
     const { formatIdentity } = await import("./banner.js");
     const server = await startMockServer({
       host: opts.host,
@@ -143,6 +153,11 @@ export const serveCommand = defineCommand<ServeOptions>({
         : {}),
     });
     ctx.io.stdout.write(formatIdentity(server, { json: Boolean(opts.json), faults: opts.faults }));
+    if (!isLoopback(opts.host) && opts.host !== "localhost") {
+      ctx.warn(
+        `grc mock: listening on ${opts.host}: other machines can reach the mock and use its demo keys (/__mock stays loopback-only)`,
+      );
+    }
     if (!ctx.signal.aborted) {
       await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve()));
     }

@@ -122,7 +122,7 @@ const ok = printReport(
       `${seqMs.toFixed(0)} ms (${(seqMs / pages).toFixed(1)} ms/page)`,
     ],
     [
-      `concurrent (${concurrentArgs.join(" ") || "default --concurrency 4"})`,
+      `concurrent (${concurrentArgs.join(" ") || "default --concurrency 8"})`,
       `${concMs.toFixed(0)} ms`,
     ],
     ["speed-up", `${ratio.toFixed(2)}x`],

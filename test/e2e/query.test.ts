@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { type CliResult, runGrc } from "../helpers/cli.js";
 import { withMock } from "../helpers/mock.js";
@@ -464,6 +466,29 @@ describe("errors", () => {
       'grc: unknown predicate in --filter "status_is=fail" — write attribute_predicate=value with one of: eq, not_eq, lt, gt',
     );
     expect(await requestsSince(before)).toHaveLength(0);
+  });
+
+  it("406: explains the Accept header (a server that refuses grc's media type)", async () => {
+    // The mock accepts what grc sends, so a stand-in answers 406 the way the seed documents it.
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.accept);
+      res.writeHead(406, { "content-type": "application/vnd.api+json" });
+      res.end(JSON.stringify({ errors: [{ status: "406", title: "Not Acceptable" }] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const r = await grc("apiauth", ["alerts", "list"], `http://127.0.0.1:${port}`);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toBe(
+        "grc: the server refused the request's media type (406 Not Acceptable) — the API only speaks application/vnd.api+json in Accept and Content-Type, which grc sends; check --base-url points at the JSON:API endpoint and no proxy rewrites these headers\n",
+      );
+      expect(seen).toEqual(["application/vnd.api+json"]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("404 for an unknown id names it", async () => {

@@ -100,7 +100,7 @@ export const listOptions: readonly OptionSpec[] = [
     flags: "--concurrency <n>",
     description: "pages fetched at once when the page count is known (1 = one by one)",
     parse: wholeNumber("--concurrency", 1, 32),
-    default: 4,
+    default: 8,
   },
   {
     flags: "--search-method <method>",

@@ -2,8 +2,12 @@ import { createHash, type Hash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { pipeline, Transform, type TransformCallback } from "node:stream";
 
-/** Bytes read per chunk: large enough for multi-GB files, small enough to keep memory flat. */
-export const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes read per chunk. 256 KiB keeps syscalls few on multi-GB files while the buffers in
+ * flight (file stream, hasher, socket) stay a few MiB: peak RSS measured the same for 20 MB
+ * and 600 MB files.
+ */
+export const READ_CHUNK_BYTES = 256 * 1024;
 
 /** The file's bytes did not match the size it had when the upload started. */
 export class FileChangedError extends Error {

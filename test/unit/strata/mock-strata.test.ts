@@ -1,4 +1,7 @@
 import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { demoIdentity } from "../../../src/mock/identity.js";
 import {
@@ -370,5 +373,43 @@ describe("StrataGRC mock", () => {
     expect(snap.evidence[0]).toMatchObject({ case_id: 2, sha256: sha, size: content.length });
     p.reset();
     expect(p.snapshot().evidence).toHaveLength(0);
+  });
+
+  it("accepts the delete id in a JSON body, as the seed shows one", async () => {
+    const res = await call(p, "DELETE", "/strata/api/findings", { body: { id: 4 } });
+    expect(res.json).toEqual({ success: true, data: { id: 4, deleted: true } });
+    const gone = await call(p, "GET", "/strata/api/findings?action=get&id=4");
+    expect(gone.status).toBe(404);
+  });
+
+  it("reads fixtures from --data DIR/strata when present", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "grc-strata-data-"));
+    mkdirSync(join(dir, "strata"));
+    cpSync(new URL("../../../fixtures/strata", import.meta.url), join(dir, "strata"), {
+      recursive: true,
+    });
+    writeFileSync(
+      join(dir, "strata", "risks.json"),
+      JSON.stringify([{ id: 1, title: "Only risk", category: "X", status: "Open" }]),
+    );
+    const custom = createStrataPlatform({
+      identity: demoIdentity,
+      options: { dataDir: dir },
+      now: () => clock,
+      baseUrl: () => BASE,
+      storageUrl: () => "",
+    });
+    const res = await call(custom, "GET", "/strata/api/risks?action=list");
+    expect(res.json.data).toEqual([{ id: 1, title: "Only risk", category: "X", status: "Open" }]);
+    const fallback = createStrataPlatform({
+      identity: demoIdentity,
+      options: { dataDir: tmpdir() },
+      now: () => clock,
+      baseUrl: () => BASE,
+      storageUrl: () => "",
+    });
+    expect(
+      (await call(fallback, "GET", "/strata/api/risks?action=list")).json.pagination,
+    ).toMatchObject({ total: 25 });
   });
 });

@@ -110,10 +110,27 @@ export const listOptions: readonly OptionSpec[] = [
   },
 ];
 
+/** Breaks a comma-separated list into lines of at most `width` characters. */
+function wrap(list: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of list.split(" ")) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** Help after the options of a list command: predicates, quick filters, examples. */
 export function listHelp(example: string): string {
   return [
-    `Predicates (suffix of --filter keys): ${PREDICATE_NAMES}.`,
+    "Predicates (the suffix of a --filter key; each has an opposite):",
+    ...wrap(PREDICATE_NAMES, 78).map((line) => `  ${line}`),
     "A list predicate (in, not_in, cont_any, not_cont_any) splits its value on commas;",
     "present/blank/null/not_null need no value. Raw keys work too: --filter 'filter[name_cont]=dns'.",
     "",

@@ -1,0 +1,94 @@
+import { PassThrough } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { runCli } from "../../../src/cli/main.js";
+import { tempConfigDir } from "../../helpers/cli.js";
+
+/** `grc mock serve` in-process: live stdout, stopped through the CLI's abort signal. */
+function start(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const stdin = new PassThrough();
+  stdin.end();
+  let out = "";
+  let err = "";
+  stdout.on("data", (c) => {
+    out += c;
+  });
+  stderr.on("data", (c) => {
+    err += c;
+  });
+  const controller = new AbortController();
+  const done = runCli(["mock", "serve", ...args], {
+    io: {
+      stdin,
+      stdout,
+      stderr,
+      stdinIsTTY: false,
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+      colorStdout: false,
+      colorStderr: false,
+      columns: 120,
+    },
+    env: { GRC_CONFIG_DIR: tempConfigDir(), NO_COLOR: "1", ...env },
+    signal: controller.signal,
+  });
+  const printed = async (marker: string) => {
+    const end = Date.now() + 10_000;
+    while (!out.includes(marker)) {
+      if (Date.now() > end) throw new Error(`no "${marker}" in: ${out} ${err}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return out;
+  };
+  return { done, printed, stop: () => controller.abort(), stderr: () => err };
+}
+
+describe("grc mock serve (in-process)", () => {
+  it("serves until the signal aborts, then closes its ports", async () => {
+    const run = start(["--json", "--latency", "0", "--fault-seed", "5"]);
+    const line = JSON.parse((await run.printed("\n")).trim()) as Record<string, unknown>;
+    expect(line.fault_seed).toBe(5);
+    const base = String(line.base_url);
+    expect((await fetch(`${base}/__mock/state`)).status).toBe(200);
+    run.stop();
+    await run.done;
+    expect(run.stderr()).toBe("");
+    await expect(fetch(`${base}/__mock/state`)).rejects.toThrow();
+  });
+
+  it("prints the banner with the faults and seed it runs with", async () => {
+    const run = start(["--faults", "slow=0.5", "--fault-seed", "11", "--slow", "10"]);
+    const out = await run.printed("Press Ctrl-C to stop.");
+    run.stop();
+    await run.done;
+    expect(out).toMatch(/^grc mock: demo platforms running/);
+    expect(out).toMatch(/ {2}faults +slow=0\.5 \(seed 11\)\n/);
+    expect(out).toMatch(/ {2}platforms +sovereign, evident, strata\n/);
+    expect(out).toMatch(/ {2}read-only key \(read:evidence\) +sk-demo-read-evidence-0123456789\n/);
+    expect(run.stderr()).toBe("grc mock: stopped\n");
+  });
+
+  it("takes S3 credentials from the AWS_* variables", async () => {
+    const run = start(["--json", "--s3-endpoint", "http://127.0.0.1:9/", "--s3-bucket", "b"], {
+      AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+      AWS_SECRET_ACCESS_KEY: "secret",
+      AWS_REGION: "eu-west-1",
+    });
+    const line = JSON.parse((await run.printed("\n")).trim()) as Record<string, string>;
+    expect(line.storage_url).toBe("http://127.0.0.1:9");
+    const res = await fetch(`${line.base_url}/api/v1/orgs/${line.org_id}/evidence/upload-url`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${line.api_key}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ filename: "a.csv", content_type: "text/csv", control_id: "C" }),
+    });
+    const up = (await res.json()) as { upload_url: string };
+    const url = new URL(up.upload_url);
+    expect(url.origin).toBe("http://127.0.0.1:9");
+    expect(url.searchParams.get("X-Amz-Credential")).toMatch(
+      /^AKIDEXAMPLE\/\d{8}\/eu-west-1\/s3\/aws4_request$/,
+    );
+    run.stop();
+    await run.done;
+  });
+});

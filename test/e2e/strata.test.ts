@@ -229,4 +229,52 @@ describe("grc strata end to end (session profile)", () => {
       .map((l) => JSON.parse(l) as { sha256: string; status: string });
     expect(lines.map((l) => l.sha256).sort()).toEqual([sha(a), sha(b)].sort());
   });
+
+  it("runs the remaining list, get and create verbs", async () => {
+    const [controls, control, engagements, engagement, findings, kpis] = await Promise.all([
+      grc(["strata", "controls", "list", "--framework-id", "3", "--status", "Active", "--json"]),
+      grc(["strata", "controls", "get", "15", "--json"]),
+      grc(["strata", "engagements", "list", "--phase", "Planning", "--all", "--json"]),
+      grc(["strata", "engagements", "get", "1", "--json"]),
+      grc(["strata", "findings", "list", "--status", "Open", "--assigned-to", "1", "--json"]),
+      grc(["strata", "kpis", "list", "--output", "csv"]),
+    ]);
+    const rows = (r: { stdout: string }) => JSON.parse(r.stdout) as Record<string, unknown>[];
+    expect(rows(controls).every((c) => c.framework_id === 3 && c.status === "Active")).toBe(true);
+    expect(JSON.parse(control.stdout)).toMatchObject({ id: 15, framework_id: 2 });
+    expect(rows(engagements).every((e) => e.phase === "Planning")).toBe(true);
+    expect(JSON.parse(engagement.stdout)).toMatchObject({ id: 1 });
+    expect(rows(findings).every((f) => f.status === "Open" && f.assigned_to === 1)).toBe(true);
+    expect(kpis.stdout.split("\r\n")[0]).toBe("id,name,current,target,unit,frequency");
+    const [newControl, newEngagement, newCase] = await Promise.all([
+      grc([
+        "strata",
+        "controls",
+        "create",
+        "-f",
+        "code=PR.9.9",
+        "-f",
+        "title=Key rotation",
+        "-f",
+        "framework_id=3",
+        "--json",
+      ]),
+      grc(["strata", "engagements", "create", "-f", "title=FY27 SOC 2", "--json"]),
+      grc(["strata", "cases", "create", "-f", "title=Lost badge", "-f", "priority=high", "--json"]),
+    ]);
+    expect(JSON.parse(newControl.stdout)).toMatchObject({
+      code: "PR.9.9",
+      framework: "NIST CSF",
+      status: "Draft",
+    });
+    expect(JSON.parse(newEngagement.stdout)).toMatchObject({
+      title: "FY27 SOC 2",
+      phase: "Planning",
+    });
+    expect(JSON.parse(newCase.stdout)).toMatchObject({
+      title: "Lost badge",
+      priority: "high",
+      status: "new",
+    });
+  });
 });

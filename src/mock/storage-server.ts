@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { pipeline } from "node:stream/promises";
 import type { FaultInjector, FaultKind } from "./faults.js";
 import type { MockClock, RequestLog } from "./state.js";
 import { type BuiltinObjectStore, HashingCounter, MOCK_BUCKET, receiveInto } from "./storage.js";
@@ -138,7 +139,8 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
         res.end();
         return;
       }
-      body.pipe(res);
+      // pipeline closes the file when the client goes away mid-download.
+      pipeline(body, res).catch(() => {});
       return;
     }
 

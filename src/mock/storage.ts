@@ -431,6 +431,11 @@ export function receiveInto(
       reject(err);
     };
     stop = fail;
+    // The client may have gone while the store was getting ready.
+    if (body.destroyed && !body.complete) {
+      fail(new Error("request body ended early"));
+      return;
+    }
     body.on("close", () => {
       if (!body.complete) fail(new Error("request body ended early"));
     });

@@ -164,6 +164,7 @@ describe("a push killed or interrupted, then resumed from its state (e2e)", () =
       after: 30,
       signal: "SIGKILL",
     });
+    expect(killed.stderr).toBe("");
     expect(killed.signal).toBe("SIGKILL");
     const inState = stateEntries(stateFile);
     expect(inState).toBeGreaterThanOrEqual(30);
@@ -175,6 +176,7 @@ describe("a push killed or interrupted, then resumed from its state (e2e)", () =
     expect(linkedBefore).toBeGreaterThanOrEqual(inState);
 
     const rerun = await runGrc(args, { env, cwd: dir });
+    expect(rerun.stderr).not.toMatch(/grc: failed/);
     expect(rerun.code).toBe(0);
     const after = mock.state();
     const rerunUploads = count(after, isUploadUrl) - count(before, isUploadUrl);

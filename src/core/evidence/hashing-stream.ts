@@ -40,6 +40,7 @@ export class HashingCounter extends Transform {
     private readonly onBytes?: (n: number) => void,
   ) {
     super();
+    if (expectedBytes === 0) this.digest = this.hash.digest("hex");
   }
 
   /** Bytes seen so far. */
@@ -47,7 +48,10 @@ export class HashingCounter extends Transform {
     return this.count;
   }
 
-  /** Hex SHA-256 of every byte, once the stream has ended cleanly. */
+  /**
+   * Hex SHA-256, known as soon as the expected number of bytes went through: storage may
+   * answer (and the HTTP client drop the body stream) before the file's end-of-file read.
+   */
   get sha256(): string | undefined {
     return this.digest;
   }
@@ -59,6 +63,7 @@ export class HashingCounter extends Transform {
       return;
     }
     this.hash.update(chunk);
+    if (this.count === this.expectedBytes) this.digest = this.hash.digest("hex");
     this.onBytes?.(chunk.length);
     done(null, chunk);
   }
@@ -68,7 +73,6 @@ export class HashingCounter extends Transform {
       done(new FileChangedError(this.expectedBytes, this.count));
       return;
     }
-    this.digest = this.hash.digest("hex");
     done();
   }
 }

@@ -77,3 +77,33 @@ export function outputFormat(opts: { output?: string; json?: boolean }): OutputF
   if (opts.json) return "json";
   return (opts.output as OutputFormat | undefined) ?? "table";
 }
+
+/** Connection flags every command gets unless `connection: false` (flags win over env and profile). */
+export const CONNECTION_FLAGS: readonly OptionSpec[] = [
+  { flags: "--profile <name>", description: "profile to use (env GRC_PROFILE)" },
+  { flags: "--base-url <url>", description: "platform base URL (env GRC_BASE_URL)" },
+  { flags: "--org <id>", description: "organization ID (env GRC_ORG_ID)" },
+  { flags: "--insecure", description: "allow plain http to a non-loopback host" },
+  { flags: "--ca-cert <file>", description: "PEM file of extra CA certificates" },
+  { flags: "--retries <n>", description: "attempts per request, including the first (default 5)" },
+  { flags: "--timeout <seconds>", description: "request timeout in seconds" },
+];
+
+/** Output flags of commands with `output: true`. */
+export const OUTPUT_FLAGS: readonly OptionSpec[] = [
+  {
+    flags: "-o, --output <format>",
+    description: "output format",
+    choices: ["table", "json", "ndjson", "csv"],
+  },
+  { flags: "--json", description: "same as --output json" },
+];
+
+/** Flags every command has. */
+export const COMMON_FLAGS: readonly OptionSpec[] = [
+  {
+    flags: "--debug",
+    description: "trace requests on stderr (secrets redacted) and show stack traces",
+  },
+  { flags: "-h, --help", description: "show help" },
+];

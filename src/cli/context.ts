@@ -46,7 +46,11 @@ export function createContext(init: ContextInit): DisposableContext {
     debug,
     warn,
     profile() {
-      profile ??= import("../core/config/resolve.js").then((m) => m.resolveProfile(globals, env));
+      profile ??= import("../core/config/resolve.js").then(async (m) => {
+        const resolved = await m.resolveProfile(globals, env);
+        for (const line of resolved.warnings ?? []) warn(line);
+        return resolved;
+      });
       return profile;
     },
     api() {
@@ -80,7 +84,11 @@ export function createContext(init: ContextInit): DisposableContext {
       storage ??= (async () => {
         const p = await ctx.profile().catch(() => undefined);
         const { createStorageClient } = await import("../http/client.js");
-        return createStorageClient({ ...clientOptions(), caCert: p?.caCert, insecure: p?.insecure });
+        return createStorageClient({
+          ...clientOptions(),
+          caCert: p?.caCert,
+          insecure: p?.insecure,
+        });
       })();
       return storage;
     },

@@ -1,6 +1,12 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, GrcError, UsageError } from "../errors.js";
-import type { CommandContext, CommandSpec, GlobalOptions } from "./command.js";
+import {
+  CONNECTION_FLAGS,
+  type CommandContext,
+  type CommandSpec,
+  type GlobalOptions,
+  OUTPUT_FLAGS,
+} from "./command.js";
 import { createContext } from "./context.js";
 import { type IOStreams, systemIO } from "./io.js";
 import { commands, nounSummaries } from "./registry.js";
@@ -14,16 +20,6 @@ export interface CliDeps {
   /** Replace parts of the context (tests hand in fake clients). */
   context?: Partial<CommandContext>;
 }
-
-const connectionOptions: [string, string][] = [
-  ["--profile <name>", "profile to use (env GRC_PROFILE)"],
-  ["--base-url <url>", "platform base URL (env GRC_BASE_URL)"],
-  ["--org <id>", "organization ID (env GRC_ORG_ID)"],
-  ["--insecure", "allow plain http to a non-loopback host"],
-  ["--ca-cert <file>", "PEM file of extra CA certificates"],
-  ["--retries <n>", "attempts per request, including the first (default 5)"],
-  ["--timeout <seconds>", "request timeout in seconds"],
-];
 
 function positiveInt(name: string) {
   return (value: string): number => {
@@ -104,24 +100,16 @@ function buildProgram(
       if (o.default !== undefined) option.default(o.default);
       cmd.addOption(option);
     }
-    if (spec.output) {
-      cmd.addOption(
-        new Option("-o, --output <format>", "output format").choices([
-          "table",
-          "json",
-          "ndjson",
-          "csv",
-        ]),
-      );
-      cmd.option("--json", "same as --output json");
-    }
-    if (spec.connection !== false) {
-      for (const [flags, description] of connectionOptions) {
-        const option = new Option(flags, description);
-        if (flags.startsWith("--retries")) option.argParser(positiveInt("--retries"));
-        if (flags.startsWith("--timeout")) option.argParser(positiveInt("--timeout"));
-        cmd.addOption(option);
-      }
+    const shared = [
+      ...(spec.output ? OUTPUT_FLAGS : []),
+      ...(spec.connection !== false ? CONNECTION_FLAGS : []),
+    ];
+    for (const o of shared) {
+      const option = new Option(o.flags, o.description);
+      if (o.choices) option.choices(o.choices);
+      if (o.flags.startsWith("--retries")) option.argParser(positiveInt("--retries"));
+      if (o.flags.startsWith("--timeout")) option.argParser(positiveInt("--timeout"));
+      cmd.addOption(option);
     }
     cmd.option("--debug", "trace requests on stderr (secrets redacted) and show stack traces");
     if (spec.help) cmd.addHelpText("after", `\n${spec.help}`);
@@ -205,6 +193,11 @@ export function reportError(err: unknown, io: IOStreams, debug: boolean): number
 /** Entry point for bin/grc.js: wires the real process, SIGINT and exit code. */
 export async function main(proc: NodeJS.Process): Promise<number> {
   const io = systemIO(proc);
+  // A reader that goes away (`grc alerts list | head -3`) is not an error: stop quietly.
+  proc.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") proc.exit(proc.exitCode ?? ExitCode.ok);
+    throw err;
+  });
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (name: NodeJS.Signals) => {

@@ -1,4 +1,10 @@
-import type { CommandSpec, OptionSpec } from "../../cli/command.js";
+import {
+  COMMON_FLAGS,
+  CONNECTION_FLAGS,
+  type CommandSpec,
+  type OptionSpec,
+  OUTPUT_FLAGS,
+} from "../../cli/command.js";
 import { SETTING_KEYS } from "../../core/config/keys.js";
 
 /** One flag as completion sees it. */
@@ -38,38 +44,6 @@ export const POSITIONAL_CHOICES: Record<string, readonly string[]> = {
   "config unset": SETTING_KEYS,
   completion: ["bash", "zsh", "fish"],
 };
-
-/**
- * Connection flags every command gets unless `connection: false`. Mirrors the list in
- * src/cli/main.ts (which does not export it); test/unit/commands/completion checks both agree
- * by comparing with each command's --help.
- */
-export const CONNECTION_FLAGS: readonly OptionSpec[] = [
-  { flags: "--profile <name>", description: "profile to use (env GRC_PROFILE)" },
-  { flags: "--base-url <url>", description: "platform base URL (env GRC_BASE_URL)" },
-  { flags: "--org <id>", description: "organization ID (env GRC_ORG_ID)" },
-  { flags: "--insecure", description: "allow plain http to a non-loopback host" },
-  { flags: "--ca-cert <file>", description: "PEM file of extra CA certificates" },
-  { flags: "--retries <n>", description: "attempts per request, including the first (default 5)" },
-  { flags: "--timeout <seconds>", description: "request timeout in seconds" },
-];
-
-const OUTPUT_FLAGS: readonly OptionSpec[] = [
-  {
-    flags: "-o, --output <format>",
-    description: "output format",
-    choices: ["table", "json", "ndjson", "csv"],
-  },
-  { flags: "--json", description: "same as --output json" },
-];
-
-const COMMON_FLAGS: readonly OptionSpec[] = [
-  {
-    flags: "--debug",
-    description: "trace requests on stderr (secrets redacted) and show stack traces",
-  },
-  { flags: "-h, --help", description: "show help" },
-];
 
 /** Value names that mean "a file or directory path". */
 const FILE_VALUES = /<(file|path|paths|dir|directory)(\.\.\.)?>|\[(file|path|dir)\]/i;

@@ -4,7 +4,7 @@
  * seed names (checked before a request is sent), and its error codes with their Solution text.
  * Commands and the core speak to StrataGRC only through this file.
  */
-import { AuthError, HttpError, UsageError } from "../errors.js";
+import { AuthError, HttpError, UnavailableError, UsageError } from "../errors.js";
 import type { ApiClient, ApiRequest, RequestBody } from "../http/types.js";
 
 /** Path keys a profile may override (`paths: { risks: "/api/risks" }`). */
@@ -150,6 +150,15 @@ export const STRATA_ERROR_SOLUTIONS: Readonly<Record<string, string>> = {
   SERVER_ERROR: "Contact support if persists",
 };
 
+/** The status each code stands for: it picks the exit code (401/403 -> 3, 404/422 -> 2, 500 -> 4). */
+const STRATA_ERROR_STATUS: Readonly<Record<string, number>> = {
+  AUTH_REQUIRED: 401,
+  PERMISSION_DENIED: 403,
+  NOT_FOUND: 404,
+  VALIDATION_ERROR: 422,
+  SERVER_ERROR: 500,
+};
+
 /** The one line an expired session gets, everywhere. */
 export const SESSION_EXPIRED_MESSAGE =
   "session expired: log in to the StrataGRC web app and run `grc auth login --platform strata --session-stdin` again";
@@ -261,13 +270,9 @@ export class StrataApi {
       throw strataError(err);
     }
     if (envelope === null || typeof envelope !== "object" || envelope.success !== true) {
-      throw strataError(
-        new HttpError(
-          `unexpected StrataGRC response from ${req.method} ${req.path.split("?")[0]}`,
-          {
-            status: 502,
-          },
-        ),
+      throw new UnavailableError(
+        `unexpected StrataGRC response from ${req.method} ${req.path.split("?")[0]}`,
+        "check the base URL and the profile's StrataGRC paths (`grc config list`)",
       );
     }
     return { data: envelope.data as T, envelope };
@@ -520,17 +525,8 @@ export function strataError(err: unknown): unknown {
   if (code === "AUTH_REQUIRED" && /expired/i.test(err.message)) {
     return new AuthError(SESSION_EXPIRED_MESSAGE, undefined, { cause: err });
   }
-  if (code && code in STRATA_ERROR_SOLUTIONS) {
-    const status =
-      code === "AUTH_REQUIRED"
-        ? 401
-        : code === "PERMISSION_DENIED"
-          ? 403
-          : code === "NOT_FOUND"
-            ? 404
-            : code === "VALIDATION_ERROR"
-              ? 422
-              : 500;
+  const status = code ? STRATA_ERROR_STATUS[code] : undefined;
+  if (code && status) {
     return new HttpError(
       err.message,
       { status, code, details: err.details, hint: STRATA_ERROR_SOLUTIONS[code]! },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AuthError, HttpError, UsageError } from "../../../src/errors.js";
+import { AuthError, HttpError, UnavailableError, UsageError } from "../../../src/errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../../src/http/types.js";
 import { STRATA_DEFAULT_PATHS, StrataApi, strataError } from "../../../src/platforms/strata.js";
 
@@ -78,8 +78,10 @@ describe("StrataApi", () => {
 
   it("refuses a reply without success: true", async () => {
     const strata = new StrataApi(fakeClient([{ data: [] }]));
-    await expect(strata.dashboard()).rejects.toThrow(
-      "unexpected StrataGRC response from GET /strata/api/dashboard",
+    const err = await strata.dashboard().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as UnavailableError).line()).toBe(
+      "unexpected StrataGRC response from GET /strata/api/dashboard — check the base URL and the profile's StrataGRC paths (`grc config list`)",
     );
   });
 

@@ -1,9 +1,10 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runGrc } from "../helpers/cli.js";
+import { GRC_BIN, runGrc } from "../helpers/cli.js";
 import { type MockStateSnapshot, withMock } from "../helpers/mock.js";
 
 /** End to end: the built CLI against the mock, asserting what the server stored and linked. */
@@ -24,6 +25,36 @@ function tree(name: string, files: Record<string, string | Buffer>): string {
     writeFileSync(join(dir, rel), content);
   }
   return dir;
+}
+
+/** runGrc, or the same as another user through setpriv (root ignores file permissions). */
+function runAs(
+  user: string | undefined,
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (!user) return runGrc(args, opts);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "setpriv",
+      ["--reuid", user, "--regid", "nogroup", "--clear-groups", process.execPath, GRC_BIN, ...args],
+      {
+        cwd: opts.cwd,
+        env: { PATH: process.env.PATH, HOME: "/tmp", NO_COLOR: "1", ...opts.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
 }
 
 function linkedShas(state: MockStateSnapshot, control: string): string[] {
@@ -315,6 +346,32 @@ describe("grc evidence push (e2e)", () => {
       expect(r.code).toBe(code);
       expect(r.stdout).toBe("");
       expect(mock.state().requests).toEqual([]);
+    });
+
+    it("reports an unreadable file and links the others (exit 1)", async () => {
+      const dir = tree("unreadable", { "locked.csv": "secret", "open.csv": "fine" });
+      chmodSync(join(dir, "locked.csv"), 0o000);
+      // Root reads anything: run the CLI as nobody then (setpriv), so permissions apply.
+      const asRoot = process.getuid?.() === 0;
+      if (asRoot) {
+        for (const d of [root, dir]) chmodSync(d, 0o755);
+      }
+      const cfg = mkdtempSync(join(root, "cfg-"));
+      chmodSync(cfg, 0o777);
+      const r = await runAs(
+        asRoot ? "nobody" : undefined,
+        ["evidence", "push", ".", "--control", "C1"],
+        {
+          env: { ...env(), GRC_CONFIG_DIR: cfg },
+          cwd: dir,
+        },
+      );
+      expect(r.stderr.split("\n")[0]).toBe(
+        "grc: failed locked.csv: cannot read the file: permission denied (EACCES) — check the file and its permissions",
+      );
+      expect(r.code).toBe(1);
+      expect(linkedShas(mock.state(), "C1")).toEqual([sha("fine")]);
+      expect(mock.state().requests.filter((q) => q.path.endsWith("/upload-url"))).toHaveLength(1);
     });
 
     it("names the missing scope and the API Keys page (exit 3)", async () => {

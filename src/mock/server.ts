@@ -37,6 +37,8 @@ export type PlatformName = MockPlatform["name"];
 export interface StartMockOptions extends MockServerOptions {
   /** Which platforms to compose (default all three). */
   platforms?: readonly PlatformName[];
+  /** Called for every answered request, as the log records it (no credentials, no storage query). */
+  onRequest?: (entry: LoggedRequest) => void;
 }
 
 /** What GET /__mock/state returns. */
@@ -179,7 +181,7 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
   const host = options.host ?? "127.0.0.1";
   const identity = demoIdentity;
   const clock = new MockClock();
-  const log = new RequestLog();
+  const log = new RequestLog(options.onRequest);
   const spec = parseFaultSpec(options.faults);
   const faultSeed = options.faultSeed ?? randomInt(1, 2 ** 31 - 1);
   const apiFaults: FaultInjector = createFaultInjector("api", spec, faultSeed);

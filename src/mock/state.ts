@@ -44,8 +44,11 @@ const LOG_LIMIT = 200_000;
 export class RequestLog {
   private entries: LoggedRequest[] = [];
   private dropped = 0;
+  /** `listener` sees each entry as it is added (`grc mock serve --debug`). */
+  constructor(private readonly listener?: (entry: LoggedRequest) => void) {}
   /** Appends one entry. */
   add(entry: LoggedRequest): void {
+    this.listener?.(entry);
     this.entries.push(entry);
     if (this.entries.length > LOG_LIMIT) {
       const excess = this.entries.length - LOG_LIMIT;

@@ -129,6 +129,15 @@ export const serveCommand = defineCommand<ServeOptions>({
       port: opts.port,
       storagePort: opts.storagePort,
       storage: opts.storage,
+      // --debug: one line per request; the log entry holds no credentials and no presigned query.
+      ...(ctx.globals.debug
+        ? {
+            onRequest: (e) =>
+              ctx.debug(
+                `mock ${e.origin} ${e.method} ${e.path} -> ${e.status === 0 ? "connection dropped" : e.status}${e.fault ? ` (fault ${e.fault})` : ""}`,
+              ),
+          }
+        : {}),
       ...(opts.data !== undefined ? { dataDir: opts.data } : {}),
       ...(opts.objectsDir !== undefined ? { objectsDir: opts.objectsDir } : {}),
       ...(opts.faults !== undefined ? { faults: opts.faults } : {}),

@@ -69,6 +69,17 @@ describe("grc mock serve (in-process)", () => {
     expect(run.stderr()).toBe("grc mock: stopped\n");
   });
 
+  it("traces each request on stderr with --debug, without credentials", async () => {
+    const run = start(["--json", "--debug"]);
+    const line = JSON.parse((await run.printed("\n")).trim()) as Record<string, string>;
+    await fetch(`${line.base_url}/api/v1/orgs/${line.org_id}/evidence`, {
+      headers: { Authorization: `Bearer ${line.api_key}` },
+    });
+    run.stop();
+    await run.done;
+    expect(run.stderr()).toBe(`[debug] mock api GET /api/v1/orgs/${line.org_id}/evidence -> 200\n`);
+  });
+
   it("takes S3 credentials from the AWS_* variables", async () => {
     const run = start(["--json", "--s3-endpoint", "http://127.0.0.1:9/", "--s3-bucket", "b"], {
       AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",

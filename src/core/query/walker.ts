@@ -50,16 +50,24 @@ export interface WalkStats {
   concurrent: boolean;
 }
 
+/**
+ * Fetches one page and returns a thunk that parses it. Pages waiting for their turn in the
+ * concurrent window stay raw bytes (off the JS heap); parsing at their turn keeps the parsed
+ * objects short-lived, so the garbage collector frees them young instead of promoting every
+ * held page to the old generation (which made the heap, and RSS, grow with --concurrency).
+ */
 async function fetchPage(
   client: ApiClient,
   req: ApiRequest,
   n: number,
   signal: AbortSignal,
-): Promise<FetchedPage> {
+): Promise<() => FetchedPage> {
   const res = await client.request({ ...req, signal });
-  const where = `${req.method} ${req.path.split("?")[0]}`;
-  const document = decodeDocument(res.json(), where);
-  return { number: n, document, raw: res.body, resources: primaryResources(document) };
+  return () => {
+    const where = `${req.method} ${req.path.split("?")[0]}`;
+    const document = decodeDocument(res.json(), where);
+    return { number: n, document, raw: res.body, resources: primaryResources(document) };
+  };
 }
 
 function sizeOf(link: string | null | undefined): number | undefined {
@@ -113,7 +121,7 @@ export async function* walkPages(
   };
 
   try {
-    let page = await fetchPage(client, pager.page(undefined), 1, controller.signal);
+    let page = (await fetchPage(client, pager.page(undefined), 1, controller.signal))();
     page.number = pageNumberOf(page.document.links?.self) ?? 1;
     let more = admit(page);
     yield page;
@@ -131,7 +139,7 @@ export async function* walkPages(
         limit === undefined ? last : Math.min(last, page.number + Math.ceil(remaining / size));
       // Pages started but not yet yielded. Up to `concurrency` are in flight, and at most twice
       // that are held, so a slow page delays the output but not the requests behind it.
-      const window = new Map<number, Promise<FetchedPage>>();
+      const window = new Map<number, Promise<() => FetchedPage>>();
       let nextToStart = page.number + 1;
       let inFlight = 0;
       const fill = () => {
@@ -158,7 +166,7 @@ export async function* walkPages(
         fill();
         const current = window.get(n);
         if (!current) break;
-        page = await current;
+        page = (await current)();
         window.delete(n);
         more = admit(page);
         yield page;
@@ -168,7 +176,8 @@ export async function* walkPages(
     }
     while (page.document.links?.next) {
       const n = page.number + 1;
-      page = await fetchPage(client, pager.next(page.document.links.next, n), n, controller.signal);
+      const next = pager.next(page.document.links.next, n);
+      page = (await fetchPage(client, next, n, controller.signal))();
       more = admit(page);
       yield page;
       if (!more) return;

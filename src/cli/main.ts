@@ -199,15 +199,20 @@ export async function main(proc: NodeJS.Process): Promise<number> {
     throw err;
   });
   const controller = new AbortController();
-  let interrupts = 0;
+  let firstSignalAt = 0;
   const onSignal = (name: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts > 1) {
+    const now = Date.now();
+    if (firstSignalAt !== 0) {
+      // conf's atomic writer (when-exit) re-raises a signal it caught: a repeat within
+      // half a second is that echo, not the user pressing Ctrl-C again.
+      if (now - firstSignalAt < 500) return;
       io.stderr.write("grc: interrupted again, quitting now\n");
       proc.exit(ExitCode.interrupted);
     }
-    if (name === "SIGINT")
+    firstSignalAt = now;
+    if (name === "SIGINT") {
       io.stderr.write("\ngrc: stopping — finishing in-flight work (Ctrl-C again to quit now)\n");
+    }
     controller.abort(new Error(name));
   };
   proc.on("SIGINT", onSignal);

@@ -88,7 +88,6 @@ export const statusCommand = defineCommand<{ json?: boolean }>({
   help: "Exits 3 when no credential is configured.",
   async run(ctx, _args, opts) {
     const profile = await ctx.profile();
-    for (const warning of profile.warnings ?? []) ctx.warn(warning);
     const doc = authStatusDocument(profile);
     if (opts.json) {
       await writeWithBackpressure(ctx.io.stdout, `${JSON.stringify(doc, null, 2)}\n`);

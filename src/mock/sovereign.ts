@@ -66,6 +66,8 @@ interface EvidenceRecord {
   content_type: string;
   filename: string;
   object_keys: string[];
+  /** Its lineage rows, oldest first (kept here so a link never scans every row). */
+  lineage_ids: string[];
   org_id: string;
   created_at: string;
 }
@@ -97,7 +99,7 @@ export function sanitizeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
   const cleaned = base
     .replace(/[^A-Za-z0-9._-]+/g, "_")
-    .replace(/^[._]+/, "")
+    .replace(/^[._-]+/, "")
     .slice(0, 200);
   return cleaned === "" ? "file" : cleaned;
 }
@@ -250,6 +252,7 @@ export function createSovereignPlatform(
         content_type: digest.content_type,
         filename: pending.get(key)?.filename ?? key.split("/").pop()!,
         object_keys: [],
+        lineage_ids: [],
         org_id: orgId,
         created_at: now,
       };
@@ -271,6 +274,7 @@ export function createSovereignPlatform(
     };
     if (!existing) {
       lineage.push(row);
+      record.lineage_ids.push(row.lineage_id);
       lineageIndex.set(indexKey, row);
       documents.upsert(lineageResource(row));
     }
@@ -306,11 +310,7 @@ export function createSovereignPlatform(
       object_keys: [...rec.object_keys],
       created_at: rec.created_at,
     },
-    relationships: {
-      lineage: lineage
-        .filter((l) => l.evidence_id === rec.sha256 && l.org_id === rec.org_id)
-        .map((l) => l.lineage_id),
-    },
+    relationships: { lineage: [...rec.lineage_ids] },
   });
 
   const lineageResource = (row: LineageRow): StoredResource => ({
@@ -421,7 +421,11 @@ export function createSovereignPlatform(
     name: "sovereign",
     handle,
     snapshot: () => ({
-      evidence: [...evidence.values()].map((e) => ({ ...e, object_keys: [...e.object_keys] })),
+      evidence: [...evidence.values()].map((e) => ({
+        ...e,
+        object_keys: [...e.object_keys],
+        lineage_ids: [...e.lineage_ids],
+      })),
       lineage: lineage.map((l) => ({ ...l })),
     }),
     reset() {

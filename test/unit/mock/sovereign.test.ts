@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
+import { sanitizeFilename } from "../../../src/mock/sovereign.js";
 import { withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"], objectsDir: "memory" });
@@ -384,6 +386,22 @@ describe("evidence collection through the JSON:API engine", () => {
     const badPage = await get("page[size]=101");
     expect(badPage.status).toBe(422);
     expect(badPage.body.detail).toMatch(/page\[size\]/);
+  });
+});
+
+describe("sanitizeFilename", () => {
+  it("always yields one safe, non-empty path segment", () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (name) => {
+        const safe = sanitizeFilename(name);
+        expect(safe).toMatch(/^[A-Za-z0-9][A-Za-z0-9._-]*$|^file$/);
+        expect(safe.length).toBeLessThanOrEqual(200);
+        expect(safe).not.toContain("..");
+      }),
+    );
+    expect(sanitizeFilename("access_logs_2024.csv")).toBe("access_logs_2024.csv");
+    expect(sanitizeFilename("C:\\reports\\Q1 report.pdf")).toBe("Q1_report.pdf");
+    expect(sanitizeFilename("..")).toBe("file");
   });
 });
 

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockServer } from "../../../src/mock/server.js";
 import { amzDate, PresignSigner, parseAmzDate } from "../../../src/mock/storage.js";
@@ -384,6 +385,64 @@ describe("object store on disk", () => {
     await server.close();
     const after = readdirSync(tmpdir()).filter((n) => n.startsWith("grc-mock-objects-"));
     expect(after.length).toBe(before.length);
+  });
+});
+
+describe("PresignSigner (properties)", () => {
+  const signer = new PresignSigner();
+  const key = fc.stringMatching(
+    /^orgs\/[a-z0-9-]{1,12}\/evidence\/[a-z0-9-]{1,12}\/[A-Za-z0-9._-]{1,20}$/,
+  );
+  const type = fc.constantFrom(
+    "text/csv",
+    "application/json",
+    "application/pdf",
+    "text/plain; charset=utf-8",
+  );
+  const ttl = fc.integer({ min: 1, max: 7 * 24 * 3600 });
+  const start = new Date("2026-03-01T12:00:00Z");
+
+  it("accepts its own URL until it expires, then says Request has expired", () => {
+    fc.assert(
+      fc.property(key, type, ttl, (k, t, s) => {
+        const q = new URLSearchParams(signer.query("PUT", k, t, s, start));
+        expect(signer.check("PUT", k, t, q, new Date(start.getTime() + s * 1000))).toBeUndefined();
+        expect(signer.check("PUT", k, t, q, new Date(start.getTime() + s * 1000 + 1000))).toEqual({
+          status: 403,
+          code: "AccessDenied",
+          message: "Request has expired",
+        });
+      }),
+    );
+  });
+
+  it("refuses any other method, key, content type, date or lifetime", () => {
+    fc.assert(
+      fc.property(
+        key,
+        type,
+        ttl,
+        fc.constantFrom("method", "key", "type", "date", "expires", "signature"),
+        (k, t, s, part) => {
+          const q = new URLSearchParams(signer.query("PUT", k, t, s, start));
+          let method = "PUT";
+          let checkKey: string = k;
+          let checkType: string = t;
+          if (part === "method") method = "GET";
+          if (part === "key") checkKey = `${k}x`;
+          if (part === "type") checkType = `${t}x`;
+          if (part === "date") q.set("X-Amz-Date", "20260301T115959Z");
+          if (part === "expires") q.set("X-Amz-Expires", String(s === 1 ? 2 : s - 1));
+          if (part === "signature") {
+            const sig = q.get("X-Amz-Signature")!;
+            q.set("X-Amz-Signature", `${sig[0] === "a" ? "b" : "a"}${sig.slice(1)}`);
+          }
+          expect(signer.check(method, checkKey, checkType, q, start)?.code).toBe(
+            "SignatureDoesNotMatch",
+          );
+        },
+      ),
+    );
   });
 });
 

@@ -405,6 +405,22 @@ describe("walking pages", () => {
     },
   );
 
+  it("--page and --page-size pick one page", async () => {
+    const r = await grc("apiauth", [
+      "list",
+      "alerts",
+      "--page",
+      "3",
+      "--page-size",
+      "10",
+      "--json",
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).map((a: { id: string }) => a.id)).toEqual(
+      alerts.slice(20, 30).map((a) => a.id),
+    );
+  });
+
   it("--limit stops after N resources and asks for no more pages than needed", async () => {
     const before = await requestCount();
     const r = await grc("bearer", ["list", "alerts", "--limit", "150", "--output", "ndjson"]);

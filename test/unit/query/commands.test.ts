@@ -206,7 +206,35 @@ describe("errors", () => {
   });
 });
 
+describe("interrupts", () => {
+  it("Ctrl-C during --all stops the walk: no more requests, exit 130", async () => {
+    const controller = new AbortController();
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      if (number === 3) setTimeout(() => controller.abort(new Error("SIGINT")), 5);
+      return { body: alertPage(BASE, 1000, number, size), delayMs: 20 };
+    }, BASE);
+    const { code, stderr } = await runInProcess(
+      ["list", "alerts", "--all", "--page-size", "10", "--concurrency", "1", "-o", "ndjson"],
+      {
+        env: { GRC_BASE_URL: BASE, GRC_API_KEY: "sk-test" },
+        context: { api: async () => api as ApiClient },
+        signal: controller.signal,
+      },
+    );
+    expect(code).toBe(130);
+    expect(stderr).toBe("grc: Interrupted\n");
+    expect(api.seen).toHaveLength(3);
+  });
+});
+
 describe("grc get", () => {
+  it("--raw prints the document as received", async () => {
+    const body = { data: oneAlert.data[0] };
+    const { result } = run(["get", "alerts", "1", "--raw"], () => ({ body }));
+    expect((await result).stdout).toBe(`${JSON.stringify(body)}\n`);
+  });
+
   it("prints one resource as JSON with nested includes", async () => {
     const { result, api } = run(
       ["get", "alerts", "1", "--include", "external_account", "--json"],

@@ -73,13 +73,25 @@ export function tally(state: MockStateSnapshot): RequestTally {
 /** The client's retry budget (src/http/retry-budget.ts DEFAULT_RETRY_BUDGET), per client. */
 export const RETRY_BUDGET = 100;
 
+/** Retries a success earns back, if the client refunds its budget (0 = a flat budget). */
+export const RETRY_REFUND_PER_SUCCESS = 0;
+
 /**
  * The request bound of a push of `n` files with verify on, no refreshes: each file costs
  * exactly 3 API requests (upload-url, verify, link) and 1 PUT when nothing fails, and every
- * extra request is a retry, which the client may spend at most `budget` of per origin.
+ * extra request is a retry, which the client may spend at most `budget` of per origin (plus
+ * what successes earn back, when `tally` is given and the client refunds).
  */
-export function requestBound(n: number, budget: number): { api: number; storage: number } {
-  return { api: 3 * n + budget, storage: n + budget };
+export function requestBound(
+  n: number,
+  budget: number,
+  t?: RequestTally,
+): { api: number; storage: number } {
+  const earned = (ok: number) => Math.floor(RETRY_REFUND_PER_SUCCESS * ok);
+  return {
+    api: 3 * n + budget + earned(t?.api.ok ?? 0),
+    storage: n + budget + earned(t?.storage.ok ?? 0),
+  };
 }
 
 /**

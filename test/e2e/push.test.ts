@@ -331,6 +331,11 @@ describe("grc evidence push (e2e)", () => {
         "grc: map file broken.yaml does not parse: Block collections are not allowed within flow collections at line 2, column 3 — fix the YAML/JSON syntax\n",
       ],
       [
+        ["--map", "broken.yaml", "--control", "C1"],
+        2,
+        "grc: --control, --framework and --assessment apply to paths named on the command line — the map file's rules name their own control, framework and assessment\n",
+      ],
+      [
         ["a.csv", "--control", "C1", "--concurrency", "0"],
         2,
         'grc: --concurrency must be a whole number from 1 to 256, got "0"\n',

@@ -142,6 +142,12 @@ export const pushCommand = defineCommand<PushFlags>({
         "pass --control <id> (e.g. --control CC6.1), or use --map for per-folder controls",
       );
     }
+    if (paths.length === 0 && (flags.control || flags.framework || flags.assessment)) {
+      throw new UsageError(
+        "--control, --framework and --assessment apply to paths named on the command line",
+        "the map file's rules name their own control, framework and assessment",
+      );
+    }
     if (flags.contentType !== undefined && !isValidContentType(flags.contentType)) {
       throw new UsageError(
         `--content-type "${flags.contentType}" is not a media type`,
@@ -183,10 +189,13 @@ export const pushCommand = defineCommand<PushFlags>({
       flags.state === false ? undefined : (flags.state ?? stateFilePath(ctx.env, profile.name));
     const state = stateFile ? await PushState.load(stateFile) : undefined;
 
-    // Credentials and clients before the receipt: a bad profile leaves no empty receipt behind.
-    const { sovereignEvidence } = await import("../../platforms/sovereign.js");
-    const evidence = dryRun ? undefined : sovereignEvidence(await ctx.api(), scope.org_id);
-    const storage = dryRun ? undefined : await ctx.storage();
+    // The HTTP clients load on the first file that needs them: a rerun that skips every
+    // file stays offline (and fast).
+    const connect = async () => {
+      const { sovereignEvidence } = await import("../../platforms/sovereign.js");
+      const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
+      return { evidence, storage: await ctx.storage() };
+    };
     const receipt = flags.receipt && !dryRun ? await ReceiptWriter.open(flags.receipt) : undefined;
 
     const output = new PushOutput({
@@ -211,7 +220,7 @@ export const pushCommand = defineCommand<PushFlags>({
           signal: ctx.signal,
           onEvent: output.onEvent,
         },
-        { evidence, storage, state, receipt },
+        { connect, state, receipt },
       );
     } finally {
       // The state is written whatever happened: every linked file must be remembered.

@@ -81,13 +81,24 @@ export interface PushSummary {
 
 /** The server side of a push: the evidence endpoints and the presigned storage client. */
 export interface PushDeps {
-  evidence?: Pick<SovereignEvidenceApi, "requestUploadUrl" | "verifyObject" | "linkToControl">;
+  evidence?: EvidenceSteps;
   storage?: StorageClient;
+  /**
+   * Opens the server side on first need instead of `evidence`/`storage`: a rerun that skips
+   * every file never loads the HTTP client or needs credentials. Its error stops the run.
+   */
+  connect?: () => Promise<{ evidence: EvidenceSteps; storage: StorageClient }>;
   state?: PushState | undefined;
   receipt?: ReceiptWriter | undefined;
   /** Clock for step times and URL expiry (tests). */
   now?: () => Date;
 }
+
+/** The three evidence endpoints a push calls. */
+export type EvidenceSteps = Pick<
+  SovereignEvidenceApi,
+  "requestUploadUrl" | "verifyObject" | "linkToControl"
+>;
 
 /** What to push and how. */
 export interface PushOptions {
@@ -141,13 +152,22 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   let fatal: GrcError | undefined;
   const stopped = () => fatal !== undefined || Boolean(options.signal?.aborted);
   const totalBytes = options.files.reduce((n, f) => n + f.size, 0);
+  let connection: ReturnType<NonNullable<PushDeps["connect"]>> | undefined;
+  const connect = () => {
+    connection ??= deps.connect
+      ? deps.connect()
+      : deps.evidence && deps.storage
+        ? Promise.resolve({ evidence: deps.evidence, storage: deps.storage })
+        : Promise.reject(new Error("pushEvidence needs evidence and storage clients"));
+    return connection;
+  };
   emit({ type: "start", files: options.files.length, bytes: totalBytes });
 
   const results = await Promise.all(
     options.files.map((file) =>
       limit(async (): Promise<PushResult | undefined> => {
         if (stopped()) return undefined;
-        const outcome = await pushOne(file, options, deps, now, emit);
+        const outcome = await pushOne(file, options, deps, connect, now, emit);
         if (outcome.fatal && !fatal) fatal = outcome.fatal;
         return outcome.result;
       }),
@@ -181,6 +201,7 @@ async function pushOne(
   file: DiscoveredFile,
   options: PushOptions,
   deps: PushDeps,
+  connect: () => Promise<{ evidence: EvidenceSteps; storage: StorageClient }>,
   now: () => Date,
   emit: (e: PushEvent) => void,
 ): Promise<Outcome> {
@@ -227,8 +248,9 @@ async function pushOne(
       emit({ type: "planned", result });
       return { result };
     }
-    const { evidence, storage } = deps;
-    if (!evidence || !storage) throw new Error("pushEvidence needs evidence and storage clients");
+    step = "connect";
+    const { evidence, storage } = await connect();
+    step = "read";
 
     const before = await readableStat(file.realPath);
     result.size = before.size;
@@ -354,7 +376,7 @@ async function pushOne(
     return { result };
   } catch (err) {
     const error = stepFailure(step, err);
-    const fatal = isFatal(step, err) ? fatalError(err as GrcError) : undefined;
+    const fatal = isFatal(step, err) ? fatalError(err) : undefined;
     result.status = "failed";
     result.error = error.line();
     emit({ type: "failed", result, error, fatal: fatal !== undefined });
@@ -478,6 +500,7 @@ function fileError(err: unknown): GrcError {
  * member), storage not configured (503), or a server that cannot be reached at all.
  */
 function isFatal(step: string, err: unknown): boolean {
+  if (step === "connect") return true;
   if (step === "read" || step === "upload") return false;
   if (err instanceof HttpError) {
     if (err.status === 401 || err.status === 403) return true;
@@ -486,7 +509,11 @@ function isFatal(step: string, err: unknown): boolean {
   return err instanceof UnavailableError && /\b(ECONNREFUSED|ENOTFOUND|unsafe)\b/.test(err.message);
 }
 
-function fatalError(err: GrcError): GrcError {
+function fatalError(cause: unknown): GrcError {
+  const err =
+    cause instanceof GrcError
+      ? cause
+      : new UnavailableError(cause instanceof Error ? cause.message : String(cause));
   if (err instanceof HttpError && err.status === 403) {
     const scope = /missing required scope:?\s*([\w:*-]+)/i.exec(
       `${err.details.join(" ")} ${err.message}`,

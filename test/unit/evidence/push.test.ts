@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { discoverFiles } from "../../../src/core/evidence/discovery.js";
 import { type PushEvent, type PushOptions, pushEvidence } from "../../../src/core/evidence/push.js";
 import { PushState } from "../../../src/core/evidence/state-store.js";
-import { HttpError } from "../../../src/errors.js";
+import { AuthError, HttpError } from "../../../src/errors.js";
 import { FakePlatform, sha256 } from "./fake-platform.js";
 
 let dir: string;
@@ -363,6 +363,47 @@ describe("pushEvidence", () => {
     const third = await run(["a.txt"], { state: state3, force: true });
     expect(third.summary.results[0]).toMatchObject({ status: "linked", created: false });
     await state3.close();
+  });
+
+  it("connects on first need: an all-skipped rerun never connects; a failed connect stops the run", async () => {
+    write("a.txt", "a");
+    const state = await PushState.load(join(dir, "s.json"));
+    await run(["a.txt"], { state });
+    let connects = 0;
+    const rerun = await pushEvidence(
+      { files: await filesOf(["a.txt"]), scope, concurrency: 2, verify: true, force: false },
+      {
+        state,
+        connect: async () => {
+          connects += 1;
+          throw new AuthError('no credentials for profile "default"', "run `grc auth login`");
+        },
+      },
+    );
+    expect(rerun).toMatchObject({ skipped: 1, fatal: undefined });
+    expect(connects).toBe(0);
+    write("b.txt", "b");
+    const fresh = await pushEvidence(
+      {
+        files: await filesOf(["a.txt", "b.txt"]),
+        scope,
+        concurrency: 2,
+        verify: true,
+        force: false,
+      },
+      {
+        state,
+        connect: async () => {
+          connects += 1;
+          throw new AuthError('no credentials for profile "default"', "run `grc auth login`");
+        },
+      },
+    );
+    expect(connects).toBe(1);
+    expect(fresh.fatal?.line()).toBe('no credentials for profile "default" — run `grc auth login`');
+    expect(fresh.fatal?.exitCode).toBe(3);
+    expect(fresh).toMatchObject({ skipped: 1, failed: 1 });
+    await state.close();
   });
 
   it("does not skip a file linked to another control or on another server", async () => {

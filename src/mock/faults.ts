@@ -17,6 +17,7 @@ export const FAULT_KINDS = [
   "truncate",
   "expire",
 ] as const;
+/** One kind of fault. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Faults that only make sense on the storage origin (they act on an upload). */

@@ -135,6 +135,11 @@ export interface SovereignEvidenceApi {
   listEvidence(params?: ListEvidenceParams, options?: CallOptions): Promise<EvidencePage>;
   /** Follows `links.next` from a previous page (same origin only: the client enforces it). */
   nextEvidencePage(page: EvidencePage, options?: CallOptions): Promise<EvidencePage | undefined>;
+  /** The first page, then (with `all`) every next page until the last or an abort. */
+  evidencePages(
+    params: ListEvidenceParams,
+    options: CallOptions & { all: boolean },
+  ): AsyncGenerator<EvidencePage>;
   getEvidence(evidenceId: string, options?: CallOptions): Promise<EvidenceDocument>;
   requestDownloadUrl(evidenceId: string, options?: CallOptions): Promise<DownloadUrl>;
 }
@@ -160,6 +165,7 @@ export function sovereignEvidence(api: ApiClient, orgId: string): SovereignEvide
     linkToControl: (p, o) => linkToControl(api, orgId, p, o),
     listEvidence: (p, o) => listEvidence(api, orgId, p, o),
     nextEvidencePage: (page, o) => nextEvidencePage(api, page, o),
+    evidencePages: (p, o) => evidencePages(api, orgId, p, o),
     getEvidence: (id, o) => getEvidence(api, orgId, id, o),
     requestDownloadUrl: (id, o) => requestDownloadUrl(api, orgId, id, o),
   };
@@ -336,6 +342,21 @@ export async function nextEvidencePage(
   const next = page.links.next;
   if (!next) return undefined;
   return fetchPage(api, next, options);
+}
+
+/** Yields the first page and, with `all`, each following page; stop iterating to stop paging. */
+export async function* evidencePages(
+  api: ApiClient,
+  orgId: string,
+  params: ListEvidenceParams,
+  options: CallOptions & { all: boolean },
+): AsyncGenerator<EvidencePage> {
+  let page: EvidencePage | undefined = await listEvidence(api, orgId, params, options);
+  while (page) {
+    yield page;
+    if (!options.all || options.signal?.aborted) return;
+    page = await nextEvidencePage(api, page, options);
+  }
 }
 
 async function fetchPage(

@@ -6,6 +6,7 @@ import type { EvidenceRecord } from "../../platforms/sovereign.js";
 interface ListOptions {
   control?: string;
   filter?: string[];
+  sort?: string[];
   page?: number;
   pageSize?: number;
   all?: boolean;
@@ -43,7 +44,13 @@ export const listCommand = defineCommand<ListOptions>({
     { flags: "--control <id>", description: "only evidence linked to this control" },
     {
       flags: "--filter <expr>",
-      description: "JSON:API filter, e.g. filename_cont=log or size_gt=1000 (repeatable)",
+      description:
+        "JSON:API filter, e.g. filename_cont=log or content_type_eq=text/csv (repeatable)",
+      repeatable: true,
+    },
+    {
+      flags: "--sort <field>",
+      description: "sort, e.g. created_at:desc or filename (repeatable)",
       repeatable: true,
     },
     {
@@ -63,8 +70,9 @@ export const listCommand = defineCommand<ListOptions>({
     "Examples:",
     "  grc evidence list --control CC6.1",
     "  grc evidence list --all --filter filename_cont=access --output ndjson",
-    "--control C sends filter[control_id_eq]=C (evidence linked to C). Filters the server knows:",
-    "control_id_eq, framework_id_eq, assessment_id_eq, sha256_eq, filename_cont, content_type_eq.",
+    "  grc evidence list --filter size_gt=1048576 --sort created_at:desc",
+    "--control C sends filter[control_id_eq]=C (evidence linked to C). Searchable: sha256, size,",
+    "content_type, filename, created_at, and control_id/framework_id/assessment_id of the links.",
   ].join("\n"),
   async run(ctx, _args, opts) {
     const [{ buildQuerySpec }, { queryPairs }, sovereign, { RecordWriter }] = await Promise.all([
@@ -80,6 +88,7 @@ export const listCommand = defineCommand<ListOptions>({
     const spec = buildQuerySpec(
       {
         filter: opts.filter ?? [],
+        sort: opts.sort ?? [],
         ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
       },
       new Date(),
@@ -97,7 +106,7 @@ export const listCommand = defineCommand<ListOptions>({
       evidenceColumns,
     );
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
-    let page: Awaited<ReturnType<typeof ev.listEvidence>> | undefined = await ev.listEvidence(
+    const pages = ev.evidencePages(
       {
         control: opts.control,
         include: "lineage",
@@ -105,15 +114,15 @@ export const listCommand = defineCommand<ListOptions>({
         pageNumber: opts.page,
         pageSize: spec.pageSize,
       },
-      { signal: ctx.signal },
+      { all: Boolean(opts.all), signal: ctx.signal },
     );
-    while (page) {
+    for await (const page of pages) {
       for (const resource of page.data) {
         if (writer.written >= limit) break;
         await writer.write(sovereign.evidenceRecord(resource, page.included));
       }
-      if (!opts.all || writer.written >= limit || ctx.signal.aborted) break;
-      page = await ev.nextEvidencePage(page, { signal: ctx.signal });
+      // Leaving the loop ends the generator: no further page is requested.
+      if (writer.written >= limit) break;
     }
     await writer.end();
     if (writer.written === 0 && outputFormat(opts) === "table" && ctx.io.stdoutIsTTY) {

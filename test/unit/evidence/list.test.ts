@@ -134,11 +134,23 @@ describe("grc evidence list", () => {
   });
 
   it("reports a filter the server does not know in one line (exit 2)", async () => {
-    const r = await runInProcess(["evidence", "list", "--filter", "size_gt=1"], {
+    const r = await runInProcess(["evidence", "list", "--filter", "owner_eq=bob"], {
       env: mockEnv(mock),
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^grc: Invalid search term size_gt .*\n$/);
+    expect(r.stderr).toMatch(/^grc: Invalid search term owner_eq .*\n$/);
+  });
+
+  it("--sort orders by any attribute", async () => {
+    const r = await runInProcess(["evidence", "list", "--sort", "filename:desc", "--json"], {
+      env: mockEnv(mock),
+    });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { filename: string }[]).map((x) => x.filename)).toEqual([
+      "c_logs.csv",
+      "b.csv",
+      "a.csv",
+    ]);
   });
 
   it("needs an organization (exit 2) and a member key (exit 3)", async () => {

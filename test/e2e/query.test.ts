@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -456,6 +457,68 @@ describe("walking pages", () => {
       "put",
     ]);
     expect(numeric(forced)).toEqual(where(signatures, (a) => text(a.name).includes("ec2")));
+  });
+});
+
+describe("the Sovereign evidence collection", () => {
+  it("lists and gets evidence with its lineage resolved inline", async () => {
+    // Seed one evidence object through the Sovereign flow (upload-url, PUT, link).
+    const { baseUrl, identity } = mock;
+    const api = `${baseUrl}/api/v1/orgs/${identity.orgId}/evidence`;
+    const auth = { authorization: `Bearer ${identity.apiKey}` };
+    const bytes = Buffer.from("query e2e evidence\n");
+    const sha = createHash("sha256").update(bytes).digest("hex");
+    const slot = (await (
+      await fetch(`${api}/upload-url`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json" },
+        body: JSON.stringify({
+          filename: "query-e2e.txt",
+          content_type: "text/plain",
+          control_id: "AC-2",
+        }),
+      })
+    ).json()) as { upload_url: string; object_key: string };
+    const put = await fetch(slot.upload_url, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+      body: bytes,
+    });
+    expect(put.status).toBe(200);
+    const link = await fetch(`${api}/${sha}/link-to-control`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ control_id: "AC-2", object_key: slot.object_key }),
+    });
+    expect(link.status).toBe(200);
+
+    const env = { GRC_BASE_URL: baseUrl, GRC_API_KEY: identity.apiKey, GRC_ORG_ID: identity.orgId };
+    const list = await runGrc(
+      [
+        "list",
+        "evidence",
+        "--filter",
+        "filename_cont=query-e2e",
+        "--output",
+        "csv",
+        "--columns",
+        "id,filename,size",
+      ],
+      { env },
+    );
+    expect(list).toEqual({
+      code: 0,
+      stdout: `id,filename,size\r\n${sha},query-e2e.txt,${bytes.length}\r\n`,
+      stderr: "",
+    });
+    const one = await runGrc(["get", "evidence", sha, "--include", "lineage", "--json"], { env });
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toMatchObject({
+      id: sha,
+      type: "evidence",
+      filename: "query-e2e.txt",
+      lineage: [{ type: "evidence_lineages", control_id: "AC-2", object_key: slot.object_key }],
+    });
   });
 });
 

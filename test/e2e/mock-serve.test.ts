@@ -52,6 +52,37 @@ describe("grc mock serve", () => {
     await expect(fetch(`${id.storage_url}/`)).rejects.toThrow();
   });
 
+  it("replays the same faults for the same --fault-seed across runs", async () => {
+    const statuses = async (seed: string) => {
+      const mock = await spawnMock([
+        "--faults",
+        "429=0.25,500=0.25,slow=0.1",
+        "--slow",
+        "20",
+        "--fault-seed",
+        seed,
+      ]);
+      const { base_url, org_id, read_only_api_key } = mock.identity;
+      const out: number[] = [];
+      for (let i = 0; i < 24; i++) {
+        const res = await fetch(`${base_url}/api/v1/orgs/${org_id}/evidence`, {
+          headers: { Authorization: `Bearer ${read_only_api_key}` },
+        });
+        out.push(res.status);
+      }
+      const state = (await (await fetch(`${base_url}/__mock/state`)).json()) as {
+        faults: { api: Record<string, number> };
+      };
+      await mock.stop();
+      return { out, counts: state.faults.api };
+    };
+    const a = await statuses("1234");
+    const b = await statuses("1234");
+    expect(b).toEqual(a);
+    expect(new Set(a.out)).toEqual(new Set([200, 429, 500]));
+    expect(a.counts["429"]).toBe(a.out.filter((s) => s === 429).length);
+  });
+
   it("stops on SIGINT too", async () => {
     const mock = await spawnMock(["--no-storage"]);
     expect(mock.identity.storage_url).toBe("");

@@ -104,6 +104,31 @@ export function renderTable<Row>(
   return `${out.join("\n")}\n`;
 }
 
+/**
+ * One record as `field  value` lines (every column a line), the way `gh` shows one item:
+ * aligned with a header-less layout on a TTY, tab-separated when piped. Cells keep their
+ * column's format and colour.
+ */
+export function renderFieldList<Row>(
+  row: Row,
+  columns: readonly Column<Row>[],
+  sink: Omit<RecordSink, "stdout" | "format">,
+): string {
+  const lines = columns.map((col) => ({ col, value: cellValue(col, row) }));
+  if (!sink.tty) {
+    return lines.map(({ col }) => `${col.header ?? col.key}\t${formatCell(col, row)}\n`).join("");
+  }
+  const width = Math.max(...columns.map((c) => (c.header ?? c.key).length));
+  return lines
+    .map(({ col, value }) => {
+      const label = (col.header ?? col.key).padEnd(width);
+      const text = formatCell(col, row);
+      const painted = sink.color && col.color ? col.color(text, value, row) : text;
+      return `${sink.color ? `\u001b[1m${label}\u001b[22m` : label}  ${painted}\n`;
+    })
+    .join("");
+}
+
 /** Quotes a CSV field per RFC 4180 when it needs it. */
 export function csvField(text: string): string {
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

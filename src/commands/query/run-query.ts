@@ -1,4 +1,4 @@
-import { type CommandContext, outputFormat } from "../../cli/command.js";
+import { type CommandContext, type OutputFormat, outputFormat } from "../../cli/command.js";
 import {
   type FlatResource,
   flattenResource,
@@ -9,7 +9,8 @@ import { decodeDocument, primaryResources } from "../../core/query/jsonapi.js";
 import { buildQuerySpec, MAX_PAGE_SIZE, parseInclude } from "../../core/query/query-spec.js";
 import { type WalkStats, walkPages } from "../../core/query/walker.js";
 import { ExitCode, HttpError, InterruptedError } from "../../errors.js";
-import { RecordWriter, renderTable, writeWithBackpressure } from "../../output/records.js";
+import type { ApiResponse } from "../../http/types.js";
+import { RecordWriter, renderFieldList, writeWithBackpressure } from "../../output/records.js";
 import {
   defaultColumnKeys,
   parseColumnList,
@@ -155,45 +156,22 @@ export async function runCollectionQuery(
   return ExitCode.ok;
 }
 
-/** Renders one resource: JSON object, one NDJSON line, a CSV row, or `field value` lines. */
+/** Renders one resource: a JSON object, one NDJSON line, a CSV row, or `field value` lines. */
 async function printResource(
   ctx: CommandContext,
   flat: FlatResource,
-  opts: GetOptions,
-  type: string,
+  format: OutputFormat,
+  keys: string[],
 ): Promise<void> {
-  const format = outputFormat(opts);
-  const now = new Date();
   if (format === "json") {
     await writeWithBackpressure(ctx.io.stdout, `${JSON.stringify(flat, null, 2)}\n`);
     return;
   }
-  const keys = opts.columns
-    ? parseColumnList(opts.columns)
-    : format === "table"
-      ? Object.keys(flat)
-      : defaultColumnKeys(type, flat);
+  const now = new Date();
   if (format === "table") {
-    // One resource reads best as a list of fields, every field shown.
-    const valueColumns = resourceColumns(keys, { tty: ctx.io.stdoutIsTTY, now });
-    const rows = valueColumns.map((col) => ({
-      field: col.key,
-      value: col.format ? col.format(col.get!(flat), flat) : col.get!(flat),
-      raw: col.get!(flat),
-      color: col.color,
-    }));
-    const text = renderTable(
-      rows,
-      [
-        { key: "field" },
-        {
-          key: "value",
-          color: (t, _v, row) => (row.color ? row.color(t, row.raw, flat) : t),
-        },
-      ],
-      { tty: ctx.io.stdoutIsTTY, color: ctx.io.colorStdout, columns: ctx.io.columns },
-    );
-    await writeWithBackpressure(ctx.io.stdout, text);
+    const columns = resourceColumns(keys, { tty: ctx.io.stdoutIsTTY, now });
+    const sink = { tty: ctx.io.stdoutIsTTY, color: ctx.io.colorStdout, columns: ctx.io.columns };
+    await writeWithBackpressure(ctx.io.stdout, renderFieldList(flat, columns, sink));
     return;
   }
   const writer = new RecordWriter<Row>(
@@ -217,12 +195,9 @@ export async function runGetResource(
   const path = resourcePath(type, id, profile.orgId);
   const collection = collectionTarget(type, profile.orgId);
   const client = await ctx.api();
-  let body: Buffer;
-  let parsed: unknown;
+  let res: ApiResponse;
   try {
-    const res = await client.request({ ...resourceRequest(path, include), signal: ctx.signal });
-    body = res.body;
-    parsed = res.json();
+    res = await client.request({ ...resourceRequest(path, include), signal: ctx.signal });
   } catch (err) {
     if (ctx.signal.aborted) throw new InterruptedError();
     const code = reportRejection(ctx, err);
@@ -230,21 +205,20 @@ export async function runGetResource(
     throw explainQueryError(err, { collection: collection.name, id });
   }
   if (opts.raw) {
-    await writeRaw(ctx, body);
+    await writeRaw(ctx, res.body);
     return ExitCode.ok;
   }
-  const doc = decodeDocument(parsed, `GET ${path}`);
+  const doc = decodeDocument(res.json(), `GET ${path}`);
   const [resource] = primaryResources(doc);
   if (!resource) {
     ctx.warn(`no ${collection.name} with id "${id}"`);
     return ExitCode.usage;
   }
   const flat = flattenResource(resource, indexIncluded(doc), includeTree(include));
-  await printResource(
-    ctx,
-    flat,
-    { ...opts, ...(columns ? { columns: columns.join(",") } : {}) },
-    collection.type,
-  );
+  const format = outputFormat(opts);
+  // A table shows every field; other formats default to the type's columns.
+  const keys =
+    columns ?? (format === "table" ? Object.keys(flat) : defaultColumnKeys(collection.type, flat));
+  await printResource(ctx, flat, format, keys);
   return ExitCode.ok;
 }

@@ -253,6 +253,25 @@ describe("grc get", () => {
     );
   });
 
+  it("on a TTY the fields line up and times read relative", async () => {
+    const { result } = run(
+      [
+        "alerts",
+        "get",
+        "1",
+        "--columns",
+        "id,status,external_account.name,created_at",
+        "--include",
+        "external_account",
+      ],
+      () => ({ body: { data: oneAlert.data[0], included: oneAlert.included } }),
+      { tty: true },
+    );
+    expect((await result).stdout).toBe(
+      "id                     1\nstatus                 fail\nexternal_account.name  Dev\ncreated_at             3h ago\n",
+    );
+  });
+
   it("404 names the id", async () => {
     const { result } = run(["get", "teams", "99"], () => ({
       status: 404,

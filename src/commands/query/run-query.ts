@@ -16,6 +16,7 @@ import {
   parseColumnList,
   resourceColumns,
 } from "../../output/resource-columns.js";
+import { stripControl } from "../../output/sanitize.js";
 import {
   collectionPager,
   collectionTarget,
@@ -38,7 +39,10 @@ function reportRejection(ctx: CommandContext, err: unknown): number | undefined 
 }
 
 async function writeRaw(ctx: CommandContext, body: Buffer): Promise<void> {
-  const text = body.toString("utf8");
+  // Exact bytes for pipes; a terminal gets them without escape sequences a hostile server
+  // could hide in unescaped JSON strings.
+  const received = body.toString("utf8");
+  const text = ctx.io.stdoutIsTTY ? stripControl(received) : received;
   // Documents are written as received; a newline separates one page's document from the next.
   await writeWithBackpressure(ctx.io.stdout, text.endsWith("\n") ? text : `${text}\n`);
 }

@@ -12,6 +12,8 @@ export interface SeenRequest {
 export interface FakeReply {
   status?: number;
   body: unknown;
+  /** Body text sent as is instead of JSON.stringify(body) (bytes a sloppy server might send). */
+  rawBody?: string;
   /** Delay before answering, in ms (lets concurrent pages finish out of order). */
   delayMs?: number;
 }
@@ -63,7 +65,7 @@ export function fakeApi(
             req.signal?.addEventListener("abort", onAbort, { once: true });
           });
         }
-        const body = Buffer.from(JSON.stringify(reply.body));
+        const body = Buffer.from(reply.rawBody ?? JSON.stringify(reply.body));
         return {
           status: reply.status ?? 200,
           headers: {},

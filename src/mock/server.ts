@@ -107,20 +107,34 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/**
+ * Reads an API request body. With a Content-Length the bytes are copied into one buffer of
+ * that size as they arrive, so a large multipart upload is held once, not twice (chunks +
+ * concatenation). Resolves undefined when the body exceeds `limit`.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isSafeInteger(declared) && declared > limit) {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const fixed =
+      Number.isSafeInteger(declared) && declared >= 0 ? Buffer.allocUnsafe(declared) : undefined;
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
+      if (size + chunk.length > (fixed ? fixed.length : limit)) {
         resolve(undefined);
         req.destroy();
         return;
       }
-      chunks.push(chunk);
+      if (fixed) chunk.copy(fixed, size);
+      else chunks.push(chunk);
+      size += chunk.length;
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () => resolve(fixed ? fixed.subarray(0, size) : Buffer.concat(chunks)));
     req.on("error", reject);
   });
 }

@@ -1,5 +1,5 @@
 import { request } from "node:http";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../../src/errors.js";
@@ -139,6 +139,26 @@ describe("/__mock endpoints", () => {
     expect(Math.abs(Date.parse(body.now) - (Date.now() - 3_600_000))).toBeLessThan(5000);
     const bad = await fetch(`${mock.baseUrl}/__mock/clock?offset_ms=soon`, { method: "POST" });
     expect(bad.status).toBe(422);
+  });
+
+  it("refuses an API body over 512 MiB from its Content-Length, without reading it", async () => {
+    const u = new URL(mock.baseUrl);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(Number(u.port), u.hostname, () => {
+        socket.write(
+          `POST /strata/api/cases/evidence?case_id=1 HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: ${600 * 1024 * 1024}\r\n\r\n`,
+        );
+      });
+      let got = "";
+      socket.on("data", (c) => {
+        got += c;
+      });
+      socket.on("close", () => resolve(got));
+      socket.on("error", () => {});
+      setTimeout(() => socket.destroy(), 3000);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413 Payload Too Large\r\n/);
+    expect(answer).toContain('{"detail":"request body too large for the mock"}');
   });
 
   it("faults can be changed at run time and bad specs are refused", async () => {

@@ -125,6 +125,10 @@ describe("grc mock serve", () => {
       ["--data", "/nonexistent/grc-fixtures"],
       'grc: --data "/nonexistent/grc-fixtures" is not a folder — pass a folder with evident/ and strata/ fixtures, or leave --data out\n',
     ],
+    [
+      ["--no-storage", "--s3-endpoint", "http://127.0.0.1:9", "--s3-bucket", "b"],
+      "grc: --no-storage and --s3-endpoint contradict each other — pass one of them\n",
+    ],
     [["--port", "70000"], 'grc: --port must be a port from 0 to 65535, got "70000"\n'],
     [
       ["--s3-endpoint", "http://127.0.0.1:9"],

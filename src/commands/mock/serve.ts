@@ -112,6 +112,12 @@ export const serveCommand = defineCommand<ServeOptions>({
     if (Boolean(opts.s3Endpoint) !== Boolean(opts.s3Bucket)) {
       throw new UsageError("--s3-endpoint and --s3-bucket go together", "pass both, or neither");
     }
+    if (opts.s3Endpoint && !opts.storage) {
+      throw new UsageError(
+        "--no-storage and --s3-endpoint contradict each other",
+        "pass one of them",
+      );
+    }
     if (opts.data !== undefined) {
       const { stat } = await import("node:fs/promises");
       const info = await stat(opts.data).catch(() => undefined);

@@ -27,6 +27,9 @@ if (hasMoto) {
 } else {
   mkdirSync(join(REPO, ".tmp"), { recursive: true });
   writeFileSync(MARKER, "python3 -c 'import moto.server' failed: S3 integration test skipped\n");
+  console.warn(
+    "S3 integration test SKIPPED: python3 cannot import moto.server (pip install 'moto[server]'); wrote .tmp/moto-skipped",
+  );
 }
 
 const credentials = { accessKeyId: "testing-key-id", secretAccessKey: "testing-secret-key" };

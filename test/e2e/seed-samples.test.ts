@@ -21,6 +21,12 @@ function has(cmd: string, args: string[]): boolean {
 }
 const missingForCurl = ["curl", "jq", "bash", "sha256sum"].filter((c) => !has(c, ["--version"]));
 const hasPythonRequests = has("python3", ["-c", "import requests"]);
+if (missingForCurl.length > 0) {
+  console.warn(
+    `seed curl sample SKIPPED: missing ${missingForCurl.join(", ")} (apt-get install -y jq curl)`,
+  );
+}
+if (!hasPythonRequests) console.warn("seed Python sample SKIPPED: python3 has no requests module");
 
 let mock: SpawnedMock;
 beforeAll(async () => {

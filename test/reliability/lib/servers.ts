@@ -1,0 +1,110 @@
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect } from "vitest";
+import type { CliResult } from "../../helpers/cli.js";
+
+/**
+ * Small loopback servers for hostile or broken responses (a real node:http server, so the
+ * bytes go through the real client), and the check every bad-input test shares: one clean
+ * line on stderr, the documented exit code, no stack trace.
+ */
+
+/** One request a server received. */
+export interface Captured {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A programmable loopback server. */
+export interface TestServer {
+  url: string;
+  requests: Captured[];
+  /** Replaces the handler (tests switch responses between runs). */
+  handle(fn: Handler): void;
+}
+
+/** Answers one request; the body was already read into `req.body`. */
+export type Handler = (req: Captured, res: ServerResponse) => void | Promise<void>;
+
+/** Starts a server on 127.0.0.1:0 in beforeAll and closes it in afterAll. */
+export function withServer(initial: Handler = (_q, res) => res.writeHead(404).end()): TestServer {
+  let handler = initial;
+  const requests: Captured[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const captured: Captured = {
+        method: req.method ?? "GET",
+        url: req.url ?? "/",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      };
+      requests.push(captured);
+      Promise.resolve(handler(captured, res)).catch(() => res.destroy());
+    });
+  });
+  const out: TestServer = {
+    url: "",
+    requests,
+    handle(fn) {
+      handler = fn;
+    },
+  };
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    out.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+  return out;
+}
+
+/** Sends a body with a status and content type. */
+export function reply(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string | Buffer,
+) {
+  res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
+  res.end(body);
+}
+
+/** True when text holds a JavaScript stack frame ("    at fn (file:line:col)"). */
+export const hasStackTrace = (text: string): boolean =>
+  /\n\s+at\s.+(:\d+:\d+\)?|native)/.test(text);
+
+/**
+ * A failure as issue 7 wants it: an allowed exit code, exactly one line on stderr starting
+ * "grc: ", no "unexpected error" (an unhandled exception), no stack trace, nothing on stdout.
+ */
+export function expectCleanFailure(
+  r: CliResult,
+  codes: readonly number[],
+  context = "",
+  opts: { lines?: "one" | "each-prefixed" } = {},
+): void {
+  const where = `${context}\nstdout: ${r.stdout.slice(0, 300)}\nstderr: ${r.stderr.slice(0, 600)}`;
+  expect(codes, `exit ${r.code}${where}`).toContain(r.code);
+  expect(hasStackTrace(r.stderr), `stack trace${where}`).toBe(false);
+  expect(r.stderr, `unexpected error${where}`).not.toMatch(/unexpected error/);
+  const lines = r.stderr.split("\n").filter((l) => l !== "");
+  if (opts.lines !== "each-prefixed") expect(lines, `stderr lines${where}`).toHaveLength(1);
+  expect(lines.length, `stderr lines${where}`).toBeGreaterThan(0);
+  for (const line of lines) {
+    // `grc alerts get` says `no alerts with id "1"` (exit 2) without the prefix; accepted.
+    expect(line, where).toMatch(/^(grc: \S|no [\w ]+ with id ")/);
+    // One line, not a dump: even a huge or hostile body yields a readable sentence.
+    expect(line.length, `line length${where}`).toBeLessThan(1200);
+  }
+}

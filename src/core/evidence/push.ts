@@ -250,6 +250,41 @@ async function pushOne(
     }
     step = "connect";
     const { evidence, storage } = await connect();
+
+    // Uploaded and verified by a run that was killed before it could record the link: link
+    // that object (idempotent) instead of uploading the file again.
+    const resumable = options.force
+      ? undefined
+      : deps.state?.lookupPending(file, file.target, options.scope);
+    if (resumable) {
+      step = "link-to-control";
+      Object.assign(result, {
+        sha256: resumable.sha256,
+        evidence_id: resumable.sha256,
+        object_key: resumable.object_key,
+        content_type: resumable.content_type,
+        verified: resumable.verified ? true : null,
+      });
+      try {
+        return await linkAndRecord(
+          file,
+          result,
+          { size: resumable.size, mtimeMs: resumable.mtime_ms },
+          { ...resumable.times },
+          { evidence, options, deps, now, emit },
+        );
+      } catch (err) {
+        // The stored object is gone or differs: push the file again from the start.
+        if (!(err instanceof HttpError && (err.status === 404 || err.status === 422))) throw err;
+        Object.assign(result, {
+          sha256: null,
+          evidence_id: null,
+          object_key: null,
+          content_type: contentType,
+          verified: null,
+        });
+      }
+    }
     step = "read";
 
     const before = await readableStat(file.realPath);
@@ -325,55 +360,20 @@ async function pushOne(
       emit({ type: "verified", path: file.path, object_key: slot.object_key });
     }
 
-    step = "link-to-control";
-    const lineage = await evidence.linkToControl({
-      evidence_id: sha256,
-      object_key: slot.object_key,
-      control_id: file.target.control_id,
-      framework_id: file.target.framework_id,
-      assessment_id: file.target.assessment_id,
-    });
-    times.linked_at = now().toISOString();
-    Object.assign(result, {
-      status: "linked",
-      lineage_id: lineage.lineage_id,
-      created: lineage.created,
-    });
-    deps.state?.record({
-      real_path: file.realPath,
-      size: before.size,
-      mtime_ms: before.mtimeMs,
-      sha256,
-      control_id: result.control_id,
-      framework_id: result.framework_id,
-      assessment_id: result.assessment_id,
-      object_key: slot.object_key,
-      lineage_id: lineage.lineage_id,
-      base_url: options.scope.base_url,
-      org_id: options.scope.org_id,
-      linked_at: times.linked_at,
-    });
-    deps.receipt?.append({
-      type: "evidence",
-      path: file.path,
-      abs_path: file.absPath,
-      size: before.size,
-      sha256,
-      content_type: contentType,
-      object_key: slot.object_key,
-      evidence_id: sha256,
-      lineage_id: lineage.lineage_id,
-      control_id: result.control_id,
-      framework_id: result.framework_id,
-      assessment_id: result.assessment_id,
-      created: lineage.created,
+    // Written before the link: a kill during it leaves the rerun enough to link this upload
+    // instead of sending the file again.
+    await deps.state?.recordPending({
+      ...stateBase(file, result, options.scope, sha256, slot.object_key, before),
       verified: result.verified === true,
-      base_url: options.scope.base_url,
-      org_id: options.scope.org_id,
-      times: times as ReceiptTimes,
+      content_type: contentType,
+      times: {
+        upload_url_at: times.upload_url_at!,
+        uploaded_at: times.uploaded_at,
+        verified_at: times.verified_at,
+      },
     });
-    emit({ type: "linked", result });
-    return { result };
+    step = "link-to-control";
+    return await linkAndRecord(file, result, before, times, { evidence, options, deps, now, emit });
   } catch (err) {
     const error = stepFailure(step, err);
     const fatal = isFatal(step, err) ? fatalError(err) : undefined;
@@ -382,6 +382,93 @@ async function pushOne(
     emit({ type: "failed", result, error, fatal: fatal !== undefined });
     return { result, fatal };
   }
+}
+
+interface LinkContext {
+  evidence: EvidenceSteps;
+  options: PushOptions;
+  deps: PushDeps;
+  now: () => Date;
+  emit: (e: PushEvent) => void;
+}
+
+/** The state fields every entry of this file shares. */
+function stateBase(
+  file: DiscoveredFile,
+  result: PushResult,
+  scope: StateScope,
+  sha256: string,
+  objectKey: string,
+  stat: { size: number; mtimeMs: number },
+) {
+  return {
+    real_path: file.realPath,
+    size: stat.size,
+    mtime_ms: stat.mtimeMs,
+    sha256,
+    control_id: result.control_id,
+    framework_id: result.framework_id,
+    assessment_id: result.assessment_id,
+    object_key: objectKey,
+    base_url: scope.base_url,
+    org_id: scope.org_id,
+  };
+}
+
+/** Step 4, then what proves it: the state entry, the receipt line, the `linked` event. */
+async function linkAndRecord(
+  file: DiscoveredFile,
+  result: PushResult,
+  stat: { size: number; mtimeMs: number },
+  times: Partial<ReceiptTimes>,
+  { evidence, options, deps, now, emit }: LinkContext,
+): Promise<Outcome> {
+  const sha256 = result.sha256!;
+  const objectKey = result.object_key!;
+  const lineage = await evidence.linkToControl({
+    evidence_id: sha256,
+    object_key: objectKey,
+    control_id: file.target.control_id,
+    framework_id: file.target.framework_id,
+    assessment_id: file.target.assessment_id,
+  });
+  const linkedAt = now().toISOString();
+  Object.assign(result, {
+    status: "linked",
+    lineage_id: lineage.lineage_id,
+    created: lineage.created,
+  });
+  deps.state?.record({
+    ...stateBase(file, result, options.scope, sha256, objectKey, stat),
+    lineage_id: lineage.lineage_id,
+    linked_at: linkedAt,
+  });
+  deps.receipt?.append({
+    type: "evidence",
+    path: file.path,
+    abs_path: file.absPath,
+    size: stat.size,
+    sha256,
+    content_type: result.content_type,
+    object_key: objectKey,
+    evidence_id: sha256,
+    lineage_id: lineage.lineage_id,
+    control_id: result.control_id,
+    framework_id: result.framework_id,
+    assessment_id: result.assessment_id,
+    created: lineage.created,
+    verified: result.verified === true,
+    base_url: options.scope.base_url,
+    org_id: options.scope.org_id,
+    times: {
+      upload_url_at: times.upload_url_at ?? linkedAt,
+      uploaded_at: times.uploaded_at ?? linkedAt,
+      verified_at: times.verified_at ?? null,
+      linked_at: linkedAt,
+    },
+  });
+  emit({ type: "linked", result });
+  return { result };
 }
 
 type PutOutcome = { expired: false; sha256: string } | { expired: true; error: HttpError };

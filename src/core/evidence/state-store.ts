@@ -1,14 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { UsageError } from "../../errors.js";
 import type { PushTarget } from "./discovery.js";
 
 /**
  * The push state remembers which (file, size, mtime, target) is already linked, so a cron job
- * over a growing folder uploads only what is new. It is written atomically (temp file +
- * rename) while the run goes on, so a run killed at any moment leaves a valid file that holds
- * every file linked before the last write.
+ * over a growing folder uploads only what is new, and a killed run resumes where it stopped.
+ *
+ * Two files: a snapshot (`state.json`, replaced atomically by temp file + rename at the end of
+ * a run) and a journal beside it (`state.json.journal`, one JSON line appended per event as it
+ * happens). A run killed at any moment, even by SIGKILL, leaves the snapshot of the previous
+ * run plus every journal line written so far; the next load replays them (a line torn by the
+ * kill is ignored) and the next clean end folds them into a new snapshot. Appending a line
+ * costs the same with 10 or 100,000 entries, so every event is written at once, not batched.
+ *
+ * Besides "linked", the journal holds "pending" entries: a file uploaded and verified whose
+ * link-to-control was about to be sent. A rerun links such a file from its recorded object
+ * key instead of uploading it again (the link is idempotent).
  */
 
 /** What the state holds for one linked (file, target) on one server and organization. */
@@ -27,6 +36,13 @@ export interface StateEntry {
   linked_at: string;
 }
 
+/** A file stored (and verified) whose link may or may not have happened. */
+export interface PendingEntry extends Omit<StateEntry, "lineage_id" | "linked_at"> {
+  verified: boolean;
+  content_type: string;
+  times: { upload_url_at: string; uploaded_at: string; verified_at: string | null };
+}
+
 /** The server and organization a run pushes to: a state entry only counts for the same one. */
 export interface StateScope {
   base_url: string;
@@ -36,41 +52,51 @@ export interface StateScope {
 interface StateFile {
   version: 1;
   entries: StateEntry[];
+  pending?: PendingEntry[];
 }
 
-/** How often the state is written while files finish (and once more at the end). */
-export const STATE_WRITE_INTERVAL_MS = 200;
+type JournalLine = { linked: StateEntry } | { pending: PendingEntry };
 
-/** The state of one profile, loaded once, updated as files link, flushed in batches. */
+/** Kept for callers that pass a batching interval: the journal writes every event at once. */
+export const STATE_WRITE_INTERVAL_MS = 0;
+
+/** The state of one profile: loaded once, journaled as files finish, compacted at the end. */
 export class PushState {
   private readonly entries = new Map<string, StateEntry>();
-  private dirty = false;
-  private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> | undefined;
+  private readonly pending = new Map<string, PendingEntry>();
+  private journal: Promise<FileHandle> | undefined;
+  private chain: Promise<void> = Promise.resolve();
   private writeError: Error | undefined;
-  private tempCounter = 0;
+  private changed = false;
 
-  private constructor(
-    readonly file: string,
-    private readonly intervalMs: number,
-  ) {}
+  private constructor(readonly file: string) {}
 
-  /** Loads a state file; a missing file is an empty state, a broken one a UsageError. */
-  static async load(file: string, intervalMs = STATE_WRITE_INTERVAL_MS): Promise<PushState> {
-    const state = new PushState(file, intervalMs);
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT") return state;
-      throw new UsageError(`cannot read state file ${file}: ${code}`, stateHint);
+  /** The journal file beside a state file. */
+  static journalPath(file: string): string {
+    return `${file}.journal`;
+  }
+
+  /**
+   * Loads a state file and replays its journal; a missing file is an empty state, a broken
+   * snapshot a UsageError. The interval argument is accepted for compatibility and unused.
+   */
+  static async load(file: string, _intervalMs?: number): Promise<PushState> {
+    const state = new PushState(file);
+    const text = await readOptional(file);
+    if (text !== undefined) {
+      const doc = parseStateFile(text, file);
+      for (const entry of doc.entries) state.entries.set(stateKey(entry), entry);
+      for (const entry of doc.pending ?? []) state.pending.set(stateKey(entry), entry);
     }
-    for (const entry of parseStateFile(text, file)) state.entries.set(stateKey(entry), entry);
+    const journal = await readOptional(PushState.journalPath(file));
+    if (journal !== undefined) {
+      for (const line of journal.split("\n")) state.replay(line);
+      state.changed = true;
+    }
     return state;
   }
 
-  /** Number of entries held. */
+  /** Number of linked entries held. */
   get size(): number {
     return this.entries.size;
   }
@@ -85,64 +111,146 @@ export class PushState {
     scope: StateScope,
   ): StateEntry | undefined {
     const entry = this.entries.get(keyOf(file.realPath, target, scope));
-    if (!entry) return undefined;
-    return entry.size === file.size && entry.mtime_ms === file.mtimeMs ? entry : undefined;
+    return entry && unchanged(entry, file) ? entry : undefined;
   }
 
-  /** Records a linked file; the write happens within the batching interval. */
+  /** A stored, verified, maybe-linked upload of this unchanged file (see the class comment). */
+  lookupPending(
+    file: { realPath: string; size: number; mtimeMs: number },
+    target: PushTarget,
+    scope: StateScope,
+  ): PendingEntry | undefined {
+    const entry = this.pending.get(keyOf(file.realPath, target, scope));
+    return entry && unchanged(entry, file) ? entry : undefined;
+  }
+
+  /** Records a linked file (journaled at once; never throws, `close` reports write errors). */
   record(entry: StateEntry): void {
-    this.entries.set(stateKey(entry), entry);
-    this.dirty = true;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.intervalMs);
+    const key = stateKey(entry);
+    this.entries.set(key, entry);
+    this.pending.delete(key);
+    void this.append({ linked: entry });
   }
 
-  /** Writes the state now if anything changed (waits for a write in progress first). */
+  /**
+   * Records an upload about to be linked; resolves once the line is written, so a kill
+   * during the link still leaves the rerun enough to link without uploading again.
+   */
+  recordPending(entry: PendingEntry): Promise<void> {
+    this.pending.set(stateKey(entry), entry);
+    return this.append({ pending: entry });
+  }
+
+  /** Waits for every journal line recorded so far to be written. */
   async flush(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-    while (this.writing) await this.writing;
-    if (!this.dirty) return;
-    this.dirty = false;
-    this.writing = this.write().finally(() => {
-      this.writing = undefined;
-    });
-    await this.writing;
+    await this.chain;
   }
 
-  /** Final write; throws when any write of the run failed (the user must know). */
+  /**
+   * Folds everything into a new snapshot (temp file + rename) and removes the journal.
+   * Throws a UsageError when any write of the run failed: the user must know.
+   */
   async close(): Promise<void> {
-    await this.flush();
+    await this.chain;
+    if (this.journal) {
+      const fh = await this.journal.catch(() => undefined);
+      await fh?.close().catch(() => {});
+      this.journal = undefined;
+    }
+    if (this.changed && !this.writeError) {
+      try {
+        await this.writeSnapshot();
+        await rm(PushState.journalPath(this.file), { force: true });
+      } catch (err) {
+        this.writeError ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
     if (this.writeError) {
+      const e = this.writeError as NodeJS.ErrnoException;
       throw new UsageError(
-        `cannot write state file ${this.file}: ${this.writeError.message}`,
+        `cannot write state file ${this.file}: ${e.code ?? e.message}`,
         stateHint,
       );
     }
   }
 
-  private async write(): Promise<void> {
-    const doc: StateFile = { version: 1, entries: [...this.entries.values()] };
-    const temp = `${this.file}.${randomBytes(6).toString("hex")}.${++this.tempCounter}.tmp`;
+  private append(line: JournalLine): Promise<void> {
+    this.changed = true;
+    const text = `${JSON.stringify(line)}\n`;
+    this.journal ??= (async () => {
+      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+      // O_APPEND: each line lands whole at the end, whatever else is writing.
+      return open(PushState.journalPath(this.file), "a", 0o600);
+    })();
+    const journal = this.journal;
+    // One chain keeps lines in the order they were recorded.
+    this.chain = this.chain.then(async () => {
+      if (this.writeError) return;
+      try {
+        await (await journal).write(text);
+      } catch (err) {
+        this.writeError = err instanceof Error ? err : new Error(String(err));
+      }
+    });
+    return this.chain;
+  }
+
+  private replay(line: string): void {
+    if (line.trim() === "") return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      // A line torn by a kill: what it recorded is lost, the file is pushed again.
+      return;
+    }
+    const l = parsed as Partial<Record<"linked" | "pending", unknown>>;
+    if (isEntry(l.linked)) {
+      const key = stateKey(l.linked);
+      this.entries.set(key, l.linked);
+      this.pending.delete(key);
+    } else if (isPending(l.pending)) {
+      this.pending.set(stateKey(l.pending), l.pending);
+    }
+  }
+
+  private async writeSnapshot(): Promise<void> {
+    const doc: StateFile = {
+      version: 1,
+      entries: [...this.entries.values()],
+      pending: [...this.pending.values()],
+    };
+    const temp = `${this.file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
       await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
       await writeFile(temp, `${JSON.stringify(doc)}\n`, { mode: 0o600 });
       // rename is atomic on one file system: a reader sees the old file or the new one.
       await rename(temp, this.file);
     } catch (err) {
-      this.writeError = err instanceof Error ? err : new Error(String(err));
-      // Mark dirty again so a later flush retries with everything recorded so far.
-      this.dirty = true;
       await rm(temp, { force: true }).catch(() => {});
+      throw err;
     }
   }
 }
 
 const stateHint = "fix or delete the file, point --state elsewhere, or pass --no-state";
+
+async function readOptional(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    throw new UsageError(`cannot read state file ${file}: ${code}`, stateHint);
+  }
+}
+
+function unchanged(
+  entry: { size: number; mtime_ms: number },
+  file: { size: number; mtimeMs: number },
+): boolean {
+  return entry.size === file.size && entry.mtime_ms === file.mtimeMs;
+}
 
 function keyOf(realPath: string, target: PushTarget, scope: StateScope): string {
   return JSON.stringify([
@@ -155,7 +263,7 @@ function keyOf(realPath: string, target: PushTarget, scope: StateScope): string 
   ]);
 }
 
-function stateKey(e: StateEntry): string {
+function stateKey(e: Omit<StateEntry, "lineage_id" | "linked_at">): string {
   return keyOf(
     e.real_path,
     {
@@ -167,8 +275,8 @@ function stateKey(e: StateEntry): string {
   );
 }
 
-/** Parses and checks a state file's text. */
-export function parseStateFile(text: string, file: string): StateEntry[] {
+/** Parses and checks a state snapshot's text. */
+export function parseStateFile(text: string, file: string): StateFile {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -179,10 +287,14 @@ export function parseStateFile(text: string, file: string): StateEntry[] {
   if (!d || typeof d !== "object" || d.version !== 1 || !Array.isArray(d.entries)) {
     throw new UsageError(`state file ${file} is not a grc push state (version 1)`, stateHint);
   }
-  return d.entries.filter(isEntry);
+  return {
+    version: 1,
+    entries: d.entries.filter(isEntry),
+    pending: Array.isArray(d.pending) ? d.pending.filter(isPending) : [],
+  };
 }
 
-function isEntry(v: unknown): v is StateEntry {
+function isBase(v: unknown): v is Record<string, unknown> {
   if (!v || typeof v !== "object") return false;
   const e = v as Record<string, unknown>;
   const str = (k: string) => typeof e[k] === "string";
@@ -196,8 +308,21 @@ function isEntry(v: unknown): v is StateEntry {
     strOrNull("framework_id") &&
     strOrNull("assessment_id") &&
     str("object_key") &&
-    str("lineage_id") &&
     str("base_url") &&
     str("org_id")
+  );
+}
+
+function isEntry(v: unknown): v is StateEntry {
+  return isBase(v) && typeof v.lineage_id === "string";
+}
+
+function isPending(v: unknown): v is PendingEntry {
+  return (
+    isBase(v) &&
+    typeof v.verified === "boolean" &&
+    typeof v.content_type === "string" &&
+    typeof v.times === "object" &&
+    v.times !== null
   );
 }

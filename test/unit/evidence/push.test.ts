@@ -406,6 +406,36 @@ describe("pushEvidence", () => {
     await state.close();
   });
 
+  it("links a verified upload whose link a killed run never recorded, without uploading again", async () => {
+    write("a.txt", "a");
+    write("b.txt", "b");
+    const stateFile = join(dir, "s.json");
+    const killed = await PushState.load(stateFile);
+    const origLink = fake.evidence.linkToControl;
+    fake.evidence.linkToControl = async () => {
+      throw new Error("socket hang up"); // the run dies while link-to-control is on the wire
+    };
+    const first = await run(["a.txt", "b.txt"], { state: killed });
+    expect(first.summary.failed).toBe(2);
+    await killed.flush();
+    fake.evidence.linkToControl = origLink;
+    // b's stored object vanished meanwhile: that one is pushed again from the start.
+    const bKey = first.summary.results[1]!.object_key!;
+    fake.objects.delete(bKey);
+    fake.calls.length = 0;
+    const state = await PushState.load(stateFile);
+    const rerun = await run(["a.txt", "b.txt"], { state });
+    await state.close();
+    expect(rerun.summary.results.map((r) => [r.path, r.status, r.verified])).toEqual([
+      ["a.txt", "linked", true],
+      ["b.txt", "linked", true],
+    ]);
+    expect(rerun.summary.results[0]!.object_key).toBe(first.summary.results[0]!.object_key);
+    expect(fake.calls.filter((c) => c.startsWith("upload-url"))).toEqual(["upload-url b.txt"]);
+    expect(fake.calls.filter((c) => c.startsWith("put"))).toHaveLength(1);
+    expect(fake.lineage.size).toBe(2);
+  });
+
   it("does not skip a file linked to another control or on another server", async () => {
     write("a.txt", "a");
     const state = await PushState.load(join(dir, "s.json"));

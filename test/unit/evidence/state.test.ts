@@ -1,4 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -60,17 +68,47 @@ describe("PushState", () => {
     await s.close();
   });
 
-  it("writes in batches while the run goes on, not only at the end", async () => {
+  it("journals every event at once, so a run killed before close loses nothing", async () => {
     const file = join(dir, "s.json");
-    const s = await PushState.load(file, 20);
+    const s = await PushState.load(file);
     s.record(entry(1));
     s.record(entry(2));
-    await new Promise((r) => setTimeout(r, 80));
-    // Written by the timer, before close(): a kill now would lose nothing.
-    expect(JSON.parse(readFileSync(file, "utf8")).entries).toHaveLength(2);
-    s.record(entry(3));
-    await s.close();
+    await s.flush();
+    // No close(): as if the process died here. The journal holds both, the snapshot nothing.
+    expect(readdirSync(dir).sort()).toEqual(["s.json.journal"]);
+    expect(statSync(PushState.journalPath(file)).mode & 0o777).toBe(0o600);
+    // A line torn by the kill is ignored.
+    appendFileSync(PushState.journalPath(file), '{"linked":{"real_path":"/data/f3');
+    const reloaded = await PushState.load(file);
+    expect(reloaded.size).toBe(2);
+    expect(reloaded.lookup(fileOf(entry(2)), target, scope)).toEqual(entry(2));
+    // The next clean end folds the journal into the snapshot and removes it.
+    reloaded.record(entry(3));
+    await reloaded.close();
+    expect(readdirSync(dir)).toEqual(["s.json"]);
     expect(JSON.parse(readFileSync(file, "utf8")).entries).toHaveLength(3);
+  });
+
+  it("keeps pending uploads apart from linked entries until their link is recorded", async () => {
+    const file = join(dir, "s.json");
+    const s = await PushState.load(file);
+    const { lineage_id: _l, linked_at: _t, ...base } = entry(1);
+    const pending = {
+      ...base,
+      verified: true,
+      content_type: "text/csv",
+      times: { upload_url_at: "a", uploaded_at: "b", verified_at: "c" },
+    };
+    await s.recordPending(pending);
+    expect(s.lookup(fileOf(entry(1)), target, scope)).toBeUndefined();
+    const killed = await PushState.load(file);
+    expect(killed.lookupPending(fileOf(entry(1)), target, scope)).toEqual(pending);
+    expect(killed.lookupPending({ ...fileOf(entry(1)), size: 1 }, target, scope)).toBeUndefined();
+    killed.record(entry(1));
+    await killed.close();
+    const after = await PushState.load(file);
+    expect(after.lookupPending(fileOf(entry(1)), target, scope)).toBeUndefined();
+    expect(after.lookup(fileOf(entry(1)), target, scope)).toEqual(entry(1));
   });
 
   it("refuses a broken or foreign state file with one line", async () => {

@@ -34,7 +34,11 @@ export interface TestServer {
 export type Handler = (req: Captured, res: ServerResponse) => void | Promise<void>;
 
 /** Starts a server on 127.0.0.1:0 in beforeAll and closes it in afterAll. */
-export function withServer(initial: Handler = (_q, res) => res.writeHead(404).end()): TestServer {
+export function withServer(
+  initial: Handler = (_q, res) => {
+    res.writeHead(404).end();
+  },
+): TestServer {
   let handler = initial;
   const requests: Captured[] = [];
   const server = createServer((req: IncomingMessage, res) => {

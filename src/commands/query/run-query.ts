@@ -107,6 +107,7 @@ export async function runCollectionQuery(
         ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
         concurrency: opts.concurrency,
         ...(pageSize !== undefined ? { pageSize } : {}),
+        ...(spec.page !== undefined ? { firstPage: spec.page } : {}),
         signal: ctx.signal,
       },
       stats,

@@ -38,6 +38,8 @@ export interface WalkOptions {
   concurrency: number;
   /** The page size asked for, used to know how many pages `--limit` needs. */
   pageSize?: number;
+  /** page[number] of the first request (`--page`), when the server's `links.self` does not say. */
+  firstPage?: number;
   signal?: AbortSignal;
 }
 
@@ -96,7 +98,8 @@ export async function* walkPages(
   const walking = options.all || limit !== undefined;
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort, { once: true });
   const seen = new Set<string>();
   let remaining = limit ?? Number.POSITIVE_INFINITY;
 
@@ -122,7 +125,7 @@ export async function* walkPages(
 
   try {
     let page = (await fetchPage(client, pager.page(undefined), 1, controller.signal))();
-    page.number = pageNumberOf(page.document.links?.self) ?? 1;
+    page.number = pageNumberOf(page.document.links?.self) ?? options.firstPage ?? 1;
     let more = admit(page);
     yield page;
     if (!walking || !more) return;

@@ -94,6 +94,26 @@ describe("page walker", () => {
     expect(api.maxInFlight).toBe(2);
   });
 
+  it("--page N --all starts at N even when links.self is missing", async () => {
+    const api = fakeApi((req) => {
+      const { number, size } = pageOf(req);
+      const body = alertPage(BASE, 50, number, size) as { links: Record<string, string> };
+      delete body.links.self;
+      return { body };
+    });
+    const pages = await collect(
+      walkPages({
+        client: api,
+        pager: pagerFor({ page: 3 }, 10),
+        all: true,
+        concurrency: 4,
+        firstPage: 3,
+      }),
+    );
+    expect(ids(pages)).toEqual(range(21, 50));
+    expect(api.seen.map((r) => pageOf({ method: "GET", path: r.path }).number)).toEqual([3, 4, 5]);
+  });
+
   it("without links.last it falls back to links.next", async () => {
     const api = fakeApi((req) => {
       const { number, size } = pageOf(req);

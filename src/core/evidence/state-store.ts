@@ -65,7 +65,10 @@ export class PushState {
   private readonly entries = new Map<string, StateEntry>();
   private readonly pending = new Map<string, PendingEntry>();
   private journal: Promise<FileHandle> | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  /** Lines recorded while a write is in flight, and who waits for them (group commit). */
+  private queued: string[] = [];
+  private waiters: (() => void)[] = [];
+  private draining: Promise<void> | undefined;
   private writeError: Error | undefined;
   private changed = false;
 
@@ -143,7 +146,7 @@ export class PushState {
 
   /** Waits for every journal line recorded so far to be written. */
   async flush(): Promise<void> {
-    await this.chain;
+    while (this.draining) await this.draining;
   }
 
   /**
@@ -151,7 +154,7 @@ export class PushState {
    * Throws a UsageError when any write of the run failed: the user must know.
    */
   async close(): Promise<void> {
-    await this.chain;
+    await this.flush();
     if (this.journal) {
       const fh = await this.journal.catch(() => undefined);
       await fh?.close().catch(() => {});
@@ -176,23 +179,38 @@ export class PushState {
 
   private append(line: JournalLine): Promise<void> {
     this.changed = true;
-    const text = `${JSON.stringify(line)}\n`;
-    this.journal ??= (async () => {
-      await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-      // O_APPEND: each line lands whole at the end, whatever else is writing.
-      return open(PushState.journalPath(this.file), "a", 0o600);
-    })();
-    const journal = this.journal;
-    // One chain keeps lines in the order they were recorded.
-    this.chain = this.chain.then(async () => {
-      if (this.writeError) return;
-      try {
-        await (await journal).write(text);
-      } catch (err) {
-        this.writeError = err instanceof Error ? err : new Error(String(err));
-      }
+    this.queued.push(`${JSON.stringify(line)}\n`);
+    const written = new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.draining ??= this.drain().finally(() => {
+      this.draining = undefined;
     });
-    return this.chain;
+    return written;
+  }
+
+  /**
+   * Writes queued lines, all that queued up during the previous write in one call: a push
+   * of thousands of files makes a few hundred small appends, not one per event, in order.
+   */
+  private async drain(): Promise<void> {
+    while (this.queued.length > 0) {
+      const text = this.queued.join("");
+      const waiters = this.waiters;
+      this.queued = [];
+      this.waiters = [];
+      if (!this.writeError) {
+        try {
+          this.journal ??= (async () => {
+            await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+            // O_APPEND: each write lands whole at the end of the file.
+            return open(PushState.journalPath(this.file), "a", 0o600);
+          })();
+          await (await this.journal).write(text);
+        } catch (err) {
+          this.writeError = err instanceof Error ? err : new Error(String(err));
+        }
+      }
+      for (const resolve of waiters) resolve();
+    }
   }
 
   private replay(line: string): void {

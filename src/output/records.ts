@@ -67,12 +67,17 @@ export function renderTable<Row>(
   const headers = columns.map((c) => (c.header ?? c.key).toUpperCase());
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const total = sink.columns ?? 120;
-  // Shrink the widest columns until the table fits the terminal.
+  // Shrink the widest column that can still give, one character at a time, until the table
+  // fits the terminal; no column goes below its header or 8 characters.
   const gap = 2;
+  const floor = headers.map((h, i) => Math.min(widths[i]!, Math.max(h.length, 8)));
   let overflow = widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1) - total;
   while (overflow > 0) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest]! <= 8) break;
+    let widest = -1;
+    widths.forEach((w, i) => {
+      if (w > floor[i]! && (widest < 0 || w > widths[widest]!)) widest = i;
+    });
+    if (widest < 0) break;
     widths[widest]! -= 1;
     overflow -= 1;
   }

@@ -143,3 +143,23 @@ describe("resource columns", () => {
     expect(nd.written).toBe(2);
   });
 });
+
+describe("tables narrower than their content", () => {
+  it("shrink the widest columns first and never below the header", () => {
+    const rows = [
+      {
+        id: "1",
+        signature: "EC2 security group allows SSH from the internet",
+        resource: "sg-7798fde3e0fd45482",
+      },
+    ];
+    const cols = resourceColumns(["id", "signature", "resource"], {
+      tty: true,
+      now,
+      prettyHeaders: true,
+    });
+    expect(renderTable(rows, cols, { tty: true, color: false, columns: 40 })).toBe(
+      "ID  SIGNATURE          RESOURCE\n1   EC2 security gro…  sg-7798fde3e0fd4…\n",
+    );
+  });
+});

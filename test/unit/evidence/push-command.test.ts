@@ -94,6 +94,32 @@ describe("grc evidence push (in-process, against the mock)", () => {
     expect(rows.every((x) => x.status === "linked" && x.verified === true)).toBe(true);
   });
 
+  it("writes CSV with a header and one row per file; receipt verify speaks JSON", async () => {
+    const root = folder("csv", { "a.txt": "1" });
+    const r = await runInProcess(
+      ["evidence", "push", "a.txt", "--control", "C1", "-o", "csv", "-q", "--receipt", "r.ndjson"],
+      { env: mock.env() },
+    );
+    expect(r.code).toBe(0);
+    const [header, row, end] = r.stdout.split("\r\n");
+    expect(header).toBe(
+      "path,size,sha256,content_type,object_key,evidence_id,lineage_id,control_id,framework_id,assessment_id,created,verified,status,error",
+    );
+    expect(row).toMatch(
+      /^a\.txt,1,6b86b273ff34fce19d6b804eff5a3f5747ada4eaa22f1d49c01e52ddb7875b4b,text\/plain,orgs\/.*,C1,,,true,true,linked,$/,
+    );
+    expect(end).toBe("");
+    const v = await runInProcess([
+      "evidence",
+      "receipt",
+      "verify",
+      join(root, "r.ndjson"),
+      "--json",
+    ]);
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, entries: 1, bytes: 1, problems: [] });
+  });
+
   it("Ctrl-C stops taking files, finishes those in flight, saves the state, exits 130", async () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 60; i++) files[`f${String(i).padStart(2, "0")}.txt`] = `file ${i}`;

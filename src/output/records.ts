@@ -169,25 +169,7 @@ export class RecordWriter<Row extends object = Record<string, unknown>> {
 
   /** Adds one record; returns a promise that resolves when the stream can take more. */
   async write(row: Row): Promise<void> {
-    this.count += 1;
-    const { format, stdout } = this.sink;
-    if (format === "ndjson") {
-      await writeWithBackpressure(stdout, `${JSON.stringify(row)}\n`);
-    } else if (format === "csv") {
-      if (!this.headerWritten) {
-        this.headerWritten = true;
-        await writeWithBackpressure(
-          stdout,
-          `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`,
-        );
-      }
-      const line = this.columns.map((c) => csvField(cellText(cellValue(c, row)))).join(",");
-      await writeWithBackpressure(stdout, `${line}\r\n`);
-    } else if (format === "table" && !this.sink.tty) {
-      await writeWithBackpressure(stdout, renderTable([row], this.columns, this.sink));
-    } else {
-      this.rows.push(row);
-    }
+    await this.writeAll([row]);
   }
 
   /**
@@ -196,24 +178,18 @@ export class RecordWriter<Row extends object = Record<string, unknown>> {
    */
   async writeAll(rows: readonly Row[]): Promise<void> {
     const { format, stdout } = this.sink;
+    this.count += rows.length;
     if (format === "json" || (format === "table" && this.sink.tty)) {
-      this.count += rows.length;
       this.rows.push(...rows);
       return;
     }
     if (rows.length === 0) return;
-    this.count += rows.length;
     let chunk = "";
     if (format === "ndjson") {
-      for (const row of rows) chunk += `${JSON.stringify(row)}\n`;
+      for (const row of rows) chunk += `${jsonText(row)}\n`;
     } else if (format === "csv") {
-      if (!this.headerWritten) {
-        this.headerWritten = true;
-        chunk += `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`;
-      }
-      for (const row of rows) {
-        chunk += `${this.columns.map((c) => csvField(cellText(cellValue(c, row)))).join(",")}\r\n`;
-      }
+      chunk = this.csvHeaderOnce();
+      for (const row of rows) chunk += this.csvLine(row);
     } else {
       chunk = renderTable(rows, this.columns, this.sink);
     }
@@ -224,17 +200,47 @@ export class RecordWriter<Row extends object = Record<string, unknown>> {
   async end(): Promise<void> {
     const { format, stdout } = this.sink;
     if (format === "json") {
-      await writeWithBackpressure(stdout, `${JSON.stringify(this.rows, null, 2)}\n`);
+      await writeWithBackpressure(stdout, `${jsonText(this.rows, 2)}\n`);
     } else if (format === "table") {
       if (this.rows.length > 0)
         await writeWithBackpressure(stdout, renderTable(this.rows, this.columns, this.sink));
-    } else if (format === "csv" && !this.headerWritten) {
-      await writeWithBackpressure(
-        stdout,
-        `${this.columns.map((c) => csvField(c.header ?? c.key)).join(",")}\r\n`,
-      );
+    } else if (format === "csv") {
+      const header = this.csvHeaderOnce();
+      if (header) await writeWithBackpressure(stdout, header);
     }
   }
+
+  /**
+   * CSV for a terminal is for reading: control characters in cells are stripped (a hostile
+   * value cannot retitle or clear the terminal) and lines end in LF. Piped CSV keeps the
+   * exact values and RFC 4180's CRLF.
+   */
+  private csvLine(values: Row | null): string {
+    const tty = this.sink.tty;
+    const cells = this.columns.map((c) => {
+      const text = values === null ? (c.header ?? c.key) : cellText(cellValue(c, values));
+      return csvField(tty ? stripControl(text) : text);
+    });
+    return `${cells.join(",")}${tty ? "\n" : "\r\n"}`;
+  }
+
+  private csvHeaderOnce(): string {
+    if (this.headerWritten) return "";
+    this.headerWritten = true;
+    return this.csvLine(null);
+  }
+}
+
+/**
+ * JSON text with C1 control characters (U+007F..U+009F) escaped as well as the C0 ones
+ * JSON.stringify escapes: the same data after parsing, but no raw CSI (U+009B) or other
+ * terminal control reaches the screen.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return (JSON.stringify(value, null, indent) ?? "null").replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** Writes a chunk and waits for 'drain' when the stream's buffer is full. */

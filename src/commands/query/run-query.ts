@@ -10,7 +10,12 @@ import { buildQuerySpec, MAX_PAGE_SIZE, parseInclude } from "../../core/query/qu
 import { type WalkStats, walkPages } from "../../core/query/walker.js";
 import { ExitCode, HttpError, InterruptedError } from "../../errors.js";
 import type { ApiResponse } from "../../http/types.js";
-import { RecordWriter, renderFieldList, writeWithBackpressure } from "../../output/records.js";
+import {
+  jsonText,
+  RecordWriter,
+  renderFieldList,
+  writeWithBackpressure,
+} from "../../output/records.js";
 import {
   defaultColumnKeys,
   parseColumnList,
@@ -169,7 +174,7 @@ async function printResource(
   keys: string[],
 ): Promise<void> {
   if (format === "json") {
-    await writeWithBackpressure(ctx.io.stdout, `${JSON.stringify(flat, null, 2)}\n`);
+    await writeWithBackpressure(ctx.io.stdout, `${jsonText(flat, 2)}\n`);
     return;
   }
   const now = new Date();

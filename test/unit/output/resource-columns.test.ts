@@ -163,3 +163,38 @@ describe("tables narrower than their content", () => {
     );
   });
 });
+
+describe("hostile values on a terminal", () => {
+  const hostile = { id: "1", resource: "a\u001b]0;pwned\u0007b\u009b2Jc" };
+  const capture = async (format: "csv" | "json" | "ndjson", tty: boolean) => {
+    const chunks: string[] = [];
+    const stdout = new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(String(chunk));
+        done();
+      },
+    });
+    const writer = new RecordWriter(
+      { stdout, format, tty, color: false },
+      resourceColumns(["id", "resource"], { tty, now }),
+    );
+    await writer.writeAll([hostile]);
+    await writer.end();
+    return chunks.join("");
+  };
+
+  it("CSV strips control characters and ends lines in LF on a terminal, exact CRLF when piped", async () => {
+    expect(await capture("csv", true)).toBe("id,resource\n1,ab2Jc\n");
+    expect(await capture("csv", false)).toBe(`id,resource\r\n1,${hostile.resource}\r\n`);
+  });
+
+  it("JSON and NDJSON escape C1 controls too, so the data survives and nothing raw reaches the screen", async () => {
+    for (const format of ["json", "ndjson"] as const) {
+      const text = await capture(format, true);
+      expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+      expect(text).toContain("\\u009b");
+      const parsed = format === "json" ? JSON.parse(text)[0] : JSON.parse(text);
+      expect(parsed).toEqual(hostile);
+    }
+  });
+});

@@ -360,6 +360,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       }
 
       if (status >= 200 && status < 300) {
+        budget.succeeded();
         return makeResponse(method, target, status, resHeaders, resBody);
       }
 
@@ -372,7 +373,10 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
           url: target.url,
           now: now(),
         });
-      const retryable = RETRYABLE_STATUSES.has(status) && (idempotent || status === 429);
+      const retryable =
+        RETRYABLE_STATUSES.has(status) &&
+        (idempotent || status === 429) &&
+        !req.permanentFailure?.(status, resBody);
       if (retryable && attempt < attempts) {
         const serverWait = serverRequestedWait(status, resHeaders, now());
         if (serverWait && serverWait.ms > MAX_SERVER_WAIT_MS) {

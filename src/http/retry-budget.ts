@@ -18,11 +18,27 @@ export interface ClientStats {
 /** Default number of retries one client may spend across all its requests. */
 export const DEFAULT_RETRY_BUDGET = 100;
 
+/** Retries one successful response earns back. */
+export const RETRY_REFUND_PER_SUCCESS = 0.5;
+
 /** Mutable counters plus the budget: a dead server cannot make a bulk run retry forever. */
 export class RetryBudget {
   readonly stats: ClientStats;
+  private readonly initial: number;
   constructor(budget: number = DEFAULT_RETRY_BUDGET) {
+    this.initial = budget;
     this.stats = { requests: 0, attempts: 0, retries: 0, retryBudgetLeft: budget, waitedMs: 0 };
+  }
+  /**
+   * A success earns back half a retry (capped at the initial budget), as gRPC retry
+   * throttling does: a flaky server that fails under ~1 in 3 requests never drains the
+   * budget over a long bulk run, while a dead server (no successes) still stops after it.
+   */
+  succeeded(): void {
+    this.stats.retryBudgetLeft = Math.min(
+      this.initial,
+      this.stats.retryBudgetLeft + RETRY_REFUND_PER_SUCCESS,
+    );
   }
   /** Takes one retry from the budget; false when none is left. */
   take(): boolean {

@@ -161,6 +161,7 @@ export function createStorageClient(
           continue;
         }
       }
+      if (res.statusCode >= 200 && res.statusCode < 300) budget.succeeded();
       return { status: res.statusCode, headers: resHeaders, body: res.body };
     }
   }

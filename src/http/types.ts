@@ -23,6 +23,11 @@ export interface ApiRequest {
   idempotent?: boolean;
   /** Override the client's retry count for this request (1 = no retry). */
   attempts?: number;
+  /**
+   * Tells a retryable status (503, ...) that repeating cannot fix apart from a passing one,
+   * e.g. Sovereign's 503 "object storage is not configured". True = fail at once.
+   */
+  permanentFailure?: (status: number, body: Buffer) => boolean;
   signal?: AbortSignal;
 }
 

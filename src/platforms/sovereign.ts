@@ -189,6 +189,14 @@ export function evidencePaths(orgId: string) {
 
 const JSON_HEADERS = { "content-type": "application/json", accept: "application/json" };
 
+/**
+ * Sovereign's 503 "object storage is not configured" is a setting, not a passing outage:
+ * retrying it only delays the one-line error, so the client fails at once.
+ */
+export function storageNotConfigured(status: number, body: Buffer): boolean {
+  return status === 503 && /storage is not configured/i.test(body.toString("utf8", 0, 4096));
+}
+
 /** Step 1: mints a presigned PUT URL and an object key. */
 export async function requestUploadUrl(
   api: ApiClient,
@@ -203,6 +211,7 @@ export async function requestUploadUrl(
     body: JSON.stringify(compact({ ...params })),
     // Each call mints a fresh URL and nothing is stored server-side, so repeating is safe.
     idempotent: true,
+    permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
   const body = objectOf(res.json(), "upload-url");
@@ -237,6 +246,7 @@ export async function verifyObject(
     headers: { accept: "application/json" },
     // Verify only reads the stored object.
     idempotent: true,
+    permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
   const body = res.status === 200 || res.status === 422 ? jsonOrUndefined(res.text()) : undefined;
@@ -422,6 +432,7 @@ export async function requestDownloadUrl(
     method: "GET",
     path: evidencePaths(orgId).downloadUrl(evidenceId),
     headers: { accept: "application/json" },
+    permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
   const body = objectOf(res.json(), "download-url");

@@ -414,6 +414,38 @@ describe("retries", () => {
     expect(c.stats()).toMatchObject({ requests: 2, attempts: 5, retries: 3, retryBudgetLeft: 0 });
   });
 
+  it("earns half a retry back per success, never above the initial budget", async () => {
+    const s = await server((req, res) =>
+      req.url === "/fail" ? sendJson(res, 500, {}) : sendJson(res, 200, { ok: true }),
+    );
+    const c = client({ baseUrl: s.url, retryBudget: 2, retries: 3 });
+    await c.request({ method: "GET", path: "/fail" }).catch(() => {});
+    expect(c.stats()).toMatchObject({ retries: 2, retryBudgetLeft: 0 });
+    for (let i = 0; i < 3; i++) await c.request({ method: "GET", path: "/ok" });
+    expect(c.stats().retryBudgetLeft).toBe(1.5);
+    for (let i = 0; i < 3; i++) await c.request({ method: "GET", path: "/ok" });
+    expect(c.stats().retryBudgetLeft).toBe(2);
+  });
+
+  it("does not retry a status the caller marks permanent", async () => {
+    const s = await server((_req, res) =>
+      sendJson(res, 503, { detail: "object storage is not configured" }),
+    );
+    const c = client({ baseUrl: s.url });
+    const err = await c
+      .request({
+        method: "POST",
+        path: "/x",
+        body: "{}",
+        idempotent: true,
+        permanentFailure: (status, body) => status === 503 && body.includes("not configured"),
+      })
+      .catch((e) => e);
+    expect(s.requests).toHaveLength(1);
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err.exitCode).toBe(ExitCode.unavailable);
+  });
+
   it("times out a silent server with a one-line error", async () => {
     const s = await server(() => {
       /* never answers */

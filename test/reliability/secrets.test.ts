@@ -1,0 +1,616 @@
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type CliResult, runGrc, runInProcess } from "../helpers/cli.js";
+import { withMock } from "../helpers/mock.js";
+import { type Canaries, findSecretsIn } from "../helpers/secrets.js";
+import { makeFolder, sha256 } from "./lib/push-run.js";
+import { type Captured, reply, withServer } from "./lib/servers.js";
+
+/**
+ * Issue 7, secrets: a broad set of commands (push with receipts, state and --debug, queries
+ * with APIAuth, auth login/status, StrataGRC with a session, `grc api --debug`, failures)
+ * runs with recognizable secrets, and every byte they write is scanned: no Bearer key, HMAC
+ * secret, APIAuth signature, session cookie or presigned signature appears. Storage never
+ * sees a platform credential, not even after a redirect. The config file is 0600 in a 0700
+ * folder and looser modes are reported. No secret is taken from argv.
+ */
+
+let root: string;
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), "grc-reliability-secrets-"));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const WRONG_SECRET = "wrong-hmac-secret-canary-9f8e7d";
+const WRONG_KEY = "sk-wrong-canary-key-0123456789abcdef";
+const WRONG_SESSION = "wrong-session-canary-0123456789abcdef";
+
+describe("every byte the CLI writes, across a broad run, is free of secrets", () => {
+  const mock = withMock({});
+  const faulty = withMock({
+    platforms: ["sovereign", "evident"],
+    faults: "429=0.1,500=0.05,503=0.05,reset=0.02,expire=0.1",
+    faultSeed: 77,
+  });
+  const outputs: Record<string, string> = {};
+  let canaries: Canaries;
+
+  const codes: Record<string, number> = {};
+  /** Runs one command, keeps its output under a name, and returns the result. */
+  async function run(
+    name: string,
+    args: string[],
+    opts: { env?: NodeJS.ProcessEnv; stdin?: string; cwd?: string } = {},
+  ): Promise<CliResult> {
+    const r = await runGrc(args, { timeoutMs: 60_000, ...opts });
+    codes[name] = r.code;
+    outputs[`${name} stdout`] = r.stdout;
+    outputs[`${name} stderr`] = r.stderr;
+    return r;
+  }
+
+  it("push, queries, auth, strata, grc api and failures, all with --debug", async () => {
+    const id = mock.identity;
+    canaries = {
+      apiKeys: [id.apiKey, id.readOnlyApiKey, id.noOrgApiKey, WRONG_KEY],
+      hmacSecrets: [id.hmacSecret, WRONG_SECRET],
+      sessions: [id.session, WRONG_SESSION],
+    };
+    const cfg = mkdtempSync(join(root, "cfg-"));
+    const env = { GRC_CONFIG_DIR: cfg };
+    const { dir, files } = makeFolder(root, "secret-evidence", 6);
+    const receipt = join(root, "receipt.ndjson");
+    const state = join(root, "state.json");
+    const base = mock.baseUrl;
+    const org = id.orgId;
+
+    const logins: [string, string[], string][] = [
+      [
+        "login bearer",
+        ["auth", "login", "--base-url", base, "--org", org, "--api-key-stdin"],
+        id.apiKey,
+      ],
+      [
+        "login hmac",
+        [
+          "auth",
+          "login",
+          "--profile",
+          "esp",
+          "--platform",
+          "evident",
+          "--base-url",
+          base,
+          "--hmac-key-id",
+          id.hmacKeyId,
+          "--hmac-secret-stdin",
+        ],
+        id.hmacSecret,
+      ],
+      [
+        "login hmac256",
+        [
+          "auth",
+          "login",
+          "--profile",
+          "esp256",
+          "--platform",
+          "evident",
+          "--base-url",
+          base,
+          "--hmac-key-id",
+          id.hmacKeyId,
+          "--hmac-sha256",
+          "--hmac-secret-stdin",
+          "--no-verify",
+        ],
+        id.hmacSecret,
+      ],
+      [
+        "login session",
+        [
+          "auth",
+          "login",
+          "--profile",
+          "strata",
+          "--platform",
+          "strata",
+          "--base-url",
+          base,
+          "--org",
+          org,
+          "--session-stdin",
+        ],
+        id.session,
+      ],
+      [
+        "login wrong key",
+        ["auth", "login", "--profile", "bad", "--base-url", base, "--org", org, "--api-key-stdin"],
+        WRONG_KEY,
+      ],
+    ];
+    for (const [name, args, secret] of logins) {
+      await run(name, [...args, "--debug"], { env, stdin: secret });
+    }
+    expect((await run("status", ["auth", "status"], { env })).code).toBe(0);
+
+    const sha = files[0]!.sha256;
+    const commands: [string, string[], NodeJS.ProcessEnv?][] = [
+      ["status json", ["auth", "status", "--json"]],
+      ["status esp", ["auth", "status", "--profile", "esp", "--json"]],
+      ["status strata", ["auth", "status", "--profile", "strata"]],
+      ["auth list", ["auth", "list"]],
+      ["config list", ["config", "list"]],
+      ["config get key", ["config", "get", "api_key"]],
+      ["config set key", ["config", "set", "api_key", WRONG_KEY]],
+      [
+        "push",
+        [
+          "evidence",
+          "push",
+          ".",
+          "--control",
+          "CC6.1",
+          "--receipt",
+          receipt,
+          "--state",
+          state,
+          "--debug",
+        ],
+      ],
+      [
+        "push again",
+        ["evidence", "push", ".", "--control", "CC6.1", "--state", state, "--debug", "-o", "json"],
+      ],
+      [
+        "push force ndjson",
+        [
+          "evidence",
+          "push",
+          ".",
+          "--control",
+          "CC6.2",
+          "--state",
+          state,
+          "--force",
+          "--debug",
+          "-o",
+          "ndjson",
+        ],
+      ],
+      ["receipt verify", ["evidence", "receipt", "verify", receipt, "--debug"]],
+      ["evidence list", ["evidence", "list", "--debug", "-o", "json"]],
+      ["evidence get", ["evidence", "get", sha, "--debug"]],
+      [
+        "evidence download",
+        ["evidence", "download", sha, "-o", join(root, "downloaded.txt"), "--debug"],
+      ],
+      ["evidence download stdout", ["evidence", "download", sha, "-o", "-", "--debug"]],
+      ["alerts list", ["alerts", "list", "--profile", "esp", "--page-size", "5", "--debug"]],
+      [
+        "alerts all",
+        [
+          "alerts",
+          "list",
+          "--profile",
+          "esp",
+          "--all",
+          "--page-size",
+          "100",
+          "--debug",
+          "-o",
+          "ndjson",
+        ],
+      ],
+      ["alerts sha256", ["alerts", "list", "--profile", "esp256", "--page-size", "3", "--debug"]],
+      [
+        "alerts get",
+        ["alerts", "get", "1", "--profile", "esp", "--debug", "--include", "external_account"],
+      ],
+      [
+        "put search",
+        [
+          "list",
+          "reports",
+          "--profile",
+          "esp",
+          "--search-method",
+          "put",
+          "--debug",
+          "--filter",
+          "status_eq=complete",
+        ],
+      ],
+      ["strata status", ["strata", "status", "--profile", "strata", "--debug"]],
+      ["strata risks", ["strata", "risks", "list", "--profile", "strata", "--debug"]],
+      ["strata dashboard", ["strata", "dashboard", "--profile", "strata", "--debug", "--json"]],
+      ["api sovereign", ["api", `/api/v1/orgs/${org}/evidence`, "--debug", "-i"]],
+      ["api evident", ["api", "/api/v2/alerts?page[size]=2", "--profile", "esp", "--debug", "-i"]],
+      ["api strata", ["api", "/strata/api/auth/status", "--profile", "strata", "--debug", "-i"]],
+      ["api paginate", ["api", "/api/v2/reports", "--profile", "esp", "--paginate", "--debug"]],
+      ["api 404", ["api", "/api/v2/nope", "--profile", "esp", "--debug"]],
+      // Failures, with --debug: wrong and read-only keys, a wrong HMAC secret, a bad session.
+      ["wrong key", ["evidence", "list", "--debug"], { GRC_API_KEY: WRONG_KEY }],
+      [
+        "read-only push",
+        ["evidence", "push", ".", "--control", "C9", "--no-state", "--debug"],
+        { GRC_API_KEY: id.readOnlyApiKey },
+      ],
+      ["no org key", ["evidence", "list", "--debug"], { GRC_API_KEY: id.noOrgApiKey }],
+      [
+        "wrong hmac",
+        ["alerts", "list", "--debug"],
+        {
+          GRC_BASE_URL: base,
+          GRC_HMAC_KEY_ID: id.hmacKeyId,
+          GRC_HMAC_SECRET: WRONG_SECRET,
+          GRC_PROFILE: "esp",
+        },
+      ],
+      [
+        "wrong session",
+        ["strata", "risks", "list", "--debug"],
+        { GRC_SESSION: WRONG_SESSION, GRC_PROFILE: "strata" },
+      ],
+      [
+        "unreachable",
+        ["evidence", "list", "--debug", "--retries", "2", "--base-url", "http://127.0.0.1:9"],
+      ],
+    ];
+    // Pushes share a state file and download needs the push: those run in order; the rest
+    // run four at a time.
+    const ordered = commands.filter(([name]) => /^(push|receipt|evidence)/.test(name));
+    const rest = commands.filter((c) => !ordered.includes(c));
+    for (const [name, args, extra] of ordered) {
+      await run(name, args, { env: { ...env, ...extra }, cwd: dir });
+    }
+    for (let i = 0; i < rest.length; i += 4) {
+      await Promise.all(
+        rest
+          .slice(i, i + 4)
+          .map(([name, args, extra]) => run(name, args, { env: { ...env, ...extra }, cwd: dir })),
+      );
+    }
+    // The same push through faults on both origins: retries, expired URLs, error bodies.
+    const fenv = {
+      GRC_CONFIG_DIR: mkdtempSync(join(root, "cfg-")),
+      GRC_BASE_URL: faulty.baseUrl,
+      GRC_ORG_ID: org,
+      GRC_API_KEY: id.apiKey,
+    };
+    const freceipt = join(root, "faulty-receipt.ndjson");
+    const fstate = join(root, "faulty-state.json");
+    await run(
+      "faulty push",
+      [
+        "evidence",
+        "push",
+        ".",
+        "--control",
+        "CC7.1",
+        "--receipt",
+        freceipt,
+        "--state",
+        fstate,
+        "--debug",
+        "--concurrency",
+        "2",
+      ],
+      { env: fenv, cwd: dir },
+    );
+    await run("faulty alerts", ["alerts", "list", "--all", "--page-size", "50", "--debug"], {
+      env: {
+        ...fenv,
+        GRC_API_KEY: "",
+        GRC_HMAC_KEY_ID: id.hmacKeyId,
+        GRC_HMAC_SECRET: id.hmacSecret,
+      },
+    });
+
+    // The runs did what they claim: the scan below covers real traffic, not error screens.
+    const failing: Record<string, number> = {
+      "login wrong key": 3,
+      "config get key": 2,
+      "config set key": 2,
+      "api 404": 2,
+      "wrong key": 3,
+      "read-only push": 3,
+      "no org key": 3,
+      "wrong hmac": 3,
+      "wrong session": 3,
+      unreachable: 4,
+      "faulty push": codes["faulty push"] === 0 ? 0 : 1,
+    };
+    const expectedCodes = Object.fromEntries(Object.keys(codes).map((n) => [n, failing[n] ?? 0]));
+    expect(codes).toEqual(expectedCodes);
+    expect(outputs["push stderr"]).toMatch(/6 files: 6 linked/);
+    expect(outputs["push stderr"]).toMatch(
+      /\[debug\] > PUT http:\/\/127\.0\.0\.1:\d+\/grc-evidence\//,
+    );
+    expect(outputs["alerts list stderr"]).toMatch(/authorization: APIAuth/);
+    expect(outputs["strata status stderr"]).toMatch(/cookie: session=/);
+    expect(outputs["evidence download stderr"]).toMatch(/X-Amz-Signature=/);
+    expect(outputs["wrong hmac stderr"]).toMatch(/^grc: /m);
+
+    const filesWritten: Record<string, string> = {};
+    for (const f of [receipt, state, freceipt, fstate]) {
+      if (existsSync(f)) filesWritten[f] = readFileSync(f, "utf8");
+    }
+    expect(Object.keys(filesWritten)).toHaveLength(4);
+    const stateDir = join(cfg, "state");
+    if (existsSync(stateDir)) {
+      for (const f of readdirSync(stateDir))
+        filesWritten[join(stateDir, f)] = readFileSync(join(stateDir, f), "utf8");
+    }
+    const findings = findSecretsIn({ ...outputs, ...filesWritten }, canaries);
+    expect(findings).toEqual([]);
+    console.info(
+      `[figures] secrets scan: ${Object.keys(outputs).length / 2 + 0} commands, ${Object.keys(filesWritten).length} files, ${Object.values({ ...outputs, ...filesWritten }).reduce((n, t) => n + t.length, 0)} bytes scanned, 0 findings`,
+    );
+
+    // Storage never saw a platform credential.
+    for (const m of [mock, faulty]) {
+      const storage = m.state().requests.filter((q) => q.origin === "storage");
+      expect(storage.length).toBeGreaterThan(0);
+      expect(storage.filter((q) => q.authorization || q.cookie)).toEqual([]);
+    }
+  }, 240_000);
+
+  it("the scanner itself finds each kind of leak (so an empty result means something)", () => {
+    const id = mock.identity;
+    const leaked = {
+      a: `key ${id.apiKey}`,
+      b: `secret=${id.hmacSecret} `,
+      c: "authorization: APIAuth abc:Zm9vYmFyYmF6cXV4cXV1eHh4eHh4eHg=",
+      d: "Cookie: session=abcdefghijklmnop",
+      e: "PUT /b/k?X-Amz-Date=20260101T000000Z&X-Amz-Signature=0123456789abcdef0123",
+      f: `session ${id.session}`,
+      g: "APIAuth-HMAC-SHA256 abc:Zm9vYmFyYmF6cXV4cXV1eHh4eHh4eHh4eHh4eHh4eHh4eHg=",
+    };
+    const mine: Canaries = {
+      apiKeys: [id.apiKey],
+      hmacSecrets: [id.hmacSecret],
+      sessions: [id.session],
+    };
+    const found = findSecretsIn(leaked, mine);
+    expect(new Set(found.map((f) => f.where))).toEqual(new Set(Object.keys(leaked)));
+    const clean = {
+      masked:
+        "api_key sk-...cdef, sk-…cdef, authorization: APIAuth [REDACTED], X-Amz-Signature=[REDACTED]",
+      hashes: `sha256 ${"ab".repeat(10)}abc123${"cd".repeat(10)} uuid 8b04f3be-b05b-468d-99d9-3abc12301f00`,
+    };
+    expect(findSecretsIn(clean, mine)).toEqual([]);
+  });
+});
+
+describe("storage requests carry no platform credentials, even after a redirect", () => {
+  const ORG = "00000000-0000-0000-0000-000000000001";
+  const KEY = "sk-redirect-canary-0123456789abcdef";
+  const CONTENT = "redirected evidence\n";
+  /** The final storage: stores the PUT, serves the GET; records the headers it saw. */
+  const finalStore = withServer((req, res) => {
+    if (req.method === "PUT")
+      return void res.writeHead(200, { ETag: '"e"', "Content-Length": 0 }).end();
+    reply(res, 200, "application/octet-stream", CONTENT);
+  });
+  /** The first storage hop: redirects every request to the final store, same path and query. */
+  const hop = withServer((req, res) => {
+    res.writeHead(307, { Location: `${finalStore.url}${req.url}`, "Content-Length": 0 }).end();
+  });
+  const api = withServer((req, res) => {
+    const path = req.url.split("?")[0]!;
+    const signed = (p: string) =>
+      `${hop.url}/grc-evidence/${p}?X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-Signature=${"f".repeat(64)}`;
+    if (path.endsWith("/upload-url")) {
+      return reply(
+        res,
+        200,
+        "application/json",
+        JSON.stringify({
+          upload_url: signed(`orgs/${ORG}/evidence/u/e.txt`),
+          object_key: `orgs/${ORG}/evidence/u/e.txt`,
+          expires_in: 900,
+          max_size: 1 << 20,
+        }),
+      );
+    }
+    if (path.endsWith("/download-url")) {
+      return reply(
+        res,
+        200,
+        "application/json",
+        JSON.stringify({
+          download_url: signed(`orgs/${ORG}/evidence/u/e.txt`),
+          object_key: `orgs/${ORG}/evidence/u/e.txt`,
+          expires_in: 900,
+          sha256: sha256(CONTENT),
+          size: CONTENT.length,
+        }),
+      );
+    }
+    if (path.endsWith("/verify")) {
+      const q = new URLSearchParams(req.url.split("?")[1]);
+      return reply(
+        res,
+        200,
+        "application/json",
+        JSON.stringify({
+          object_key: q.get("object_key"),
+          expected_hash: q.get("expected_hash"),
+          actual_hash: q.get("expected_hash"),
+          size: CONTENT.length,
+          verified: true,
+        }),
+      );
+    }
+    if (path.endsWith("/link-to-control")) {
+      return reply(
+        res,
+        200,
+        "application/json",
+        JSON.stringify({
+          lineage_id: "l",
+          evidence_id: sha256(CONTENT),
+          control_id: "C1",
+          framework_id: null,
+          assessment_id: null,
+          created: true,
+        }),
+      );
+    }
+    if (path === "/elsewhere") {
+      // A cross-origin redirect of an API GET: followed, but without credentials.
+      return void res
+        .writeHead(302, { Location: `${finalStore.url}/landing`, "Content-Length": 0 })
+        .end();
+    }
+    reply(res, 404, "application/json", '{"detail":"Not Found"}');
+  });
+
+  const CREDENTIAL_HEADERS = [
+    "authorization",
+    "cookie",
+    "x-organization-id",
+    "x-api-key",
+    "proxy-authorization",
+  ];
+  const credentialsIn = (list: Captured[]) =>
+    list.flatMap((q) =>
+      CREDENTIAL_HEADERS.filter((h) => q.headers[h] !== undefined).map(
+        (h) => `${q.method} ${q.url.split("?")[0]} ${h}`,
+      ),
+    );
+
+  it("push and download through a 307 hop: neither hop sees Authorization, Cookie or the org header", async () => {
+    const dir = mkdtempSync(join(root, "redirect-"));
+    writeFileSync(join(dir, "e.txt"), CONTENT);
+    const env = { GRC_BASE_URL: api.url, GRC_ORG_ID: ORG, GRC_API_KEY: KEY };
+    const push = await runGrc(
+      ["evidence", "push", "e.txt", "--control", "C1", "--no-state", "--debug"],
+      { env, cwd: dir },
+    );
+    expect(push.stderr, push.stderr).toMatch(/1 files?: 1 linked/);
+    expect(push.code).toBe(0);
+    const dl = await runGrc(
+      ["evidence", "download", sha256(CONTENT), "-o", "back.txt", "--debug"],
+      {
+        env,
+        cwd: dir,
+      },
+    );
+    expect(dl.code, dl.stderr).toBe(0);
+    expect(readFileSync(join(dir, "back.txt"), "utf8")).toBe(CONTENT);
+    // Both hops were used, for the PUT and the GET.
+    expect(hop.requests.map((q) => q.method).sort()).toEqual(["GET", "PUT"]);
+    expect(finalStore.requests.map((q) => q.method).sort()).toEqual(["GET", "PUT"]);
+    expect(finalStore.requests.find((q) => q.method === "PUT")!.body.toString()).toBe(CONTENT);
+    expect(credentialsIn([...hop.requests, ...finalStore.requests])).toEqual([]);
+    // The API itself did get the key (the capture is not blind).
+    expect(api.requests.every((q) => q.headers.authorization === `Bearer ${KEY}`)).toBe(true);
+    expect(
+      findSecretsIn(
+        { push: push.stdout + push.stderr, dl: dl.stdout + dl.stderr },
+        { apiKeys: [KEY] },
+      ),
+    ).toEqual([]);
+  }, 30_000);
+
+  it("an API GET redirected to another origin arrives there without credentials (Bearer, APIAuth, session)", async () => {
+    const envs = [
+      { GRC_API_KEY: KEY },
+      { GRC_HMAC_KEY_ID: "abc", GRC_HMAC_SECRET: "hmac-redirect-canary" },
+      { GRC_SESSION: "session-redirect-canary-0123456789", GRC_ORG_ID: ORG },
+    ];
+    for (const e of envs) {
+      const before = finalStore.requests.length;
+      const r = await runInProcess(["api", "/elsewhere"], { env: { GRC_BASE_URL: api.url, ...e } });
+      const landed = finalStore.requests.slice(before);
+      expect(landed.map((q) => q.url)).toEqual(["/landing"]);
+      expect(credentialsIn(landed)).toEqual([]);
+      expect(r.code).toBe(0);
+    }
+  }, 30_000);
+});
+
+describe("the config file and argv", () => {
+  const mock = withMock({ platforms: ["sovereign"] });
+
+  it("auth login writes config.json 0600 in a 0700 folder; looser modes draw a warning", async () => {
+    const cfg = join(mkdtempSync(join(root, "modes-")), "grc");
+    const env = { GRC_CONFIG_DIR: cfg };
+    const r = await runGrc(
+      [
+        "auth",
+        "login",
+        "--base-url",
+        mock.baseUrl,
+        "--org",
+        mock.identity.orgId,
+        "--api-key-stdin",
+      ],
+      { env, stdin: mock.identity.apiKey },
+    );
+    expect(r.code).toBe(0);
+    expect(statSync(cfg).mode & 0o777).toBe(0o700);
+    expect(statSync(join(cfg, "config.json")).mode & 0o777).toBe(0o600);
+    const clean = await runGrc(["auth", "status"], { env });
+    expect(clean.stderr).toBe("");
+
+    chmodSync(join(cfg, "config.json"), 0o644);
+    const file = await runGrc(["auth", "status"], { env });
+    expect(file.code).toBe(0);
+    expect(file.stderr).toMatch(/config\.json.*(0644|readable by others|permissions|mode)/i);
+    chmodSync(join(cfg, "config.json"), 0o600);
+    chmodSync(cfg, 0o755);
+    const folder = await runGrc(["auth", "status"], { env });
+    expect(folder.stderr).toMatch(/(0755|readable by others|permissions|mode)/i);
+    chmodSync(cfg, 0o700);
+    expect(
+      findSecretsIn(
+        { a: r.stdout + r.stderr, b: file.stdout + file.stderr, c: folder.stderr },
+        { apiKeys: [mock.identity.apiKey] },
+      ),
+    ).toEqual([]);
+  }, 30_000);
+
+  it("no command takes a secret as an argument: auth login has only *-stdin flags, config set refuses secrets", async () => {
+    const help = await runGrc(["auth", "login", "--help"]);
+    expect(help.code).toBe(0);
+    const flags = [...help.stdout.matchAll(/^\s+(?:-\w, )?(--[\w-]+)(?: <(\w+)>)?/gm)].map((m) => ({
+      flag: m[1]!,
+      arg: m[2],
+    }));
+    expect(flags.length).toBeGreaterThan(5);
+    const secretish = /key$|secret|token|session|password|cookie/i;
+    // A flag that names a secret either reads stdin (no argument) or is the key *ID*.
+    const takesSecret = flags.filter(
+      (f) => f.arg && secretish.test(f.flag) && f.flag !== "--hmac-key-id",
+    );
+    expect(takesSecret).toEqual([]);
+    expect(flags.map((f) => f.flag)).toEqual(
+      expect.arrayContaining(["--api-key-stdin", "--hmac-secret-stdin", "--session-stdin"]),
+    );
+    for (const flag of ["--api-key", "--token", "--hmac-secret", "--session", "--password"]) {
+      const r = await runGrc(["auth", "login", "--base-url", mock.baseUrl, flag, WRONG_KEY]);
+      expect(r.code, flag).toBe(2);
+      expect(r.stderr).not.toContain(WRONG_KEY);
+    }
+    for (const key of ["api_key", "hmac_secret", "session"]) {
+      const r = await runGrc(["config", "set", key, WRONG_KEY]);
+      expect(r.code, key).toBe(2);
+      expect(r.stderr).not.toContain(WRONG_KEY);
+      expect(r.stderr).toMatch(/stdin|auth login/);
+    }
+  }, 30_000);
+});

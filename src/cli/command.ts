@@ -56,6 +56,8 @@ export interface CommandSpec<Opts = Record<string, unknown>> {
   options?: readonly OptionSpec[];
   /** Adds --output table|json|ndjson|csv and --json. */
   output?: boolean;
+  /** A signal is this command's normal way to end (`grc mock serve`): exit 0, not 130. */
+  stopsOnSignal?: boolean;
   /** Adds --base-url/--org/--profile style connection flags (most commands). */
   connection?: boolean;
   /** Handler: import heavy modules inside it, not at the top of the file. Returns the exit code. */

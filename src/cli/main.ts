@@ -154,7 +154,9 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     } finally {
       await ctx.dispose();
     }
-    if (signal.aborted && exitCode === ExitCode.ok) exitCode = ExitCode.interrupted;
+    if (signal.aborted && exitCode === ExitCode.ok && !spec.stopsOnSignal) {
+      exitCode = ExitCode.interrupted;
+    }
   });
   try {
     await program.parseAsync(argv, { from: "user" });
@@ -218,5 +220,5 @@ export async function main(proc: NodeJS.Process): Promise<number> {
   proc.on("SIGINT", onSignal);
   proc.on("SIGTERM", onSignal);
   const code = await runCli(proc.argv.slice(2), { io, env: proc.env, signal: controller.signal });
-  return controller.signal.aborted && code === ExitCode.ok ? ExitCode.interrupted : code;
+  return code;
 }

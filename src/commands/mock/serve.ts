@@ -40,6 +40,7 @@ export const serveCommand = defineCommand<ServeOptions>({
   path: ["mock", "serve"],
   summary: "Serve the Sovereign, Evident and StrataGRC mock (and its object storage) locally",
   connection: false,
+  stopsOnSignal: true,
   options: [
     { flags: "--host <host>", description: "interface to listen on", default: "127.0.0.1" },
     {

@@ -118,8 +118,11 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
 
   function pauseFor(w: ServerWait, text: string): void {
     const at = now().getTime() + w.ms;
-    if (!pause || pause.at < at)
-      pause = { at, until: w.until, text, source: w.source, noticed: false };
+    if (!pause || pause.at < at) {
+      // Concurrent requests meeting the same reset share one notice line.
+      const noticed = pause?.until === w.until && pause.noticed;
+      pause = { at, until: w.until, text, source: w.source, noticed };
+    }
   }
 
   function resolveTarget(path: string): Target {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type FileHandle, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { UsageError } from "../../errors.js";
 import type { PushTarget } from "./discovery.js";
@@ -10,7 +11,7 @@ import type { PushTarget } from "./discovery.js";
  *
  * Two files: a snapshot (`state.json`, replaced atomically by temp file + rename at the end of
  * a run) and a journal beside it (`state.json.journal`, one JSON line appended per event as it
- * happens). A run killed at any moment, even by SIGKILL, leaves the snapshot of the previous
+ * happens, synchronously). A run killed at any moment, even by SIGKILL, leaves the snapshot of the previous
  * run plus every journal line written so far; the next load replays them (a line torn by the
  * kill is ignored) and the next clean end folds them into a new snapshot. Appending a line
  * costs the same with 10 or 100,000 entries, so every event is written at once, not batched.
@@ -64,11 +65,8 @@ export const STATE_WRITE_INTERVAL_MS = 0;
 export class PushState {
   private readonly entries = new Map<string, StateEntry>();
   private readonly pending = new Map<string, PendingEntry>();
-  private journal: Promise<FileHandle> | undefined;
-  /** Lines recorded while a write is in flight, and who waits for them (group commit). */
-  private queued: string[] = [];
-  private waiters: (() => void)[] = [];
-  private draining: Promise<void> | undefined;
+  /** The journal's file descriptor, opened on the first event. */
+  private fd: number | undefined;
   private writeError: Error | undefined;
   private changed = false;
 
@@ -144,21 +142,21 @@ export class PushState {
     return this.append({ pending: entry });
   }
 
-  /** Waits for every journal line recorded so far to be written. */
-  async flush(): Promise<void> {
-    while (this.draining) await this.draining;
-  }
+  /** Every journal line is written when it is recorded; kept for callers that wait. */
+  async flush(): Promise<void> {}
 
   /**
    * Folds everything into a new snapshot (temp file + rename) and removes the journal.
    * Throws a UsageError when any write of the run failed: the user must know.
    */
   async close(): Promise<void> {
-    await this.flush();
-    if (this.journal) {
-      const fh = await this.journal.catch(() => undefined);
-      await fh?.close().catch(() => {});
-      this.journal = undefined;
+    if (this.fd !== undefined) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed: nothing left to write
+      }
+      this.fd = undefined;
     }
     if (this.changed && !this.writeError) {
       try {
@@ -177,40 +175,25 @@ export class PushState {
     }
   }
 
+  /**
+   * Appends one line, synchronously: a line of a few hundred bytes to a local file costs
+   * microseconds, while an async write costs a thread-pool round trip per event; and a
+   * line is on disk (in the page cache, which survives SIGKILL) before the caller goes on.
+   */
   private append(line: JournalLine): Promise<void> {
     this.changed = true;
-    this.queued.push(`${JSON.stringify(line)}\n`);
-    const written = new Promise<void>((resolve) => this.waiters.push(resolve));
-    this.draining ??= this.drain().finally(() => {
-      this.draining = undefined;
-    });
-    return written;
-  }
-
-  /**
-   * Writes queued lines, all that queued up during the previous write in one call: a push
-   * of thousands of files makes a few hundred small appends, not one per event, in order.
-   */
-  private async drain(): Promise<void> {
-    while (this.queued.length > 0) {
-      const text = this.queued.join("");
-      const waiters = this.waiters;
-      this.queued = [];
-      this.waiters = [];
-      if (!this.writeError) {
-        try {
-          this.journal ??= (async () => {
-            await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-            // O_APPEND: each write lands whole at the end of the file.
-            return open(PushState.journalPath(this.file), "a", 0o600);
-          })();
-          await (await this.journal).write(text);
-        } catch (err) {
-          this.writeError = err instanceof Error ? err : new Error(String(err));
-        }
+    if (this.writeError) return Promise.resolve();
+    try {
+      if (this.fd === undefined) {
+        mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+        // O_APPEND: each line lands whole at the end of the file.
+        this.fd = openSync(PushState.journalPath(this.file), "a", 0o600);
       }
-      for (const resolve of waiters) resolve();
+      writeSync(this.fd, `${JSON.stringify(line)}\n`);
+    } catch (err) {
+      this.writeError = err instanceof Error ? err : new Error(String(err));
     }
+    return Promise.resolve();
   }
 
   private replay(line: string): void {

@@ -63,7 +63,7 @@ async function run(
 describe("pushEvidence", () => {
   it("runs the four steps per file: the bytes, hash, content type and length reach storage", async () => {
     write("logs/access.csv", "user,time\nalice,1\n");
-    write("report.pdf", Buffer.alloc(70_000, 7));
+    write("report.pdf", Buffer.alloc(300_000, 7)); // streamed (over SMALL_FILE_BYTES)
     write("blob.weird", "?");
     const { summary, events } = await run(["logs", "report.pdf", "blob.weird"]);
     expect(summary).toMatchObject({ total: 3, linked: 3, failed: 0, skipped: 0 });
@@ -91,7 +91,7 @@ describe("pushEvidence", () => {
       expect(stored.sha256).toBe(r.sha256);
       expect(stored.contentType).toBe(r.content_type);
     }
-    expect(fake.puts.map((p) => p.contentLength).sort((a, b) => a - b)).toEqual([1, 18, 70_000]);
+    expect(fake.puts.map((p) => p.contentLength).sort((a, b) => a - b)).toEqual([1, 18, 300_000]);
     expect(fake.uploadUrlBodies.find((b) => b.filename === "report.pdf")).toEqual({
       filename: "report.pdf",
       content_type: "application/pdf",
@@ -107,7 +107,7 @@ describe("pushEvidence", () => {
     const progress = events
       .filter((e): e is Extract<PushEvent, { type: "progress" }> => e.type === "progress")
       .reduce((n, e) => n + e.bytes, 0);
-    expect(progress).toBe(70_019);
+    expect(progress).toBe(300_019);
   });
 
   it("treats created:false as linked (same content, same control)", async () => {
@@ -211,7 +211,8 @@ describe("pushEvidence", () => {
   });
 
   it("fails a file that changed while it was read", async () => {
-    const p = write("grows.log", "line 1\n");
+    // Large enough to stream: a small file is read in one go and checked right then.
+    const p = write("grows.log", "line 1\n".repeat(50_000));
     const files = await filesOf(["grows.log"]);
     appendFileSync(p, "line 2\n"); // between discovery and upload: fine, the new size is used
     const origRequest = fake.storage.request;
@@ -227,7 +228,7 @@ describe("pushEvidence", () => {
   });
 
   it("fails a file that grew during the read (more bytes than its Content-Length)", async () => {
-    const p = write("grows.log", "x".repeat(100));
+    const p = write("grows.log", "x".repeat(300_000));
     const origRequest = fake.storage.request;
     fake.storage.request = async (req) => {
       appendFileSync(p, "more bytes");

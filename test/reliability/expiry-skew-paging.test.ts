@@ -176,24 +176,26 @@ describe("a 429 in the middle of --all", () => {
 describe("--all with faults on the API", () => {
   const faulty = withMock({
     platforms: ["evident"],
-    alerts: 1500,
+    alerts: 1000,
     faults: "429=0.1,500=0.05,503=0.02,reset=0.02,slow=0.05",
     faultSeed: 31,
     slowMs: 100,
   });
-  const plain = withMock({ platforms: ["evident"], alerts: 1500 });
+  const plain = withMock({ platforms: ["evident"], alerts: 1000 });
+  let expected: string | undefined;
 
   for (const concurrency of ["1", "4"]) {
-    it(`--concurrency ${concurrency}: each of 1,500 alerts printed exactly once, in order`, async () => {
+    it(`--concurrency ${concurrency}: each of 1,000 alerts printed exactly once, in order`, async () => {
       const args = ["alerts", "list", "--all", "--page-size", "50", "-o", "ndjson"];
       args.push("--concurrency", concurrency);
-      const expected = await runGrc(args, { env: hmacEnv(plain) });
+      // Order does not depend on --concurrency: one fault-free walk is the reference for both.
+      expected ??= (await runGrc(args, { env: hmacEnv(plain) })).stdout;
       const r = await runGrc(args, { env: hmacEnv(faulty), timeoutMs: 90_000 });
       expect(r.code).toBe(0);
       const ids = ndjsonIds(r.stdout);
-      expect(ids).toHaveLength(1500);
-      expect(new Set(ids).size).toBe(1500);
-      expect(r.stdout).toBe(expected.stdout);
+      expect(ids).toHaveLength(1000);
+      expect(new Set(ids).size).toBe(1000);
+      expect(r.stdout).toBe(expected);
       const faults = faulty.state().requests.filter((q) => q.fault && q.fault !== "slow");
       expect(faults.length).toBeGreaterThan(0);
     }, 120_000);

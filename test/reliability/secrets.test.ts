@@ -149,7 +149,6 @@ describe("every byte the CLI writes, across a broad run, is free of secrets", ()
     const commands: [string, string[], NodeJS.ProcessEnv?][] = [
       ["status json", ["auth", "status", "--json"]],
       ["status esp", ["auth", "status", "--profile", "esp", "--json"]],
-      ["status strata", ["auth", "status", "--profile", "strata"]],
       ["auth list", ["auth", "list"]],
       ["config list", ["config", "list"]],
       ["config get key", ["config", "get", "api_key"]],
@@ -172,22 +171,6 @@ describe("every byte the CLI writes, across a broad run, is free of secrets", ()
       [
         "push again",
         ["evidence", "push", ".", "--control", "CC6.1", "--state", state, "--debug", "-o", "json"],
-      ],
-      [
-        "push force ndjson",
-        [
-          "evidence",
-          "push",
-          ".",
-          "--control",
-          "CC6.2",
-          "--state",
-          state,
-          "--force",
-          "--debug",
-          "-o",
-          "ndjson",
-        ],
       ],
       ["receipt verify", ["evidence", "receipt", "verify", receipt, "--debug"]],
       ["evidence list", ["evidence", "list", "--debug", "-o", "json"]],
@@ -234,11 +217,9 @@ describe("every byte the CLI writes, across a broad run, is free of secrets", ()
       ],
       ["strata status", ["strata", "status", "--profile", "strata", "--debug"]],
       ["strata risks", ["strata", "risks", "list", "--profile", "strata", "--debug"]],
-      ["strata dashboard", ["strata", "dashboard", "--profile", "strata", "--debug", "--json"]],
       ["api sovereign", ["api", `/api/v1/orgs/${org}/evidence`, "--debug", "-i"]],
       ["api evident", ["api", "/api/v2/alerts?page[size]=2", "--profile", "esp", "--debug", "-i"]],
       ["api strata", ["api", "/strata/api/auth/status", "--profile", "strata", "--debug", "-i"]],
-      ["api paginate", ["api", "/api/v2/reports", "--profile", "esp", "--paginate", "--debug"]],
       ["api 404", ["api", "/api/v2/nope", "--profile", "esp", "--debug"]],
       // Failures, with --debug: wrong and read-only keys, a wrong HMAC secret, a bad session.
       ["wrong key", ["evidence", "list", "--debug"], { GRC_API_KEY: WRONG_KEY }],

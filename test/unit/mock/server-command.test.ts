@@ -52,7 +52,8 @@ describe("grc mock serve (in-process)", () => {
     const base = String(line.base_url);
     expect((await fetch(`${base}/__mock/state`)).status).toBe(200);
     run.stop();
-    await run.done;
+    // Stopping is how `mock serve` ends: exit 0, not 130.
+    expect(await run.done).toBe(0);
     expect(run.stderr()).toBe("");
     await expect(fetch(`${base}/__mock/state`)).rejects.toThrow();
   });

@@ -170,7 +170,11 @@ export class PushOutput {
         }),
       );
     }
-    if (!quiet) io.stderr.write(`${summaryLine(summary, dryRun, extra.stateFile)}\n`);
+    // A run stopped before any file (no credentials, say) ends with its one error line only.
+    const nothingDone = summary.fatal && summary.results.length === 0;
+    if (!quiet && !nothingDone) {
+      io.stderr.write(`${summaryLine(summary, dryRun, extra.stateFile)}\n`);
+    }
   }
 
   private row(result: PushResult): void {

@@ -165,6 +165,20 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   };
   emit({ type: "start", files: options.files.length, bytes: totalBytes });
 
+  // Connect once up front when any file needs the server: a missing base URL or credential
+  // is one error for the run, not one failure per file. A rerun that skips every file never
+  // connects.
+  const needsServer =
+    !options.dryRun &&
+    options.files.some((f) => options.force || !deps.state?.lookup(f, f.target, options.scope));
+  if (needsServer) {
+    try {
+      await connect();
+    } catch (err) {
+      fatal = fatalError(err);
+    }
+  }
+
   const results = await Promise.all(
     options.files.map((file) =>
       limit(async (): Promise<PushResult | undefined> => {

@@ -422,7 +422,13 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
           : typeof reply.body === "string"
             ? Buffer.from(reply.body)
             : reply.body;
-      res.writeHead(reply.status, { ...reply.headers, "Content-Length": payload.length });
+      // The Date header follows the mock's (shiftable) clock, so a client can tell that
+      // its own clock is off, as it would against a real server.
+      res.writeHead(reply.status, {
+        Date: clock.now().toUTCString(),
+        ...reply.headers,
+        "Content-Length": payload.length,
+      });
       res.end(method === "HEAD" ? undefined : payload);
       record(reply.status);
     };

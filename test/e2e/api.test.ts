@@ -128,7 +128,9 @@ describe("grc api with APIAuth against the mock", () => {
     try {
       const r = await runGrc(["api", "/api/v2/alerts.json", "--retries", "1"], { env: hmacEnv() });
       expect(r.code).toBe(3);
-      expect(r.stderr).toMatch(/^grc: .*clock.* — .*fix the system time \(NTP\) and retry\n$/);
+      expect(r.stderr).toMatch(
+        /^grc: the server says this machine.s clock is 17 minutes off.* — .*fix the system time \(NTP\) and retry\n$/,
+      );
     } finally {
       await fetch(`${mock.baseUrl}/__mock/clock?offset_ms=0`, { method: "POST" });
     }

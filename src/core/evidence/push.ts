@@ -168,10 +168,12 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   // Connect once up front when any file needs the server: a missing base URL or credential
   // is one error for the run, not one failure per file. A rerun that skips every file never
   // connects.
-  const needsServer =
-    !options.dryRun &&
-    options.files.some((f) => options.force || !deps.state?.lookup(f, f.target, options.scope));
-  if (needsServer) {
+  const first = options.dryRun
+    ? -1
+    : options.files.findIndex(
+        (f) => options.force || !deps.state?.lookup(f, f.target, options.scope),
+      );
+  if (first >= 0) {
     try {
       await connect();
     } catch (err) {
@@ -179,15 +181,18 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
     }
   }
 
-  const results = await Promise.all(
-    options.files.map((file) =>
-      limit(async (): Promise<PushResult | undefined> => {
-        if (stopped()) return undefined;
-        const outcome = await pushOne(file, options, deps, connect, now, emit);
-        if (outcome.fatal && !fatal) fatal = outcome.fatal;
-        return outcome.result;
-      }),
-    ),
+  const results: (PushResult | undefined)[] = new Array(options.files.length);
+  const runOne = async (i: number): Promise<void> => {
+    if (stopped()) return;
+    const outcome = await pushOne(options.files[i]!, options, deps, connect, now, emit);
+    if (outcome.fatal && !fatal) fatal = outcome.fatal;
+    results[i] = outcome.result;
+  };
+  // The first file that needs the server goes alone: a key without the scope, or not a
+  // member of the org, stops the run after one failed file instead of `concurrency` of them.
+  if (first >= 0) await runOne(first);
+  await Promise.all(
+    options.files.map((_, i) => (i === first ? undefined : limit(() => runOne(i)))),
   );
 
   const done = results.filter((r): r is PushResult => r !== undefined);

@@ -264,7 +264,8 @@ describe("pushEvidence", () => {
         details: ["missing required scope: write:evidence"],
       }),
     );
-    const { summary, events } = await run(["."], { concurrency: 1 });
+    // Even at concurrency 8 the first file goes alone: one failure, the rest never start.
+    const { summary, events } = await run(["."], { concurrency: 8 });
     expect(summary.fatal?.line()).toBe(
       "the API key lacks the write:evidence scope (403 missing required scope) — widen the key's scopes on the API Keys page (write:evidence or write:*)",
     );

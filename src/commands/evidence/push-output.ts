@@ -248,7 +248,7 @@ export function summaryLine(s: PushSummary, dryRun: boolean, stateFile?: string)
       ? ` (${formatBytes(Math.round((s.bytes / s.durationMs) * 1000))}/s)`
       : "";
   const head = s.interrupted ? "interrupted: " : s.fatal ? "stopped: " : "";
-  const state = (s.interrupted || s.fatal) && stateFile ? `; state saved to ${stateFile}` : "";
+  const state = s.interrupted && stateFile ? `; state saved to ${stateFile}` : "";
   return `${head}${s.total} ${plural(s.total, "file")}: ${parts.join(", ")} · ${formatBytes(s.bytes)} in ${took}${rate}${state}`;
 }
 

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { seededRandom } from "./faults.js";
 import {
   ArraySource,
   type ResourceSource,
@@ -151,18 +152,6 @@ export const FIXTURE_ALERT_COUNT = 500;
 
 /** Seed of the generator: changing it changes every fixture. */
 const SEED = 0x5eed_2015;
-
-/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG (deterministic fixtures). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(rand: () => number, items: readonly T[]): T {
   return items[Math.floor(rand() * items.length)]!;
@@ -332,7 +321,7 @@ export interface EvidentWorld {
 
 /** Generates the deterministic non-alert collections. */
 export function generateWorld(): EvidentWorld {
-  const rand = prng(SEED);
+  const rand = seededRandom(SEED);
   const stamp = (dayOffset: number) => {
     const created = EPOCH - dayOffset * DAY_MS + Math.floor(rand() * DAY_MS);
     return {
@@ -604,7 +593,7 @@ function resourceName(rand: () => number, kind: string, account: string, region:
  * fixtures hold the first 500, and a benchmark source makes any of millions on demand.
  */
 function generateAlert(index: number, w: AlertWorldIndex): StoredResource {
-  const rand = prng(SEED ^ Math.imul(index + 1, 0x9e3779b1));
+  const rand = seededRandom(SEED ^ Math.imul(index + 1, 0x9e3779b1));
   const report = pick(rand, w.reports);
   const accountId = pick(rand, w.teamAccounts.get(report.relationships.team as string)!);
   const account = w.accounts.get(accountId)!;

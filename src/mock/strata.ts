@@ -392,6 +392,24 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     return row;
   }
 
+  /** A record the user may change: a viewer or a locked record is refused. */
+  function findWritable(
+    module: StrataModule,
+    id: number,
+    user: StrataUser,
+    verb: "changed" | "deleted",
+  ): RecordRow {
+    requireWrite(user);
+    const row = find(module, id);
+    if (row.locked) {
+      throw new StrataFailure(
+        "PERMISSION_DENIED",
+        `${SINGULAR[module]} ${id} is locked and cannot be ${verb}`,
+      );
+    }
+    return row;
+  }
+
   function present(row: RecordRow): Record<string, unknown> {
     return { ...row };
   }
@@ -518,14 +536,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     req: MockRequest,
     user: StrataUser,
   ): MockReply {
-    requireWrite(user);
-    const row = find(module, id);
-    if (row.locked) {
-      throw new StrataFailure(
-        "PERMISSION_DENIED",
-        `${SINGULAR[module]} ${id} is locked and cannot be changed`,
-      );
-    }
+    const row = findWritable(module, id, user, "changed");
     const body = checkBody(STRATA_FIELDS[module], parseJsonBody(req), true);
     Object.assign(row, body);
     if (module === "risks") {
@@ -537,14 +548,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
   }
 
   function deleteRecord(module: StrataModule, id: number, user: StrataUser): MockReply {
-    requireWrite(user);
-    const row = find(module, id);
-    if (row.locked) {
-      throw new StrataFailure(
-        "PERMISSION_DENIED",
-        `${SINGULAR[module]} ${id} is locked and cannot be deleted`,
-      );
-    }
+    findWritable(module, id, user, "deleted");
     data.records[module] = data.records[module].filter((r) => r.id !== id);
     changes.push({ method: "DELETE", module, id, action: "delete" });
     return ok({ id, deleted: true });
@@ -559,14 +563,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     user: StrataUser,
   ): MockReply {
     const set = (field: string, spec: StrataFieldSpec) => {
-      requireWrite(user);
-      const row = find(module, id);
-      if (row.locked) {
-        throw new StrataFailure(
-          "PERMISSION_DENIED",
-          `${SINGULAR[module]} ${id} is locked and cannot be changed`,
-        );
-      }
+      const row = findWritable(module, id, user, "changed");
       const body = parseJsonBody(req);
       if (body[field] === undefined)
         throw new StrataFailure("VALIDATION_ERROR", `Missing required field: ${field}`);

@@ -46,6 +46,10 @@ const FAULT_REPLIES: Partial<Record<FaultKind, [number, string, string]>> = {
   expire: [403, "AccessDenied", "Request has expired"],
 };
 
+/** S3's message for a body that ends before (or runs past) its declared Content-Length. */
+const INCOMPLETE_BODY =
+  "You did not provide the number of bytes specified by the Content-Length HTTP header.";
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Creates the request handler of the storage origin (also used for `checkContinue`). */
@@ -183,11 +187,7 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
       if (timedOut && !res.headersSent && !req.socket.destroyed) {
         // S3's answer to a body that stops short of its Content-Length; then hang up.
         res.once("finish", () => req.socket.destroy());
-        fail(
-          400,
-          "IncompleteBody",
-          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-        );
+        fail(400, "IncompleteBody", INCOMPLETE_BODY);
       } else {
         record(0);
       }
@@ -200,11 +200,7 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
     if (counter.bytes !== contentLength || deps.brokenSockets.has(req.socket)) {
       await writer.abort();
       if (!req.socket.destroyed) {
-        fail(
-          400,
-          "IncompleteBody",
-          "You did not provide the number of bytes specified by the Content-Length HTTP header.",
-        );
+        fail(400, "IncompleteBody", INCOMPLETE_BODY);
       } else {
         record(0);
       }

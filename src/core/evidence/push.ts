@@ -312,66 +312,24 @@ async function pushOne(
     result.size = before.size;
     const times: Partial<ReceiptTimes> = {};
 
-    step = "upload-url";
-    const mint = async () => {
-      const slot = await evidence.requestUploadUrl({
-        filename: uploadFilename(file.path),
-        content_type: contentType,
-        control_id: file.target.control_id,
-        framework_id: file.target.framework_id,
-        assessment_id: file.target.assessment_id,
-      });
-      times.upload_url_at = now().toISOString();
-      return { slot, mintedAt: now().getTime() };
-    };
-    let { slot, mintedAt } = await mint();
-    result.object_key = slot.object_key;
-    if (before.size > slot.max_size) {
-      throw new FileFailure(
-        `the file is ${formatBytes(before.size)}, larger than the ${formatBytes(slot.max_size)} the server accepts (max_size ${slot.max_size} bytes); nothing was sent`,
-        "split the file or ask the platform operator to raise the limit",
-      );
-    }
-
-    // A URL lives `expires_in` seconds from minting. One that ran out before the PUT could
-    // start (a slow start, a long retry wait) is replaced once; so is one storage calls expired.
-    let refreshed = false;
-    if (now().getTime() - mintedAt >= slot.expires_in * 1000 - expiryMarginMs(slot.expires_in)) {
-      step = "upload-url";
-      ({ slot, mintedAt } = await mint());
-      result.object_key = slot.object_key;
-      refreshed = true;
-      emit({ type: "url-refreshed", path: file.path, reason: "expired-before-use" });
-    }
-    step = "upload";
-    let put = await putObject(storage, slot, file, before, contentType, emit);
-    if (put.expired && !refreshed) {
-      step = "upload-url";
-      ({ slot, mintedAt } = await mint());
-      result.object_key = slot.object_key;
-      emit({ type: "url-refreshed", path: file.path, reason: "expired-at-storage" });
-      step = "upload";
-      put = await putObject(storage, slot, file, before, contentType, emit);
-    }
-    if (put.expired) throw put.error;
-    const sha256 = put.sha256;
-    times.uploaded_at = now().toISOString();
-    // Same size and mtime after the read as before it: the bytes hashed are the file's.
-    // (A small file was read in one go and checked then.)
-    if (!before.bytes) {
-      const after = await stat(file.realPath).catch(() => undefined);
-      if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-        throw changedError();
-      }
-    }
+    const at = { step };
+    const { objectKey, sha256 } = await uploadFile(file, before, contentType, result, times, {
+      evidence,
+      storage,
+      now,
+      emit,
+      at,
+    }).finally(() => {
+      step = at.step;
+    });
     Object.assign(result, { sha256, evidence_id: sha256 });
     emit({ type: "file-hashed", path: file.path, sha256, size: before.size });
-    emit({ type: "uploaded", path: file.path, object_key: slot.object_key });
+    emit({ type: "uploaded", path: file.path, object_key: objectKey });
 
     times.verified_at = null;
     if (options.verify) {
       step = "verify";
-      const check = await evidence.verifyObject(slot.object_key, sha256);
+      const check = await evidence.verifyObject(objectKey, sha256);
       if (!check.verified) {
         result.verified = false;
         throw new FileFailure(
@@ -381,18 +339,18 @@ async function pushOne(
       }
       result.verified = true;
       times.verified_at = now().toISOString();
-      emit({ type: "verified", path: file.path, object_key: slot.object_key });
+      emit({ type: "verified", path: file.path, object_key: objectKey });
     }
 
     // Written before the link: a kill during it leaves the rerun enough to link this upload
     // instead of sending the file again.
     await deps.state?.recordPending({
-      ...stateBase(file, result, options.scope, sha256, slot.object_key, before),
+      ...stateBase(file, result, options.scope, sha256, objectKey, before),
       verified: result.verified === true,
       content_type: contentType,
       times: {
         upload_url_at: times.upload_url_at!,
-        uploaded_at: times.uploaded_at,
+        uploaded_at: times.uploaded_at!,
         verified_at: times.verified_at,
       },
     });
@@ -493,6 +451,80 @@ async function linkAndRecord(
   });
   emit({ type: "linked", result });
   return { result };
+}
+
+/** What the upload steps share with the rest of a file's push. */
+interface UploadContext {
+  evidence: EvidenceSteps;
+  storage: StorageClient;
+  now: () => Date;
+  emit: (e: PushEvent) => void;
+  /** The step in progress, for the error line and the fatal check. */
+  at: { step: string };
+}
+
+/**
+ * Steps 1 and 2: a presigned URL, then the PUT that hashes on the way. A file over max_size
+ * fails before a byte is sent; a URL that expired (before the PUT, or per storage) is
+ * replaced once.
+ */
+async function uploadFile(
+  file: DiscoveredFile,
+  before: OpenedFile,
+  contentType: string,
+  result: PushResult,
+  times: Partial<ReceiptTimes>,
+  { evidence, storage, now, emit, at }: UploadContext,
+): Promise<{ objectKey: string; sha256: string }> {
+  at.step = "upload-url";
+  const mint = async () => {
+    const slot = await evidence.requestUploadUrl({
+      filename: uploadFilename(file.path),
+      content_type: contentType,
+      control_id: file.target.control_id,
+      framework_id: file.target.framework_id,
+      assessment_id: file.target.assessment_id,
+    });
+    times.upload_url_at = now().toISOString();
+    result.object_key = slot.object_key;
+    return { slot, mintedAt: now().getTime() };
+  };
+  let { slot, mintedAt } = await mint();
+  if (before.size > slot.max_size) {
+    throw new FileFailure(
+      `the file is ${formatBytes(before.size)}, larger than the ${formatBytes(slot.max_size)} the server accepts (max_size ${slot.max_size} bytes); nothing was sent`,
+      "split the file or ask the platform operator to raise the limit",
+    );
+  }
+
+  // A URL lives `expires_in` seconds from minting. One that ran out before the PUT could
+  // start (a slow start, a long retry wait) is replaced once; so is one storage calls expired.
+  let refreshed = false;
+  if (now().getTime() - mintedAt >= slot.expires_in * 1000 - expiryMarginMs(slot.expires_in)) {
+    ({ slot, mintedAt } = await mint());
+    refreshed = true;
+    emit({ type: "url-refreshed", path: file.path, reason: "expired-before-use" });
+  }
+  at.step = "upload";
+  let put = await putObject(storage, slot, file, before, contentType, emit);
+  if (put.expired && !refreshed) {
+    at.step = "upload-url";
+    ({ slot, mintedAt } = await mint());
+    emit({ type: "url-refreshed", path: file.path, reason: "expired-at-storage" });
+    at.step = "upload";
+    put = await putObject(storage, slot, file, before, contentType, emit);
+  }
+  if (put.expired) throw put.error;
+  times.uploaded_at = now().toISOString();
+  // Same size and mtime after the read as before it: the bytes hashed are the file's.
+  // (A small file was read in one go and checked then.)
+  if (!before.bytes) {
+    const after = await stat(file.realPath).catch(() => undefined);
+    if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
+      throw changedError();
+    }
+  }
+  return { objectKey: slot.object_key, sha256: put.sha256 };
 }
 
 type PutOutcome = { expired: false; sha256: string } | { expired: true; error: HttpError };

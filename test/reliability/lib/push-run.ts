@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "vitest";
+import { DEFAULT_RETRY_BUDGET, RETRY_REFUND_PER_SUCCESS } from "../../../src/http/retry-budget.js";
 import type { MockStateSnapshot } from "../../helpers/mock.js";
 
 /**
@@ -70,17 +71,14 @@ export function tally(state: MockStateSnapshot): RequestTally {
   return out;
 }
 
-/** The client's retry budget (src/http/retry-budget.ts DEFAULT_RETRY_BUDGET), per client. */
-export const RETRY_BUDGET = 100;
-
-/** Retries a success earns back, if the client refunds its budget (0 = a flat budget). */
-export const RETRY_REFUND_PER_SUCCESS = 0;
+/** The client's retry budget per client, and what each success earns back (the product's values). */
+export { DEFAULT_RETRY_BUDGET as RETRY_BUDGET, RETRY_REFUND_PER_SUCCESS };
 
 /**
  * The request bound of a push of `n` files with verify on, no refreshes: each file costs
  * exactly 3 API requests (upload-url, verify, link) and 1 PUT when nothing fails, and every
- * extra request is a retry, which the client may spend at most `budget` of per origin (plus
- * what successes earn back, when `tally` is given and the client refunds).
+ * extra request is a retry, which the client may spend at most `budget` of per origin plus
+ * what its successes earned back (RETRY_REFUND_PER_SUCCESS each, when `tally` is given).
  */
 export function requestBound(
   n: number,

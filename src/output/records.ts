@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { OutputFormat } from "../cli/command.js";
+import type { IOStreams } from "../cli/io.js";
 import { stripControl } from "./sanitize.js";
 
 /** One column of a table or CSV. */
@@ -24,6 +25,17 @@ export interface RecordSink {
   tty: boolean;
   color: boolean;
   columns?: number;
+}
+
+/** The sink for a command's stdout: its TTY, colour and width decide how a table looks. */
+export function stdoutSink(io: IOStreams, format: OutputFormat): RecordSink {
+  return {
+    stdout: io.stdout,
+    format,
+    tty: io.stdoutIsTTY,
+    color: io.colorStdout,
+    columns: io.columns,
+  };
 }
 
 /** Text of a value for a table or CSV cell. */

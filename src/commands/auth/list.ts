@@ -1,6 +1,6 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { storedCredential } from "../../core/config/credential.js";
-import { type Column, RecordWriter } from "../../output/records.js";
+import { type Column, RecordWriter, stdoutSink } from "../../output/records.js";
 
 /** One row of `grc auth list`. */
 export interface ProfileRow {
@@ -32,16 +32,7 @@ export const listCommand = defineCommand<{ output?: string; json?: boolean }>({
     const store = openConfigStore(ctx.env);
     for (const warning of store.warnings) ctx.warn(warning);
     const data = store.read();
-    const writer = new RecordWriter<ProfileRow>(
-      {
-        stdout: ctx.io.stdout,
-        format: outputFormat(opts),
-        tty: ctx.io.stdoutIsTTY,
-        color: ctx.io.colorStdout,
-        columns: ctx.io.columns,
-      },
-      columns,
-    );
+    const writer = new RecordWriter<ProfileRow>(stdoutSink(ctx.io, outputFormat(opts)), columns);
     for (const [name, p] of Object.entries(data.profiles).sort(([a], [b]) => a.localeCompare(b))) {
       const kind = storedCredential(p).kind;
       await writer.write({

@@ -10,7 +10,12 @@ import {
 import { targetProfileName } from "../../core/config/profile-name.js";
 import type { ConfigStore } from "../../core/config/store.js";
 import { UsageError } from "../../errors.js";
-import { type Column, RecordWriter, writeWithBackpressure } from "../../output/records.js";
+import {
+  type Column,
+  RecordWriter,
+  stdoutSink,
+  writeWithBackpressure,
+} from "../../output/records.js";
 
 const profileOption = {
   flags: "--profile <name>",
@@ -114,16 +119,7 @@ export const listCommand = defineCommand<{ profile?: string; output?: string; js
     const data = store.read();
     const name = targetProfileName(data, opts.profile, ctx.env);
     const format = outputFormat(opts);
-    const writer = new RecordWriter<SettingRow>(
-      {
-        stdout: ctx.io.stdout,
-        format,
-        tty: ctx.io.stdoutIsTTY,
-        color: ctx.io.colorStdout,
-        columns: ctx.io.columns,
-      },
-      settingColumns,
-    );
+    const writer = new RecordWriter<SettingRow>(stdoutSink(ctx.io, format), settingColumns);
     for (const [key, value] of listSettings(data.profiles[name]))
       await writer.write({ key, value });
     await writer.end();

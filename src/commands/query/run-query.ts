@@ -14,6 +14,7 @@ import {
   jsonText,
   RecordWriter,
   renderFieldList,
+  stdoutSink,
   writeWithBackpressure,
 } from "../../output/records.js";
 import {
@@ -126,13 +127,7 @@ export async function runCollectionQuery(
       if (rows.length === 0) continue;
       // Columns follow the first resource seen (types differ in their attributes).
       writer ??= new RecordWriter<Row>(
-        {
-          stdout: ctx.io.stdout,
-          format,
-          tty: ctx.io.stdoutIsTTY,
-          color: ctx.io.colorStdout,
-          columns: ctx.io.columns,
-        },
+        stdoutSink(ctx.io, format),
         resourceColumns(columnKeys ?? defaultColumnKeys(target.type, rows[0]), {
           tty: ctx.io.stdoutIsTTY,
           now,
@@ -154,7 +149,7 @@ export async function runCollectionQuery(
   if (stats.resources === 0) {
     ctx.warn(`no ${target.name} matched`);
     writer = new RecordWriter<Row>(
-      { stdout: ctx.io.stdout, format, tty: ctx.io.stdoutIsTTY, color: false },
+      stdoutSink(ctx.io, format),
       resourceColumns(columnKeys ?? defaultColumnKeys(target.type, undefined), {
         tty: ctx.io.stdoutIsTTY,
         now,
@@ -180,12 +175,14 @@ async function printResource(
   const now = new Date();
   if (format === "table") {
     const columns = resourceColumns(keys, { tty: ctx.io.stdoutIsTTY, now });
-    const sink = { tty: ctx.io.stdoutIsTTY, color: ctx.io.colorStdout, columns: ctx.io.columns };
-    await writeWithBackpressure(ctx.io.stdout, renderFieldList(flat, columns, sink));
+    await writeWithBackpressure(
+      ctx.io.stdout,
+      renderFieldList(flat, columns, stdoutSink(ctx.io, format)),
+    );
     return;
   }
   const writer = new RecordWriter<Row>(
-    { stdout: ctx.io.stdout, format, tty: ctx.io.stdoutIsTTY, color: ctx.io.colorStdout },
+    stdoutSink(ctx.io, format),
     resourceColumns(keys, { tty: false, now }),
   );
   await writer.write(flat);

@@ -1,7 +1,7 @@
 import type { CommandContext } from "../../cli/command.js";
 import { outputFormat } from "../../cli/command.js";
 import { AuthError } from "../../errors.js";
-import { type Column, RecordWriter, renderTable } from "../../output/records.js";
+import { type Column, RecordWriter, renderTable, stdoutSink } from "../../output/records.js";
 import { StrataApi, type StrataModule } from "../../platforms/strata.js";
 
 /** Output flags every strata command with output takes. */
@@ -78,16 +78,7 @@ export const MODULE_COLUMNS: Readonly<Record<StrataModule, readonly Column[]>> =
 
 /** A RecordWriter on the command's stdout with the chosen format. */
 export function recordWriter(ctx: CommandContext, opts: OutputFlags, columns: readonly Column[]) {
-  return new RecordWriter(
-    {
-      stdout: ctx.io.stdout,
-      format: outputFormat(opts),
-      tty: ctx.io.stdoutIsTTY,
-      color: ctx.io.colorStdout,
-      columns: ctx.io.columns,
-    },
-    columns,
-  );
+  return new RecordWriter(stdoutSink(ctx.io, outputFormat(opts)), columns);
 }
 
 /** Writes rows in the chosen format. */
@@ -126,12 +117,6 @@ export async function writeRecord(
     );
   } else {
     const rows = Object.entries(record).map(([field, value]) => ({ field, value }));
-    out.write(
-      renderTable(rows, [{ key: "field" }, { key: "value" }], {
-        tty: ctx.io.stdoutIsTTY,
-        color: ctx.io.colorStdout,
-        columns: ctx.io.columns,
-      }),
-    );
+    out.write(renderTable(rows, [{ key: "field" }, { key: "value" }], stdoutSink(ctx.io, format)));
   }
 }

@@ -264,10 +264,8 @@ describe("terminal escape sequences in resource attributes", () => {
     }
   });
 
-  // BUG CSV-TTY-ESCAPES (see .tmp/notes/reliability.md): on a terminal, `-o csv` writes cells as
-  // received (ESC, BEL: a hostile attribute retitles or clears the terminal) and `-o json` /
-  // `-o ndjson` pass C1 controls such as U+009B (CSI) through raw.
-  it.skip("-o csv, json and ndjson on a terminal carry no raw control characters", async () => {
+  // Regression test for CSV-TTY-ESCAPES (fixed in eacb48f).
+  it("-o csv, json and ndjson on a terminal carry no raw control characters", async () => {
     for (const format of ["csv", "json", "ndjson"]) {
       const r = await runInProcess(["alerts", "list", "-o", format], { env: envE(), tty: true });
       expect(r.code).toBe(0);

@@ -1,6 +1,7 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { storedCredential } from "../../core/config/credential.js";
 import { type Column, RecordWriter, stdoutSink } from "../../output/records.js";
+import { openStore } from "../config/open-store.js";
 
 /** One row of `grc auth list`. */
 export interface ProfileRow {
@@ -28,9 +29,7 @@ export const listCommand = defineCommand<{ output?: string; json?: boolean }>({
   connection: false,
   output: true,
   async run(ctx, _args, opts) {
-    const { openConfigStore } = await import("../../core/config/store.js");
-    const store = openConfigStore(ctx.env);
-    for (const warning of store.warnings) ctx.warn(warning);
+    const store = await openStore(ctx);
     const data = store.read();
     const writer = new RecordWriter<ProfileRow>(stdoutSink(ctx.io, outputFormat(opts)), columns);
     for (const [name, p] of Object.entries(data.profiles).sort(([a], [b]) => a.localeCompare(b))) {

@@ -14,6 +14,7 @@ import {
   validateSecret,
 } from "../../core/config/validate.js";
 import { UsageError } from "../../errors.js";
+import { openStore } from "../config/open-store.js";
 import { type Prompter, promptValidator } from "./prompter.js";
 import { readSecretFromStdin } from "./stdin-secret.js";
 
@@ -279,9 +280,7 @@ export const loginCommand = defineCommand<LoginOptions>({
     '  printf %s "$COOKIE" | grc auth login --profile strata --base-url https://strata.example.com --session-stdin',
   ].join("\n"),
   async run(ctx, _args, opts) {
-    const { openConfigStore } = await import("../../core/config/store.js");
-    const store = openConfigStore(ctx.env);
-    for (const warning of store.warnings) ctx.warn(warning);
+    const store = await openStore(ctx);
     const data = store.read();
     const name = targetProfileName(data, opts.profile, ctx.env);
     const stored = Object.hasOwn(data.profiles, name) ? data.profiles[name] : undefined;

@@ -3,6 +3,7 @@ import { removeCredential } from "../../core/config/credential.js";
 import { credentialLabel } from "../../core/config/mask.js";
 import { targetProfileName } from "../../core/config/profile-name.js";
 import { UsageError } from "../../errors.js";
+import { openStore } from "../config/open-store.js";
 
 /** `grc auth logout`: removes a profile's stored credential and keeps its other settings. */
 export const logoutCommand = defineCommand<{ profile?: string }>({
@@ -16,9 +17,7 @@ export const logoutCommand = defineCommand<{ profile?: string }>({
     },
   ],
   async run(ctx, _args, opts) {
-    const { openConfigStore } = await import("../../core/config/store.js");
-    const store = openConfigStore(ctx.env);
-    for (const warning of store.warnings) ctx.warn(warning);
+    const store = await openStore(ctx);
     const data = store.read();
     const name = targetProfileName(data, opts.profile, ctx.env);
     if (!Object.hasOwn(data.profiles, name)) {

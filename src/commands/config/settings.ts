@@ -1,5 +1,5 @@
 import { resolve as resolvePath } from "node:path";
-import { type CommandContext, defineCommand, outputFormat } from "../../cli/command.js";
+import { defineCommand, outputFormat } from "../../cli/command.js";
 import {
   getSetting,
   listSettings,
@@ -8,7 +8,6 @@ import {
   unsetSetting,
 } from "../../core/config/keys.js";
 import { targetProfileName } from "../../core/config/profile-name.js";
-import type { ConfigStore } from "../../core/config/store.js";
 import { UsageError } from "../../errors.js";
 import {
   type Column,
@@ -16,20 +15,13 @@ import {
   stdoutSink,
   writeWithBackpressure,
 } from "../../output/records.js";
+import { openStore } from "./open-store.js";
 
 const profileOption = {
   flags: "--profile <name>",
   description: "profile to work on (default: GRC_PROFILE, else the active profile)",
 };
 const keysHelp = `Keys: ${SETTING_KEYS.join(", ")}.\nCredentials are set only with \`grc auth login\`.`;
-
-/** Opens the store (lazily: conf is heavy) and prints its load warnings. */
-async function openStore(ctx: CommandContext): Promise<ConfigStore> {
-  const { openConfigStore } = await import("../../core/config/store.js");
-  const store = openConfigStore(ctx.env);
-  for (const warning of store.warnings) ctx.warn(warning);
-  return store;
-}
 
 /** `grc config get <key>`: prints one stored value; exit 1 when it is not set. */
 export const getCommand = defineCommand<{ profile?: string }>({

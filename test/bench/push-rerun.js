@@ -37,9 +37,12 @@ const args = [
 ];
 const childEnv = { ...env, GRC_CONFIG_DIR: join(work, "config") };
 
-/** Requests the mock logged so far (the log keeps a tail; `requests_dropped` counts the rest). */
-const logged = () => {
-  const s = mock.state();
+/**
+ * Requests the mock logged so far, read over HTTP from GET /__mock/state like any client
+ * would (the log keeps a tail; `requests_dropped` counts the rest).
+ */
+const logged = async () => {
+  const s = await (await fetch(`${mock.baseUrl}/__mock/state`)).json();
   return { total: s.requests.length + s.requests_dropped, tail: s.requests };
 };
 
@@ -53,6 +56,9 @@ try {
   }
   if (mockCounts(mock).lineage !== N)
     throw new Error(`the first pushes linked ${mockCounts(mock).lineage} of ${N}`);
+  // The "no writes" check below means something only if the log sees the pushes.
+  if ((await logged()).total < 4 * N)
+    throw new Error("the mock's request log missed the first push");
   if (first.code !== 0)
     console.log(`  note: the first push exited ${first.code}; a resumed run linked the rest`);
 
@@ -61,10 +67,10 @@ try {
   let writes = 0;
   let skipped = 0;
   for (let i = 0; i < RUNS; i++) {
-    const before = logged().total;
+    const before = (await logged()).total;
     const r = await runTimed(process.execPath, args, { env: childEnv });
     expectOk("rerun", r);
-    const after = logged();
+    const after = await logged();
     const fresh = after.total - before;
     sent += fresh;
     writes += after.tail

@@ -1,20 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { sendJson, startServer, type TestServer } from "./test-server.js";
+import { closeAfterEach, sendJson } from "./test-server.js";
 
 /** `grc api` in-process with buffer streams: TTY formatting and pagination edge cases. */
 
 const KEY = "sk-unit-api-command-1111";
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-  const s = await startServer(handler);
-  cleanups.push(() => s.close());
-  return s;
-}
+const { server } = closeAfterEach();
 
 describe("grc api", () => {
   it("pretty-prints JSON on a TTY and passes bytes through in a pipe", async () => {

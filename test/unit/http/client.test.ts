@@ -1,5 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ExitCode,
   HttpError,
@@ -9,22 +9,13 @@ import {
 } from "../../../src/errors.js";
 import { createApiClient, type HttpApiClient } from "../../../src/http/client.js";
 import type { ClientOptions } from "../../../src/http/types.js";
-import { type Captured, fakeSleep, sendJson, startServer, type TestServer } from "./test-server.js";
+import { type Captured, closeAfterEach, fakeSleep, sendJson } from "./test-server.js";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
 const NOW_HTTP = "Mon, 23 Nov 2026 10:00:00 GMT";
 const KEY = "sk-test-0123456789abcdef";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-  const s = await startServer(handler);
-  cleanups.push(() => s.close());
-  return s;
-}
+const { defer, server } = closeAfterEach();
 
 function client(options: Partial<ClientOptions> & { baseUrl: string }): HttpApiClient {
   const c = createApiClient({
@@ -34,7 +25,7 @@ function client(options: Partial<ClientOptions> & { baseUrl: string }): HttpApiC
     random: () => 0.5,
     ...options,
   });
-  cleanups.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
 
@@ -465,7 +456,7 @@ describe("retries", () => {
       baseUrl: s.url,
       credential: { kind: "bearer", apiKey: KEY },
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     setTimeout(() => controller.abort(), 100);
     const started = Date.now();
     const err = await c
@@ -582,7 +573,7 @@ describe("redirects and origins", () => {
       credential: { kind: "bearer", apiKey: KEY },
       insecure: true,
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     expect(c.baseUrl).toBe("http://grc.example.com");
   });
 });

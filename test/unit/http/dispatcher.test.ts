@@ -3,19 +3,16 @@ import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExitCode, UnavailableError, UsageError } from "../../../src/errors.js";
 import { createApiClient } from "../../../src/http/client.js";
-import { sendJson, startServer } from "./test-server.js";
+import { closeAfterEach, sendJson } from "./test-server.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const CA = fixture("ca.pem");
 const KEY = "sk-proxy-test-key-9876";
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const { defer, server } = closeAfterEach();
 
 /** A CONNECT proxy that records the targets it was asked for and tunnels them to 127.0.0.1. */
 async function startProxy(targetPort: number) {
@@ -39,7 +36,7 @@ async function startProxy(targetPort: number) {
     client.on("error", () => upstream.destroy());
   });
   await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-  cleanups.push(
+  defer(
     () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
@@ -51,8 +48,7 @@ async function startProxy(targetPort: number) {
 
 describe("proxy", () => {
   it("sends requests through HTTP_PROXY (the target host does not even resolve)", async () => {
-    const target = await startServer((req, res) => sendJson(res, 200, { via: req.url }));
-    cleanups.push(() => target.close());
+    const target = await server((req, res) => sendJson(res, 200, { via: req.url }));
     const proxy = await startProxy(target.port);
     const c = createApiClient({
       baseUrl: `http://grc-target.invalid:${target.port}`,
@@ -60,7 +56,7 @@ describe("proxy", () => {
       insecure: true,
       env: { HTTP_PROXY: proxy.url },
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     const res = await c.request({ method: "GET", path: "/api/v1/ping" });
     expect(res.json()).toEqual({ via: "/api/v1/ping" });
     expect(proxy.asked).toEqual([`grc-target.invalid:${target.port}`]);
@@ -68,15 +64,14 @@ describe("proxy", () => {
   });
 
   it("honours NO_PROXY and never proxies loopback hosts", async () => {
-    const target = await startServer((_req, res) => sendJson(res, 200, {}));
-    cleanups.push(() => target.close());
+    const target = await server((_req, res) => sendJson(res, 200, {}));
     const proxy = await startProxy(target.port);
     const c = createApiClient({
       baseUrl: target.url,
       credential: { kind: "bearer", apiKey: KEY },
       env: { HTTP_PROXY: proxy.url, NO_PROXY: "example.org" },
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     await c.request({ method: "GET", path: "/x" });
     expect(proxy.asked).toEqual([]);
     expect(target.requests).toHaveLength(1);
@@ -103,7 +98,7 @@ describe("CA certificates", () => {
       },
     );
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    cleanups.push(
+    defer(
       () =>
         new Promise<void>((r) => {
           server.closeAllConnections();
@@ -120,7 +115,7 @@ describe("CA certificates", () => {
       credential: { kind: "bearer", apiKey: KEY },
       caCert: CA,
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     expect((await c.request({ method: "GET", path: "/" })).json()).toEqual({ tls: true });
   });
 
@@ -131,7 +126,7 @@ describe("CA certificates", () => {
       credential: { kind: "bearer", apiKey: KEY },
       env: { NODE_EXTRA_CA_CERTS: CA },
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     expect((await c.request({ method: "GET", path: "/" })).json()).toEqual({ tls: true });
   });
 
@@ -142,7 +137,7 @@ describe("CA certificates", () => {
       credential: { kind: "bearer", apiKey: KEY },
       sleep: async () => {},
     });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
     const err = await c.request({ method: "GET", path: "/" }).catch((e) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect(err.exitCode).toBe(ExitCode.unavailable);

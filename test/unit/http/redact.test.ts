@@ -1,14 +1,11 @@
 import { createHash, createHmac } from "node:crypto";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createApiClient, createStorageClient } from "../../../src/http/client.js";
 import { redactHeaders, redactUrl } from "../../../src/http/redact.js";
-import { sendJson, startServer, type TestServer } from "./test-server.js";
+import { closeAfterEach, sendJson, type TestServer } from "./test-server.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const { defer, server } = closeAfterEach();
 
 describe("redactUrl", () => {
   it("removes presigned signatures and credentials, keeps the rest", () => {
@@ -90,8 +87,8 @@ describe("redactHeaders", () => {
 });
 
 describe("--debug trace", () => {
-  async function server(): Promise<TestServer> {
-    const s = await startServer((req, res) => {
+  function traceServer(): Promise<TestServer> {
+    return server((req, res) => {
       if (req.url.startsWith("/redirect")) {
         res.writeHead(302, {
           location: "/landing?token=tok-secret-5555",
@@ -107,12 +104,10 @@ describe("--debug trace", () => {
         { "set-cookie": "session=srv-cookie-secret" },
       );
     });
-    cleanups.push(() => s.close());
-    return s;
   }
 
   it("traces one line per request and response with no secret in any of them", async () => {
-    const s = await server();
+    const s = await traceServer();
     const lines: string[] = [];
     const debug = (l: string) => lines.push(l);
     const now = () => new Date("2026-11-23T10:00:00Z");
@@ -140,7 +135,7 @@ describe("--debug trace", () => {
       now,
     });
     const storage = createStorageClient({ debug });
-    cleanups.push(
+    defer(
       () => bearer.close(),
       () => hmac.close(),
       () => session.close(),

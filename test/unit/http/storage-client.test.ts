@@ -1,27 +1,18 @@
 import { Readable } from "node:stream";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ExitCode, UsageError } from "../../../src/errors.js";
 import { createStorageClient, readStorageError } from "../../../src/http/client.js";
 import type { HttpStorageClient } from "../../../src/http/storage-client.js";
 import type { ClientOptions } from "../../../src/http/types.js";
-import { fakeSleep, startServer, type TestServer } from "./test-server.js";
+import { closeAfterEach, fakeSleep } from "./test-server.js";
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function server(handler: Parameters<typeof startServer>[0]): Promise<TestServer> {
-  const s = await startServer(handler);
-  cleanups.push(() => s.close());
-  return s;
-}
+const { defer, server } = closeAfterEach();
 
 function storage(
   options: Partial<Omit<ClientOptions, "baseUrl" | "credential">> = {},
 ): HttpStorageClient {
   const c = createStorageClient({ sleep: async () => {}, random: () => 0.5, ...options });
-  cleanups.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
 

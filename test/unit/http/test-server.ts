@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { afterEach } from "vitest";
 
 /** One request as the server received it: the bytes that reached the wire. */
 export interface Captured {
@@ -80,6 +81,30 @@ export function fakeSleep(): { sleeps: number[]; sleep: (ms: number) => Promise<
     sleeps,
     sleep: async (ms: number) => {
       sleeps.push(ms);
+    },
+  };
+}
+
+/**
+ * Cleanup for one test file (call at its top level): `defer` runs closes after each test,
+ * newest first; `server` is a startServer that is closed the same way.
+ */
+export function closeAfterEach(): {
+  defer: (...closes: (() => Promise<void> | void)[]) => void;
+  server: (handler: Handler) => Promise<TestServer>;
+} {
+  const closes: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    while (closes.length) await closes.pop()!();
+  });
+  return {
+    defer: (...more) => {
+      closes.push(...more);
+    },
+    async server(handler) {
+      const s = await startServer(handler);
+      closes.push(() => s.close());
+      return s;
     },
   };
 }

@@ -68,30 +68,34 @@ describe("presigned URLs that expire before storage handles the PUT", () => {
     const puts = state.requests.filter((q) => q.origin === "storage" && q.method === "PUT");
     const expired = puts.filter((q) => q.status === 403);
     expect(expired.length).toBeGreaterThan(0);
-    // Each expired PUT was followed by one new upload-url, never more than one per file.
+    // At most one fresh URL per file: at most two PUTs each, between n and 2n mints.
     const mints = state.requests.filter((q) => q.path.endsWith("/upload-url"));
-    const perFile = new Map<string, number>();
-    for (const q of puts)
-      perFile.set(putFileName(q.path), (perFile.get(putFileName(q.path)) ?? 0) + 1);
-    expect(Math.max(...perFile.values())).toBeLessThanOrEqual(2);
-    expect(mints).toHaveLength(n + [...perFile.values()].filter((c) => c === 2).length);
+    const putsOf = (name: string) => puts.filter((q) => putFileName(q.path) === name);
+    const names = [...new Set(puts.map((q) => putFileName(q.path)))];
+    expect(Math.max(...names.map((f) => putsOf(f).length))).toBeLessThanOrEqual(2);
+    const refreshedAtStorage = names.filter((f) => putsOf(f).length === 2).length;
+    expect(mints.length).toBeGreaterThanOrEqual(n + refreshedAtStorage);
+    expect(mints.length).toBeLessThanOrEqual(2 * n);
     const rows = r.stdout
       .trimEnd()
       .split("\n")
       .map((l) => JSON.parse(l) as { path: string; status: string; error: string | null });
     const failed = rows.filter((x) => x.status === "failed");
-    // A file fails only when both its URLs expired, and then with storage's own words.
-    const twiceExpired = [...perFile.entries()]
-      .filter(
-        ([name, c]) => c === 2 && expired.filter((q) => putFileName(q.path) === name).length === 2,
-      )
-      .map(([name]) => name)
-      .sort();
-    expect(failed.map((f) => f.path).sort()).toEqual(twiceExpired);
-    for (const f of failed)
+    // A file fails only when its last URL expired too, and then with storage's own words; a
+    // file with a PUT that storage accepted is linked.
+    for (const f of failed) {
+      expect(putsOf(f.path).every((q) => q.status === 403)).toBe(true);
       expect(f.error).toMatch(
         /^upload: Request has expired \(AccessDenied\) \(HTTP 403 from PUT \/grc-evidence\/[^?]+\) — /,
       );
+    }
+    const accepted = names.filter((f) => putsOf(f).some((q) => q.status === 200));
+    expect(
+      rows
+        .filter((x) => x.status === "linked")
+        .map((x) => x.path)
+        .sort(),
+    ).toEqual(accepted.sort());
     expect(rows.filter((x) => x.status === "linked")).toHaveLength(n - failed.length);
     expect(r.code).toBe(failed.length > 0 ? 1 : 0);
     // No presigned query (signature) appears anywhere in what the user sees.
@@ -187,7 +191,7 @@ describe("--all with faults on the API", () => {
   for (const concurrency of ["1", "4"]) {
     it(`--concurrency ${concurrency}: each of 1,000 alerts printed exactly once, in order`, async () => {
       const args = ["alerts", "list", "--all", "--page-size", "50", "-o", "ndjson"];
-      args.push("--concurrency", concurrency);
+      args.push("--concurrency", concurrency, "--retries", "10");
       // Order does not depend on --concurrency: one fault-free walk is the reference for both.
       expected ??= (await runGrc(args, { env: hmacEnv(plain) })).stdout;
       const r = await runGrc(args, { env: hmacEnv(faulty), timeoutMs: 90_000 });

@@ -287,17 +287,23 @@ describe("every byte the CLI writes, across a broad run, is free of secrets", ()
         "--debug",
         "--concurrency",
         "2",
+        "--retries",
+        "10",
       ],
       { env: fenv, cwd: dir },
     );
-    await run("faulty alerts", ["alerts", "list", "--all", "--page-size", "50", "--debug"], {
-      env: {
-        ...fenv,
-        GRC_API_KEY: "",
-        GRC_HMAC_KEY_ID: id.hmacKeyId,
-        GRC_HMAC_SECRET: id.hmacSecret,
+    await run(
+      "faulty alerts",
+      ["alerts", "list", "--all", "--page-size", "50", "--debug", "--retries", "10"],
+      {
+        env: {
+          ...fenv,
+          GRC_API_KEY: "",
+          GRC_HMAC_KEY_ID: id.hmacKeyId,
+          GRC_HMAC_SECRET: id.hmacSecret,
+        },
       },
-    });
+    );
 
     // The runs did what they claim: the scan below covers real traffic, not error screens.
     const failing: Record<string, number> = {

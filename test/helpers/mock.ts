@@ -1,5 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import {
   type MockServer,
   type MockStateSnapshot,
@@ -66,6 +66,42 @@ export function mockEnv(mock: { baseUrl: string; identity: MockIdentity }): Node
     GRC_ORG_ID: mock.identity.orgId,
     GRC_API_KEY: mock.identity.apiKey,
   };
+}
+
+/** The mock's answer to POST .../evidence/upload-url (seed step 1). */
+export interface UploadTicket {
+  upload_url: string;
+  object_key: string;
+  expires_in: number;
+  max_size: number;
+}
+
+/**
+ * Seed step 1 with plain fetch, as the demo API key: asks a mock for a presigned upload URL
+ * (the file defaults to the seed's access_logs_2024.csv for CC6.1) and expects a 200.
+ */
+export async function requestUploadUrl(
+  mock: { baseUrl: string; identity: Pick<MockIdentity, "orgId" | "apiKey"> },
+  file: { filename?: string; content_type?: string; control_id?: string } = {},
+): Promise<UploadTicket> {
+  const res = await fetch(
+    `${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/upload-url`,
+    {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${mock.identity.apiKey}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify({
+        filename: "access_logs_2024.csv",
+        content_type: "text/csv",
+        control_id: "CC6.1",
+        ...file,
+      }),
+    },
+  );
+  expect(res.status).toBe(200);
+  return (await res.json()) as UploadTicket;
 }
 
 /** The identity line `grc mock serve --json` prints. */

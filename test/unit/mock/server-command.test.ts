@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../src/cli/main.js";
 import { tempConfigDir } from "../../helpers/cli.js";
+import { requestUploadUrl } from "../../helpers/mock.js";
 
 /** `grc mock serve` in-process: live stdout, stopped through the CLI's abort signal. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -89,12 +90,10 @@ describe("grc mock serve (in-process)", () => {
     });
     const line = JSON.parse((await run.printed("\n")).trim()) as Record<string, string>;
     expect(line.storage_url).toBe("http://127.0.0.1:9");
-    const res = await fetch(`${line.base_url}/api/v1/orgs/${line.org_id}/evidence/upload-url`, {
-      method: "POST",
-      headers: { Authorization: `Bearer ${line.api_key}`, "Content-Type": "application/json" },
-      body: JSON.stringify({ filename: "a.csv", content_type: "text/csv", control_id: "C" }),
-    });
-    const up = (await res.json()) as { upload_url: string };
+    const up = await requestUploadUrl(
+      { baseUrl: line.base_url!, identity: { orgId: line.org_id!, apiKey: line.api_key! } },
+      { filename: "a.csv", control_id: "C" },
+    );
     const url = new URL(up.upload_url);
     expect(url.origin).toBe("http://127.0.0.1:9");
     expect(url.searchParams.get("X-Amz-Credential")).toMatch(

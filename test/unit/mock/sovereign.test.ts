@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { sanitizeFilename } from "../../../src/mock/sovereign.js";
-import { withMock } from "../../helpers/mock.js";
+import { requestUploadUrl, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"], objectsDir: "memory" });
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
@@ -18,23 +18,13 @@ async function post(path: string, body?: unknown, key?: string) {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-async function uploadUrl(filename = "access_logs_2024.csv", contentType = "text/csv") {
-  const r = await post("/upload-url", {
-    filename,
-    content_type: contentType,
-    control_id: "CC6.1",
-  });
-  expect(r.status).toBe(200);
-  return r.body as { upload_url: string; object_key: string; expires_in: number; max_size: number };
-}
-
 async function put(url: string, bytes: string | Buffer, contentType = "text/csv") {
   return fetch(url, { method: "PUT", headers: { "Content-Type": contentType }, body: bytes });
 }
 
 /** upload-url + PUT; returns object key and hash. */
 async function store(bytes: string) {
-  const up = await uploadUrl();
+  const up = await requestUploadUrl(mock);
   const res = await put(up.upload_url, bytes);
   expect(res.status).toBe(200);
   return { key: up.object_key, hash: sha(bytes) };
@@ -46,7 +36,7 @@ beforeEach(async () => {
 
 describe("Sovereign evidence flow", () => {
   it("runs upload-url, PUT, verify and link, and records what it stored", async () => {
-    const up = await uploadUrl();
+    const up = await requestUploadUrl(mock);
     expect(up.expires_in).toBe(900);
     expect(up.max_size).toBe(5 * 1024 ** 3);
     expect(up.object_key).toMatch(

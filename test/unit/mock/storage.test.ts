@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockServer } from "../../../src/mock/server.js";
 import { amzDate, PresignSigner, parseAmzDate } from "../../../src/mock/storage.js";
-import { withMock } from "../../helpers/mock.js";
+import { requestUploadUrl, withMock } from "../../helpers/mock.js";
 
 const MAX = 1000;
 const mock = withMock({
@@ -19,20 +19,8 @@ const mock = withMock({
 });
 const sha = (b: string | Buffer) => createHash("sha256").update(b).digest("hex");
 
-async function uploadUrl(contentType = "text/csv") {
-  const res = await fetch(
-    `${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/upload-url`,
-    {
-      method: "POST",
-      headers: {
-        Authorization: `Bearer ${mock.identity.apiKey}`,
-        "Content-Type": "application/json",
-      },
-      body: JSON.stringify({ filename: "a.csv", content_type: contentType, control_id: "CC6.1" }),
-    },
-  );
-  expect(res.status).toBe(200);
-  return (await res.json()) as { upload_url: string; object_key: string; max_size: number };
+function uploadUrl(contentType = "text/csv") {
+  return requestUploadUrl(mock, { filename: "a.csv", content_type: contentType });
 }
 
 /** S3 XML error parts. */
@@ -312,22 +300,11 @@ describe("object store on disk", () => {
       bodyTimeoutMs: 200,
     });
     try {
-      const res = await fetch(
-        `${server.baseUrl}/api/v1/orgs/${server.identity.orgId}/evidence/upload-url`,
-        {
-          method: "POST",
-          headers: {
-            Authorization: `Bearer ${server.identity.apiKey}`,
-            "Content-Type": "application/json",
-          },
-          body: JSON.stringify({
-            filename: "big.bin",
-            content_type: "application/octet-stream",
-            control_id: "C",
-          }),
-        },
-      );
-      const up = (await res.json()) as { upload_url: string; object_key: string };
+      const up = await requestUploadUrl(server, {
+        filename: "big.bin",
+        content_type: "application/octet-stream",
+        control_id: "C",
+      });
       const body = Buffer.alloc(3 * 1024 * 1024, 7);
       const put = await fetch(up.upload_url, {
         method: "PUT",
@@ -363,18 +340,11 @@ describe("object store on disk", () => {
   it("removes its own temp directory on close", async () => {
     const server = await startMockServer({ platforms: ["sovereign"] });
     const before = readdirSync(tmpdir()).filter((n) => n.startsWith("grc-mock-objects-"));
-    const res = await fetch(
-      `${server.baseUrl}/api/v1/orgs/${server.identity.orgId}/evidence/upload-url`,
-      {
-        method: "POST",
-        headers: {
-          Authorization: `Bearer ${server.identity.apiKey}`,
-          "Content-Type": "application/json",
-        },
-        body: JSON.stringify({ filename: "a.txt", content_type: "text/plain", control_id: "C" }),
-      },
-    );
-    const up = (await res.json()) as { upload_url: string };
+    const up = await requestUploadUrl(server, {
+      filename: "a.txt",
+      content_type: "text/plain",
+      control_id: "C",
+    });
     await fetch(up.upload_url, {
       method: "PUT",
       headers: { "Content-Type": "text/plain" },

@@ -601,3 +601,85 @@ describe("the config file and argv", () => {
     }
   }, 30_000);
 });
+
+describe("a server that echoes the credential back", () => {
+  const KEY = "sk-echoed-canary-0123456789abcdef";
+  const SECRET = "echoed-hmac-secret-canary";
+  const SESSION = "echoed-session-canary-0123456789abcdef";
+  /** Answers 401 with the Authorization or Cookie header it received inside the error text. */
+  const echo = withServer((q, res) => {
+    const got = String(q.headers.authorization ?? q.headers.cookie ?? "");
+    if (q.url.startsWith("/api/v2")) {
+      return reply(
+        res,
+        401,
+        "application/vnd.api+json",
+        JSON.stringify({ errors: [{ status: "401", title: `bad signature ${got}` }] }),
+      );
+    }
+    if (q.url.startsWith("/strata")) {
+      return reply(
+        res,
+        401,
+        "application/json",
+        JSON.stringify({ success: false, error: { code: "AUTH_REQUIRED", message: `bad ${got}` } }),
+      );
+    }
+    reply(
+      res,
+      401,
+      "application/json",
+      JSON.stringify({ detail: `invalid or missing API key: ${got}` }),
+    );
+  });
+  const headerEcho = withServer((_q, res) => {
+    const body = '{"success":true,"data":{"user":{"username":"u"}}}';
+    res.writeHead(200, {
+      "Content-Type": "application/json",
+      "Set-Cookie": `session=${SESSION}; HttpOnly`,
+      Location: `http://elsewhere/?X-Amz-Signature=${"ab".repeat(32)}`,
+      "Content-Length": Buffer.byteLength(body),
+    });
+    res.end(body);
+  });
+
+  it("response headers that carry secrets are redacted by `grc api -i` and --debug", async () => {
+    for (const args of [
+      ["api", "-i", "/strata/api/auth/status"],
+      ["api", "-i", "--debug", "/strata/api/auth/status"],
+      ["strata", "status", "--debug"],
+    ]) {
+      const r = await runInProcess(args, {
+        env: { GRC_BASE_URL: headerEcho.url, GRC_SESSION: "sent-session-canary-0123456789" },
+      });
+      expect(r.code, args.join(" ")).toBe(0);
+      expect(
+        findSecretsIn(
+          { [args.join(" ")]: r.stdout + r.stderr },
+          { sessions: [SESSION, "sent-session-canary-0123456789"] },
+        ),
+      ).toEqual([]);
+    }
+  });
+
+  // BUG ERROR-ECHOES-SECRET (see .tmp/notes/reliability.md): an error body that quotes the
+  // request's Authorization or Cookie header is printed as is on stderr: the full sk- key, the
+  // APIAuth signature or the session value. --debug lines are scrubbed; error lines are not.
+  it.skip("the error line never repeats the key, signature or session the server echoed", async () => {
+    const cases: [string[], Record<string, string>][] = [
+      [
+        ["evidence", "list"],
+        { GRC_API_KEY: KEY, GRC_ORG_ID: "00000000-0000-0000-0000-000000000001" },
+      ],
+      [["alerts", "list"], { GRC_HMAC_KEY_ID: "abc", GRC_HMAC_SECRET: SECRET }],
+      [["strata", "status"], { GRC_SESSION: SESSION }],
+      [["api", "/api/v1/x"], { GRC_API_KEY: KEY }],
+    ];
+    for (const [args, env] of cases) {
+      const r = await runInProcess(args, { env: { GRC_BASE_URL: echo.url, ...env } });
+      expect(r.code, args.join(" ")).toBe(3);
+      const canaries = { apiKeys: [KEY], hmacSecrets: [SECRET], sessions: [SESSION] };
+      expect(findSecretsIn({ [`${args.join(" ")} stderr`]: r.stderr }, canaries)).toEqual([]);
+    }
+  });
+});

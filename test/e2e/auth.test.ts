@@ -13,6 +13,21 @@ beforeEach(() => {
 const grc = (argv: string[], stdin = "", env: NodeJS.ProcessEnv = {}) =>
   runGrc(argv, { stdin, env: { GRC_CONFIG_DIR: dir, ...env } });
 const stored = () => JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
+/** `grc auth login` to the mock's Sovereign org with an API key on stdin. */
+const loginWithKey = (stdin: string, ...flags: string[]) =>
+  grc(
+    [
+      "auth",
+      "login",
+      "--base-url",
+      mock.baseUrl,
+      "--org",
+      mock.identity.orgId,
+      "--api-key-stdin",
+      ...flags,
+    ],
+    stdin,
+  );
 /** API requests the mock logged (path without query; the unit tests check the exact query). */
 const probes = () =>
   mock
@@ -25,10 +40,7 @@ describe("grc auth against the mock (built CLI)", () => {
 
   it("logs in with the demo API key, then status and list show it masked", async () => {
     const { apiKey, orgId } = mock.identity;
-    const login = await grc(
-      ["auth", "login", "--base-url", mock.baseUrl, "--org", orgId, "--api-key-stdin"],
-      `${apiKey}\n`,
-    );
+    const login = await loginWithKey(`${apiKey}\n`);
     expect(login.stderr).toBe(
       `Logged in to sovereign at ${mock.baseUrl} as profile "default" with API key sk-...cdef; saved to ${dir}/config.json\n`,
     );
@@ -49,18 +61,7 @@ describe("grc auth against the mock (built CLI)", () => {
   });
 
   it("a wrong key fails with exit 3 and saves nothing", async () => {
-    const r = await grc(
-      [
-        "auth",
-        "login",
-        "--base-url",
-        mock.baseUrl,
-        "--org",
-        mock.identity.orgId,
-        "--api-key-stdin",
-      ],
-      "sk-not-a-real-key-000000",
-    );
+    const r = await loginWithKey("sk-not-a-real-key-000000");
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(
       /^grc: login failed: the server rejected the credential .* nothing was saved\n$/,
@@ -70,18 +71,7 @@ describe("grc auth against the mock (built CLI)", () => {
   });
 
   it("a key whose user is not a member of the org fails with exit 3", async () => {
-    const r = await grc(
-      [
-        "auth",
-        "login",
-        "--base-url",
-        mock.baseUrl,
-        "--org",
-        mock.identity.orgId,
-        "--api-key-stdin",
-      ],
-      mock.identity.noOrgApiKey,
-    );
+    const r = await loginWithKey(mock.identity.noOrgApiKey);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(
       `grc: login failed: the key's user is not a member of organization ${mock.identity.orgId}`,
@@ -122,19 +112,7 @@ describe("grc auth against the mock (built CLI)", () => {
   });
 
   it("environment beats the stored profile and flags beat the environment", async () => {
-    await grc(
-      [
-        "auth",
-        "login",
-        "--base-url",
-        mock.baseUrl,
-        "--org",
-        mock.identity.orgId,
-        "--api-key-stdin",
-        "--no-verify",
-      ],
-      mock.identity.apiKey,
-    );
+    await loginWithKey(mock.identity.apiKey, "--no-verify");
     const r = await grc(["auth", "status", "--json", "--org", "flag-org"], "", {
       GRC_API_KEY: mock.identity.readOnlyApiKey,
       GRC_ORG_ID: "env-org",

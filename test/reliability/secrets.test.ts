@@ -683,3 +683,58 @@ describe("a server that echoes the credential back", () => {
     }
   });
 });
+
+describe("a storage error that quotes the presigned URL", () => {
+  const ORG = "00000000-0000-0000-0000-000000000001";
+  const SIGNATURE = "ab".repeat(32);
+  /** S3-style 403 whose Message repeats the request line, query and signature included. */
+  const store = withServer((q, res) =>
+    reply(
+      res,
+      403,
+      "application/xml",
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match ${q.url}</Message><StringToSign>PUT\n${q.url}</StringToSign><SignatureProvided>${SIGNATURE}</SignatureProvided></Error>`,
+    ),
+  );
+  const api = withServer((q, res) => {
+    if (!q.url.split("?")[0]!.endsWith("/upload-url"))
+      return reply(res, 404, "application/json", "{}");
+    const key = `orgs/${ORG}/evidence/u/a.txt`;
+    const query = `X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-SignedHeaders=content-type&X-Amz-Signature=${SIGNATURE}`;
+    reply(
+      res,
+      200,
+      "application/json",
+      JSON.stringify({
+        upload_url: `${store.url}/grc-evidence/${key}?${query}`,
+        object_key: key,
+        expires_in: 900,
+        max_size: 1 << 20,
+      }),
+    );
+  });
+
+  // BUG ERROR-ECHOES-SECRET, storage side (see .tmp/notes/reliability.md): the <Message> is
+  // printed as is, so its copy of the presigned query (X-Amz-Signature) reaches stderr, the
+  // NDJSON result on stdout and would reach a receipt's error field.
+  it.skip("the failure line and the NDJSON row carry no presigned signature", async () => {
+    const dir = mkdtempSync(join(root, "echo-"));
+    writeFileSync(join(dir, "a.txt"), "evidence\n");
+    const r = await runGrc(
+      ["evidence", "push", "a.txt", "--control", "C1", "--no-state", "-o", "ndjson"],
+      {
+        env: {
+          GRC_BASE_URL: api.url,
+          GRC_ORG_ID: ORG,
+          GRC_API_KEY: "sk-storage-echo-0123456789abcdef",
+        },
+        cwd: dir,
+      },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^grc: failed a\.txt: upload: /m);
+    expect(findSecretsIn({ stdout: r.stdout, stderr: r.stderr }, { other: [SIGNATURE] })).toEqual(
+      [],
+    );
+  }, 30_000);
+});

@@ -151,15 +151,6 @@ export function csvField(text: string): string {
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** CSV with a header row. */
-export function renderCsv<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): string {
-  const header = columns.map((c) => csvField(c.header ?? c.key)).join(",");
-  const body = rows.map((row) =>
-    columns.map((c) => csvField(cellText(cellValue(c, row)))).join(","),
-  );
-  return `${[header, ...body].join("\r\n")}\r\n`;
-}
-
 /**
  * Writes records as they arrive: NDJSON, CSV and piped (tab-separated) tables stream in flat
  * memory; JSON and TTY tables collect rows and write on end() (a table must see every row to

@@ -246,8 +246,8 @@ export function jsonText(value: unknown, indent?: number): string {
   );
 }
 
-/** Writes a chunk and waits for 'drain' when the stream's buffer is full. */
-export function writeWithBackpressure(stream: Writable, chunk: string): Promise<void> {
+/** Writes text or bytes and waits for 'drain' when the stream's buffer is full. */
+export function writeWithBackpressure(stream: Writable, chunk: string | Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
     const ok = stream.write(chunk, (err) => {
       if (err) reject(err);

@@ -3,20 +3,7 @@ import { decodeHttpError } from "../../http/error-decoder.js";
 import { jsonApiPages } from "../../http/jsonapi-pages.js";
 import { redactHeaders } from "../../http/redact.js";
 import type { ApiClient, ApiResponse } from "../../http/types.js";
-
-/** Writes bytes or text and waits for 'drain' when the stream's buffer is full. */
-function writeWithBackpressure(
-  stream: NodeJS.WritableStream,
-  chunk: string | Uint8Array,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = stream.write(chunk, (err) => {
-      if (err) reject(err);
-    });
-    if (ok) resolve();
-    else stream.once("drain", resolve);
-  });
-}
+import { writeWithBackpressure } from "../../output/records.js";
 
 /** Pretty JSON for people on a terminal; the exact bytes otherwise. */
 function bodyText(ctx: CommandContext, res: ApiResponse): Uint8Array | string {

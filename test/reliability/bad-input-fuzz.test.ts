@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -366,4 +366,74 @@ describe("server responses", () => {
       expect(r.stderr).toMatch(/invalid JSON|not JSON|unexpected/i);
     }
   }, 60_000);
+});
+
+describe("push state files (snapshot + journal)", () => {
+  const mock = withMock({ platforms: ["sovereign"] });
+
+  it("a journal torn at any byte is replayed up to the tear (exit 0); a broken snapshot is one line, exit 2", async () => {
+    const dir = join(root, "state-files");
+    mkdirSync(dir, { recursive: true });
+    for (let i = 0; i < 4; i++) writeFileSync(join(dir, `e${i}.txt`), `state evidence ${i}\n`);
+    const state = join(root, "state.json");
+    const env = () => ({
+      GRC_BASE_URL: mock.baseUrl,
+      GRC_ORG_ID: mock.identity.orgId,
+      GRC_API_KEY: mock.identity.apiKey,
+    });
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const first = await runInProcess(
+        ["evidence", "push", ".", "--control", "C1", "--state", state],
+        { env: env() },
+      );
+      expect(first.code).toBe(0);
+      const snapshot = JSON.parse(readFileSync(state, "utf8")) as { entries: unknown[] };
+      expect(snapshot.entries).toHaveLength(4);
+      // The same knowledge as a journal after an empty snapshot, as a killed run leaves it.
+      const journal = snapshot.entries.map((e) => `${JSON.stringify({ linked: e })}\n`).join("");
+      const empty = JSON.stringify({ ...snapshot, entries: [] });
+      const full = JSON.stringify(snapshot);
+      let runs = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat({ max: journal.length }),
+          fc.option(fc.nat({ max: full.length - 1 }), { nil: undefined }),
+          async (cutJournal, cutSnapshot) => {
+            runs += 1;
+            writeFileSync(state, cutSnapshot === undefined ? empty : full.slice(0, cutSnapshot));
+            writeFileSync(`${state}.journal`, journal.slice(0, cutJournal));
+            const r = await runInProcess(
+              ["evidence", "push", ".", "--control", "C1", "--state", state],
+              { env: env() },
+            );
+            if (cutSnapshot === undefined) {
+              // Entries before the tear are skipped, the rest pushed again (link is idempotent).
+              expect(r.code, r.stderr).toBe(0);
+              // Exactly the lines that survived whole are trusted (the last one may lack "\n").
+              const kept = journal.slice(0, cutJournal);
+              const whole = kept
+                .split("\n")
+                .filter((l, i, all) => i < all.length - 1 || l.endsWith("}}"));
+              const skipped = Number(/(\d+) skipped/.exec(r.stderr)?.[1] ?? "0");
+              expect(r.stderr).toMatch(/^4 files: /);
+              expect([whole.length, kept.split("\n").length - 1]).toContain(skipped);
+            } else {
+              // A cut snapshot is never valid JSON: refused, never silently taken as empty.
+              expectCleanFailure(r, [2], `snapshot cut at ${cutSnapshot}`);
+              expect(r.stderr).toContain(state);
+            }
+          },
+        ),
+        { numRuns: 25 },
+      );
+      expect(runs).toBe(25);
+      // Whatever happened, each file is linked once to C1 on the server.
+      const lineage = mock.state().lineage as { control_id: string }[];
+      expect(lineage.filter((l) => l.control_id === "C1")).toHaveLength(4);
+    } finally {
+      process.chdir(cwd);
+    }
+  }, 90_000);
 });

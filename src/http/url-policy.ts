@@ -1,18 +1,16 @@
+import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
 import { redactUrl } from "./redact.js";
 
 /** Which URLs the client may talk to: http(s) only, and plain http only to loopback unless insecure. */
 
-/** True for localhost, *.localhost, 127.0.0.0/8 and ::1. */
+/** True for hosts that never leave the machine: localhost, *.localhost, 127.0.0.0/8 and ::1. */
 export function isLoopbackHost(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return (
-    h === "localhost" ||
-    h.endsWith(".localhost") ||
-    /^127(\.\d{1,3}){3}$/.test(h) ||
-    h === "::1" ||
-    h === "0:0:0:0:0:0:0:1"
-  );
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
+  return false;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { isIP } from "node:net";
 import { UsageError } from "../../errors.js";
+import { isLoopbackHost } from "../../http/url-policy.js";
 import type { Platform, StoredProfile } from "./types.js";
 
 /** Platforms a profile may name. */
@@ -18,14 +18,8 @@ export const STRATA_PATH_KEYS: readonly string[] = [
   "kpis",
 ];
 
-/** True for hosts that never leave the machine: 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
-  return false;
-}
+// The client enforces the same rule on every URL it is given; config checks it up front.
+export { isLoopbackHost };
 
 /**
  * Checks a base URL: http(s) only, plain http only to a loopback host unless `insecure`.

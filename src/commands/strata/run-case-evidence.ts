@@ -68,6 +68,7 @@ export async function runCaseEvidenceUpload(
   const streaming = outputFormat(flags) === "ndjson";
   const pending: Promise<void>[] = [];
   let results: CaseEvidenceResult[] = [];
+  const count = (status: string) => results.filter((r) => r.status === status).length;
   const progress = await Progress.start(ctx, caseId, files.length, sum(files.map((f) => f.size)));
   try {
     results = await uploadCaseEvidence({
@@ -92,15 +93,14 @@ export async function runCaseEvidenceUpload(
   } finally {
     progress.stop();
     await state?.close();
-    const done = (s: string) => results.filter((r) => r.status === s).length;
     await receipt?.close({
       base_url: scope.base_url,
       org_id: scope.org_id,
       started_at: startedAt,
       finished_at: new Date().toISOString(),
-      linked: done("uploaded"),
-      skipped: done("skipped"),
-      failed: done("failed"),
+      linked: count("uploaded"),
+      skipped: count("skipped"),
+      failed: count("failed"),
       interrupted: ctx.signal.aborted,
     });
   }
@@ -112,7 +112,6 @@ export async function runCaseEvidenceUpload(
     for (const r of results) await writer.write(r as unknown as Record<string, unknown>);
   }
   await writer.end();
-  const count = (s: string) => results.filter((r) => r.status === s).length;
   const failed = count("failed");
   ctx.warn(
     `case ${caseId}: ${count("uploaded")} uploaded, ${count("skipped")} skipped, ${failed} failed` +

@@ -8,6 +8,7 @@ import { PushState } from "../../core/evidence/state-store.js";
 import {
   type CaseEvidenceEvent,
   type CaseEvidenceResult,
+  caseTarget,
   uploadCaseEvidence,
 } from "../../core/strata/case-evidence.js";
 import { ExitCode } from "../../errors.js";
@@ -42,16 +43,13 @@ export async function runCaseEvidenceUpload(
 ): Promise<number> {
   const cwd = process.cwd();
   // Input first: nothing touches the network until the file list is known to be good.
-  const files = await discoverFiles(
-    [{ paths, target: { control_id: `strata-case:${caseId}` }, baseDir: cwd }],
-    {
-      cwd,
-      include: flags.include,
-      exclude: flags.exclude,
-      hidden: flags.hidden,
-      onSkip: (path, why) => ctx.warn(`skipped ${path}: ${why}`),
-    },
-  );
+  const files = await discoverFiles([{ paths, target: caseTarget(caseId), baseDir: cwd }], {
+    cwd,
+    include: flags.include,
+    exclude: flags.exclude,
+    hidden: flags.hidden,
+    onSkip: (path, why) => ctx.warn(`skipped ${path}: ${why}`),
+  });
   const strata = await openStrata(ctx);
   // One cheap call first: a wrong case id or an expired session is one line, not N failures.
   await strata.get("cases", caseId);

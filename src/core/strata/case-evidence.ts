@@ -116,8 +116,8 @@ export function multipartFileBody(input: {
   };
 }
 
-/** Object key and lineage fields a receipt/state line uses for a case evidence row. */
-function caseTarget(caseId: number) {
+/** The control a case's evidence is filed under in discovery, push state and receipts. */
+export function caseTarget(caseId: number) {
   return { control_id: `strata-case:${caseId}` };
 }
 
@@ -213,6 +213,7 @@ export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvid
       return;
     }
     const uploadedAt = now().toISOString();
+    const objectKey = `strata/cases/${run.caseId}/evidence/${stored.id}`;
     run.state?.record({
       real_path: file.realPath,
       size: file.size,
@@ -221,7 +222,7 @@ export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvid
       control_id: target.control_id,
       framework_id: null,
       assessment_id: null,
-      object_key: `strata/cases/${run.caseId}/evidence/${stored.id}`,
+      object_key: objectKey,
       lineage_id: String(stored.id),
       base_url: run.scope.base_url,
       org_id: run.scope.org_id,
@@ -234,7 +235,7 @@ export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvid
       size: file.size,
       sha256: local,
       content_type: contentType,
-      object_key: `strata/cases/${run.caseId}/evidence/${stored.id}`,
+      object_key: objectKey,
       evidence_id: local,
       lineage_id: String(stored.id),
       control_id: target.control_id,

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, GrcError, UsageError } from "../errors.js";
+import { oneLine } from "../output/sanitize.js";
 import {
   CONNECTION_FLAGS,
   type CommandContext,
@@ -178,16 +179,18 @@ export function reportError(err: unknown, io: IOStreams, debug: boolean): number
     }
     if (err.code === "commander.executeSubCommandAsync") return ExitCode.usage;
     const text = err.message.replace(/^error: /, "");
-    io.stderr.write(`grc: ${text} — run with --help for usage\n`);
+    io.stderr.write(`grc: ${oneLine(text)} — run with --help for usage\n`);
     return ExitCode.usage;
   }
   if (err instanceof GrcError) {
-    io.stderr.write(`grc: ${err.line()}\n`);
+    io.stderr.write(`grc: ${oneLine(err.line())}\n`);
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
   const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`grc: unexpected error: ${message} — run again with --debug for details\n`);
+  io.stderr.write(
+    `grc: unexpected error: ${oneLine(message)} — run again with --debug for details\n`,
+  );
   if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
   return ExitCode.someFailed;
 }

@@ -9,3 +9,11 @@ const CONTROL =
 export function stripControl(text: string): string {
   return text.replace(CONTROL, "");
 }
+
+/**
+ * One line of text for stderr: control characters and escape sequences removed, line breaks
+ * and tabs folded to spaces, so a hostile value cannot split an error line or drive the terminal.
+ */
+export function oneLine(text: string): string {
+  return stripControl(text).replace(/[\r\n\t]+/g, " ");
+}

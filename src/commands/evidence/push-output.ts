@@ -1,3 +1,4 @@
+import type { Writable } from "node:stream";
 import type { OutputFormat } from "../../cli/command.js";
 import type { IOStreams } from "../../cli/io.js";
 import {
@@ -101,7 +102,7 @@ export class PushOutput {
     if (!io.stderrIsTTY || quiet) return;
     const { default: ora } = await import("ora");
     this.spinner = ora({
-      stream: io.stderr,
+      stream: withColumns(io.stderr, io.columns),
       isEnabled: true,
       discardStdin: false,
       color: io.colorStderr ? "cyan" : false,
@@ -157,7 +158,7 @@ export class PushOutput {
         renderTable(summary.results, DRY_RUN_COLUMNS, {
           tty: io.stdoutIsTTY,
           color: io.colorStdout,
-          columns: io.columns,
+          columns: io.columns > 0 ? io.columns : 120,
         }),
       );
     } else if (io.stdoutIsTTY && !quiet && summary.results.length > 0) {
@@ -166,7 +167,7 @@ export class PushOutput {
         renderTable(summary.results, summary.failed ? COLUMNS : COLUMNS.slice(0, -1), {
           tty: true,
           color: io.colorStdout,
-          columns: io.columns,
+          columns: io.columns > 0 ? io.columns : 120,
         }),
       );
     }
@@ -204,6 +205,22 @@ export class PushOutput {
       verb: this.opts.dryRun ? "Hashing" : "Pushing",
     });
   }
+}
+
+/**
+ * The stream as ora sees it, with a usable width: a pseudo-terminal without a size reports
+ * `columns` 0, and ora divides by it to count lines (then clears lines forever).
+ */
+function withColumns(stream: Writable, fallback: number): Writable {
+  const own = (stream as Writable & { columns?: number }).columns;
+  const columns = own && own > 0 ? own : fallback > 0 ? fallback : 80;
+  return new Proxy(stream, {
+    get(target, prop) {
+      if (prop === "columns") return columns;
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** The spinner text: files done/total, bytes, rate and ETA. */

@@ -1,9 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { clearLine, cursorTo, moveCursor } from "node:readline";
+import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   formatDuration,
+  PushOutput,
   progressText,
   summaryLine,
 } from "../../../src/commands/evidence/push-output.js";
@@ -171,6 +174,77 @@ describe("grc evidence push (in-process, against the mock)", () => {
     );
     expect(mock.state().requests).toEqual([]);
   });
+});
+
+describe("the spinner on a terminal without a size", () => {
+  it("does not loop when the pseudo-terminal reports 0 columns", async () => {
+    // A tty.WriteStream as a pseudo-terminal without a size presents it.
+    const stderr: PassThrough & Record<string, unknown> = Object.assign(new PassThrough(), {
+      isTTY: true,
+      columns: 0,
+    });
+    Object.assign(stderr, {
+      cursorTo: (x: number, y?: number) => cursorTo(stderr, x, y),
+      moveCursor: (dx: number, dy: number) => moveCursor(stderr, dx, dy),
+      clearLine: (dir: -1 | 0 | 1) => clearLine(stderr, dir),
+    });
+    let written = 0;
+    stderr.on("data", (c: Buffer) => {
+      written += c.length;
+    });
+    const stdout = new PassThrough();
+    const output = new PushOutput({
+      io: {
+        stdin: new PassThrough(),
+        stdout,
+        stderr,
+        stdinIsTTY: true,
+        stdoutIsTTY: true,
+        stderrIsTTY: true,
+        colorStdout: false,
+        colorStderr: false,
+        columns: 0,
+      },
+      format: "table",
+      quiet: false,
+      dryRun: false,
+    });
+    await output.start();
+    output.onEvent({ type: "start", files: 1, bytes: 1 });
+    const result = {
+      path: "a.txt",
+      size: 1,
+      sha256: "0".repeat(64),
+      content_type: "text/plain",
+      object_key: "k",
+      evidence_id: "0".repeat(64),
+      lineage_id: "l",
+      control_id: "C1",
+      framework_id: null,
+      assessment_id: null,
+      created: true,
+      verified: true,
+      status: "linked" as const,
+      error: null,
+    };
+    output.onEvent({ type: "linked", result });
+    await output.finish({
+      total: 1,
+      linked: 1,
+      alreadyLinked: 0,
+      skipped: 0,
+      failed: 0,
+      planned: 0,
+      notStarted: 0,
+      bytes: 1,
+      durationMs: 5,
+      interrupted: false,
+      fatal: undefined,
+      results: [result],
+    });
+    // ora divides by the width to count lines: with 0 it cleared lines forever.
+    expect(written).toBeLessThan(10_000);
+  }, 5_000);
 });
 
 describe("progress and summary text", () => {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -41,15 +41,54 @@ describe("100 files through faults on the API and storage", () => {
     const { dir, files } = makeFolder(root, "faults100", n);
     const started = performance.now();
     // --retries 10: with 5 attempts one request in ~4,000 fails all of them (0.19^5).
+    const receipt = join(root, "faults100-receipt.ndjson");
     const r = await runGrc(
-      ["evidence", "push", ".", "--control", "CC6.1", "--no-state", "--retries", "10"],
-      { env: { ...mock.env(), GRC_CONFIG_DIR: cfg() }, cwd: dir, timeoutMs: 60_000 },
+      [
+        "evidence",
+        "push",
+        ".",
+        "--control",
+        "CC6.1",
+        "--no-state",
+        "--retries",
+        "10",
+        "--receipt",
+        receipt,
+      ],
+      {
+        env: { ...mock.env(), GRC_CONFIG_DIR: cfg() },
+        cwd: dir,
+        timeoutMs: 60_000,
+      },
     );
     const ms = Math.round(performance.now() - started);
     expect(r.stderr).toMatch(new RegExp(`^${n} files: ${n} linked · `));
     expect(r.code).toBe(0);
     const state = mock.state();
     expectEveryFileLinkedOnce(state, files, "CC6.1");
+    // The audit receipt lists each file once, with the hash and lineage the server holds.
+    const rows = readFileSync(receipt, "utf8")
+      .trimEnd()
+      .split("\n")
+      .map(
+        (l) =>
+          JSON.parse(l) as {
+            type: string;
+            path?: string;
+            sha256?: string;
+            lineage_id?: string;
+            linked?: number;
+          },
+      );
+    const evidence = rows.filter((x) => x.type === "evidence");
+    expect(evidence.map((x) => `${x.path} ${x.sha256}`).sort()).toEqual(
+      files.map((f) => `${f.name} ${f.sha256}`).sort(),
+    );
+    const lineageIds = new Set((state.lineage as Lineage[]).map((l) => l.lineage_id));
+    expect(evidence.every((x) => lineageIds.has(x.lineage_id!))).toBe(true);
+    expect(rows.at(-1)).toMatchObject({ type: "summary", linked: n });
+    const check = await runGrc(["evidence", "receipt", "verify", receipt, "--files"], { cwd: dir });
+    expect(check.code, check.stderr).toBe(0);
     const t = tally(state);
     // Faults did happen on both origins, and each was answered by a retry that succeeded.
     expect(t.api.faulted).toBeGreaterThan(10);
@@ -130,12 +169,15 @@ describe("a push killed with SIGKILL at a seeded random moment, then rerun with 
     console.info(
       `[figures] seed ${seed}: killed after ${afterLinks} links, ${linkedBefore.size} linked before the rerun, ${rerunPuts.length} PUTs in the rerun, ${pushedTwice.length} of them for files already linked`,
     );
-    return { files, rerun, after, afterLinks, pushedTwice };
+    return { files, rerun, after, afterLinks, pushedTwice, stateFile };
   }
 
   for (const seed of [17]) {
     it(`seed ${seed}: the rerun completes, links every file exactly once, PUTs none twice`, async () => {
-      const { files, rerun, after, afterLinks, pushedTwice } = await killAndRerun(seed);
+      const { files, rerun, after, afterLinks, pushedTwice, stateFile } = await killAndRerun(seed);
+      // The state remembers every file, so a third run sends nothing.
+      const saved = JSON.parse(readFileSync(stateFile, "utf8")) as { entries: unknown[] };
+      expect(saved.entries).toHaveLength(files.length);
       expect(rerun.stderr).toMatch(/^150 files: \d+ linked.*, \d+ skipped \(unchanged\)/);
       expect(rerun.code).toBe(0);
       const linked = linkedShas(after);

@@ -179,10 +179,7 @@ describe("grc evidence push (in-process, against the mock)", () => {
 describe("the spinner on a terminal without a size", () => {
   it("does not loop when the pseudo-terminal reports 0 columns", async () => {
     // A tty.WriteStream as a pseudo-terminal without a size presents it.
-    const stderr: PassThrough & Record<string, unknown> = Object.assign(new PassThrough(), {
-      isTTY: true,
-      columns: 0,
-    });
+    const stderr = Object.assign(new PassThrough(), { isTTY: true, columns: 0 });
     Object.assign(stderr, {
       cursorTo: (x: number, y?: number) => cursorTo(stderr, x, y),
       moveCursor: (dx: number, dy: number) => moveCursor(stderr, dx, dy),

@@ -1,3 +1,4 @@
+import { UnavailableError } from "../../errors.js";
 import type { ApiClient, ApiRequest } from "../../http/types.js";
 import {
   decodeDocument,
@@ -177,11 +178,23 @@ export async function* walkPages(
       }
       // The collection may have grown while we walked: carry on by links from the last page.
     }
+    // A broken server can link a page to itself or ignore page[number]: stop when a link
+    // repeats or a whole page brings nothing new, instead of walking forever.
+    const followed = new Set<string>();
+    if (page.document.links?.self) followed.add(page.document.links.self);
     while (page.document.links?.next) {
+      const link = page.document.links.next;
+      if (followed.has(link)) throw loopingServer(page.number + 1, "links.next repeats a page");
+      followed.add(link);
       const n = page.number + 1;
-      const next = pager.next(page.document.links.next, n);
+      const next = pager.next(link, n);
       page = (await fetchPage(client, next, n, controller.signal))();
+      const offered = page.resources.length;
+      const duplicatesBefore = stats.duplicates;
       more = admit(page);
+      if (offered > 0 && stats.duplicates - duplicatesBefore === offered) {
+        throw loopingServer(n, "the page repeats resources already printed");
+      }
       yield page;
       if (!more) return;
     }
@@ -189,4 +202,12 @@ export async function* walkPages(
     options.signal?.removeEventListener("abort", onAbort);
     controller.abort();
   }
+}
+
+/** The one-line error for a server whose pagination does not advance. */
+function loopingServer(page: number, why: string): UnavailableError {
+  return new UnavailableError(
+    `stopped the walk at page ${page}: ${why} (the server's pagination does not advance)`,
+    "the pages printed so far are complete; report the server's paging to its operator",
+  );
 }

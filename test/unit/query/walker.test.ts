@@ -272,3 +272,52 @@ describe("following links.next", () => {
     ).toBe("/api/v2/alerts.json?page%5Bnumber%5D=2");
   });
 });
+
+describe("a server whose pagination does not advance", () => {
+  it("stops when links.next points back at a page already fetched", async () => {
+    const api = fakeApi(() => {
+      const doc = alertPage(BASE, 45, 1, 10, false) as { links: Record<string, string> };
+      doc.links.next = doc.links.self!;
+      return { body: doc };
+    });
+    const pages: FetchedPage[] = [];
+    const err = await (async () => {
+      for await (const p of walkPages({
+        client: api,
+        pager: pagerFor({}, 10),
+        all: true,
+        concurrency: 1,
+      }))
+        pages.push(p);
+    })().catch((e) => e);
+    expect(ids(pages)).toEqual(range(1, 10));
+    expect(err.exitCode).toBe(4);
+    expect(err.line()).toMatch(/^stopped the walk at page 2: links\.next repeats a page/);
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it("stops when a page brings only resources already printed (page[number] ignored)", async () => {
+    let n = 0;
+    const api = fakeApi(() => {
+      n += 1;
+      const doc = alertPage(BASE, 45, 1, 10, false) as { links: Record<string, string> };
+      doc.links.next = `${BASE}/api/v2/alerts.json?page%5Bnumber%5D=${n + 1}&page%5Bsize%5D=10`;
+      return { body: doc };
+    });
+    const pages: FetchedPage[] = [];
+    const err = await (async () => {
+      for await (const p of walkPages({
+        client: api,
+        pager: pagerFor({}, 10),
+        all: true,
+        concurrency: 1,
+      }))
+        pages.push(p);
+    })().catch((e) => e);
+    expect(ids(pages)).toEqual(range(1, 10));
+    expect(err.line()).toMatch(
+      /^stopped the walk at page 2: the page repeats resources already printed/,
+    );
+    expect(api.seen).toHaveLength(2);
+  });
+});

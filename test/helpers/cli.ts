@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { fileURLToPath } from "node:url";
 import type { CommandContext } from "../../src/cli/command.js";
+import type { IOStreams } from "../../src/cli/io.js";
 import { runCli } from "../../src/cli/main.js";
 
 /** Absolute path of the built executable the end-to-end tests spawn. */
@@ -21,17 +22,15 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in-process with buffer streams; `tty` turns stdout/stderr/stdin TTY on. */
-export async function runInProcess(
-  argv: string[],
-  opts: {
-    env?: NodeJS.ProcessEnv;
-    tty?: boolean;
-    stdin?: string;
-    context?: Partial<CommandContext>;
-    signal?: AbortSignal;
-  } = {},
-): Promise<CliResult> {
+/**
+ * IOStreams over in-memory buffers, 120 columns and no colour; `tty` turns stdin, stdout and
+ * stderr TTY on. stdout() and stderr() read what was written so far.
+ */
+export function bufferIO(opts: { tty?: boolean; stdin?: string } = {}): {
+  io: IOStreams;
+  stdout(): string;
+  stderr(): string;
+} {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
@@ -45,8 +44,7 @@ export async function runInProcess(
   });
   stdin.end(opts.stdin ?? "");
   const tty = Boolean(opts.tty);
-  const env = { GRC_CONFIG_DIR: tempConfigDir(), NO_COLOR: "1", ...opts.env };
-  const code = await runCli(argv, {
+  return {
     io: {
       stdin,
       stdout,
@@ -58,11 +56,31 @@ export async function runInProcess(
       colorStderr: false,
       columns: 120,
     },
+    stdout: () => out,
+    stderr: () => err,
+  };
+}
+
+/** Runs the CLI in-process with buffer streams; `tty` turns stdout/stderr/stdin TTY on. */
+export async function runInProcess(
+  argv: string[],
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    tty?: boolean;
+    stdin?: string;
+    context?: Partial<CommandContext>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<CliResult> {
+  const buffers = bufferIO({ tty: opts.tty, stdin: opts.stdin });
+  const env = { GRC_CONFIG_DIR: tempConfigDir(), NO_COLOR: "1", ...opts.env };
+  const code = await runCli(argv, {
+    io: buffers.io,
     env,
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.context ? { context: opts.context } : {}),
   });
-  return { code, stdout: out, stderr: err };
+  return { code, stdout: buffers.stdout(), stderr: buffers.stderr() };
 }
 
 /**

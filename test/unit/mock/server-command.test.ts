@@ -1,48 +1,28 @@
-import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../../src/cli/main.js";
-import { tempConfigDir } from "../../helpers/cli.js";
+import { bufferIO, tempConfigDir } from "../../helpers/cli.js";
 import { requestUploadUrl } from "../../helpers/mock.js";
 
 /** `grc mock serve` in-process: live stdout, stopped through the CLI's abort signal. */
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const stdin = new PassThrough();
-  stdin.end();
-  let out = "";
-  let err = "";
-  stdout.on("data", (c) => {
-    out += c;
-  });
-  stderr.on("data", (c) => {
-    err += c;
-  });
+  const buffers = bufferIO();
   const controller = new AbortController();
   const done = runCli(["mock", "serve", ...args], {
-    io: {
-      stdin,
-      stdout,
-      stderr,
-      stdinIsTTY: false,
-      stdoutIsTTY: false,
-      stderrIsTTY: false,
-      colorStdout: false,
-      colorStderr: false,
-      columns: 120,
-    },
+    io: buffers.io,
     env: { GRC_CONFIG_DIR: tempConfigDir(), NO_COLOR: "1", ...env },
     signal: controller.signal,
   });
   const printed = async (marker: string) => {
     const end = Date.now() + 10_000;
-    while (!out.includes(marker)) {
-      if (Date.now() > end) throw new Error(`no "${marker}" in: ${out} ${err}`);
+    while (!buffers.stdout().includes(marker)) {
+      if (Date.now() > end) {
+        throw new Error(`no "${marker}" in: ${buffers.stdout()} ${buffers.stderr()}`);
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
-    return out;
+    return buffers.stdout();
   };
-  return { done, printed, stop: () => controller.abort(), stderr: () => err };
+  return { done, printed, stop: () => controller.abort(), stderr: buffers.stderr };
 }
 
 describe("grc mock serve (in-process)", () => {

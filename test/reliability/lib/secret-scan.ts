@@ -352,7 +352,16 @@ export function describeBroadSecretScan(full: boolean): void {
         "faulty push": codes["faulty push"] === 0 ? 0 : 1,
       };
       const expectedCodes = Object.fromEntries(Object.keys(codes).map((n) => [n, failing[n] ?? 0]));
-      expect(codes).toEqual(expectedCodes);
+      const wrong = Object.keys(codes)
+        .filter((n) => codes[n] !== expectedCodes[n])
+        .map(
+          (n) =>
+            `${n} (exit ${codes[n]}): ${outputs[`${n} stderr`]
+              ?.split("\n")
+              .filter((l) => !l.startsWith("[debug]"))
+              .join(" | ")}`,
+        );
+      expect(codes, wrong.join("\n")).toEqual(expectedCodes);
       expect(outputs["push stderr"]).toMatch(/6 files: 6 linked/);
       expect(outputs["push stderr"]).toMatch(
         /\[debug\] > PUT http:\/\/127\.0\.0\.1:\d+\/grc-evidence\//,

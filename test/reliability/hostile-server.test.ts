@@ -169,8 +169,12 @@ describe("upload URLs the client must refuse", () => {
 });
 
 // runInProcess uses process.cwd(): the push commands resolve "evidence.txt" against it.
+const startDir = process.cwd();
 beforeAll(() => {
   process.chdir(work);
+});
+afterAll(() => {
+  process.chdir(startDir);
 });
 
 describe("object keys that walk up", () => {

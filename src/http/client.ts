@@ -96,11 +96,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
   });
   let pause: RateLimitPause | undefined;
 
-  async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    budget.stats.waitedMs += ms;
-    await sleep(ms, signal);
-    if (signal?.aborted) throw new InterruptedError();
-  }
+  const wait = (ms: number, signal: AbortSignal | undefined) => budget.wait(ms, signal, sleep);
 
   async function waitForPause(signal: AbortSignal | undefined): Promise<void> {
     const p = pause;
@@ -375,6 +371,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
           method,
           url: target.url,
           now: now(),
+          secrets: [...secrets, ...sentCredentials(headers)],
         });
       const retryable =
         RETRYABLE_STATUSES.has(status) &&
@@ -426,4 +423,17 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       await dispatcher.close();
     },
   };
+}
+
+/** The credential values one attempt put on the wire (Authorization, Cookie), and the APIAuth signature alone. */
+function sentCredentials(headers: Record<string, string>): string[] {
+  const out: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (lower !== "authorization" && lower !== "cookie") continue;
+    out.push(value);
+    const signature = /:([A-Za-z0-9+/=]{16,})$/.exec(value)?.[1];
+    if (signature) out.push(signature);
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 import { HttpError, UnavailableError } from "../errors.js";
-import { redactUrl } from "./redact.js";
+import { redactText, redactUrl, scrubSecrets } from "./redact.js";
 
 /**
  * Turns every platform's error shape into one HttpError line: Sovereign `detail`, JSON:API
@@ -20,6 +20,8 @@ export interface ErrorResponse {
   url: string;
   /** The local clock at the time of the response (clock-skew detection). */
   now?: Date;
+  /** Exact secret values this request carried (key, signature, cookie): never echoed back. */
+  secrets?: readonly string[];
 }
 
 /** Skew beyond which signed requests fail (APIAuth servers allow 15 minutes). */
@@ -244,6 +246,23 @@ export function clockSkewMinutes(headers: Record<string, string>, now: Date): nu
 
 /** Decodes an error response into one HttpError line with the documented exit code. */
 export function decodeHttpError(res: ErrorResponse): HttpError {
+  const err = decodeUnredacted(res);
+  // A server (or a proxy's error page) may echo the request's credentials or a presigned
+  // URL back in its error text: redact them by shape and by exact value before anyone prints.
+  const clean = (text: string) => scrubSecrets(redactText(text), res.secrets ?? []);
+  return new HttpError(
+    clean(err.message),
+    {
+      status: err.status,
+      ...(err.code ? { code: err.code } : {}),
+      details: err.details.map(clean),
+      ...(err.hint ? { hint: clean(err.hint) } : {}),
+    },
+    err.cause === undefined ? undefined : { cause: err.cause },
+  );
+}
+
+function decodeUnredacted(res: ErrorResponse): HttpError {
   const target = displayTarget(res.method, res.url);
   const reason = STATUS_CODES[res.status] ?? "Error";
   const decoded = decodeBody(res.status, res.headers, res.body);

@@ -118,3 +118,23 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
   }
   return out;
 }
+
+const SECRET_PARAM_IN_TEXT = new RegExp(
+  `(^|[^A-Za-z0-9_-])(${[...SECRET_QUERY_PARAMS].map((n) => n.replace(/[-]/g, "\\-")).join("|")})=([^&\\s"'<>;,]+)`,
+  "gi",
+);
+
+/**
+ * Redacts credentials by their shape in free text a server sent back (an error body that
+ * echoes the request): Bearer tokens and sk- keys (last 4 kept), APIAuth signatures,
+ * `name=value` pairs whose name is a credential or signature (X-Amz-Signature, session, ...).
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(/\bBearer\s+(\S+)/gi, (_m, token: string) =>
+      token.startsWith("sk-") ? `Bearer ${maskApiKey(token)}` : `Bearer ${REDACTED}`,
+    )
+    .replace(/\bsk-[A-Za-z0-9_-]{8,}/g, (key) => maskApiKey(key))
+    .replace(/\b(APIAuth(?:-HMAC-SHA\d+)?)\s+([^:\s]+):\S+/gi, `$1 $2:${REDACTED}`)
+    .replace(SECRET_PARAM_IN_TEXT, `$1$2=${REDACTED}`);
+}

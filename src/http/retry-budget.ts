@@ -51,6 +51,19 @@ export class RetryBudget {
   snapshot(): ClientStats {
     return { ...this.stats };
   }
+  /**
+   * Waits `ms` with `sleep` and counts it in waitedMs; an aborted signal ends the wait with
+   * InterruptedError even when an injected sleep returns normally.
+   */
+  async wait(
+    ms: number,
+    signal: AbortSignal | undefined,
+    sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  ): Promise<void> {
+    this.stats.waitedMs += ms;
+    await sleep(ms, signal);
+    if (signal?.aborted) throw new InterruptedError();
+  }
 }
 
 /** Sleeps `ms`, rejecting with InterruptedError when the signal aborts. */

@@ -68,11 +68,7 @@ export function createStorageClient(
     debug,
   });
 
-  async function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    budget.stats.waitedMs += ms;
-    await sleep(ms, signal);
-    if (signal?.aborted) throw new InterruptedError();
-  }
+  const wait = (ms: number, signal: AbortSignal | undefined) => budget.wait(ms, signal, sleep);
 
   async function request(req: StorageRequest): Promise<StorageResponse> {
     budget.stats.requests += 1;

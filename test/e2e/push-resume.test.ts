@@ -135,7 +135,7 @@ describe("push with faults on the API and storage (e2e)", () => {
       },
     );
     expect(r.stderr).toMatch(/^120 files: 120 linked · /);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const state = mock.state();
     // Faults did happen, on both origins.
     expect(state.requests.some((q) => q.origin === "api" && q.fault)).toBe(true);
@@ -189,7 +189,7 @@ describe("a push killed or interrupted, then resumed from its state (e2e)", () =
 
     const rerun = await runGrc(args, { env, cwd: dir });
     expect(rerun.stderr).not.toMatch(/grc: failed/);
-    expect(rerun.code).toBe(0);
+    expect(rerun.code, rerun.stderr).toBe(0);
     const after = mock.state();
     const rerunUploads = count(after, isUploadUrl) - count(before, isUploadUrl);
     // Files the state remembered are skipped without a request; only the rest are pushed.
@@ -245,7 +245,7 @@ describe("a push killed or interrupted, then resumed from its state (e2e)", () =
       after: 10,
       signal: "SIGINT",
     });
-    expect(stopped.code).toBe(130);
+    expect(stopped.code, stopped.stderr).toBe(130);
     expect(stopped.stderr).toMatch(/grc: stopping — finishing in-flight work/);
     expect(stopped.stderr).toMatch(
       new RegExp(
@@ -256,7 +256,7 @@ describe("a push killed or interrupted, then resumed from its state (e2e)", () =
     const linked = lineageOf(mock.state()).length;
     expect(stateEntries(stateFile)).toBe(linked);
     const rerun = await runGrc(args, { env, cwd: dir });
-    expect(rerun.code).toBe(0);
+    expect(rerun.code, rerun.stderr).toBe(0);
     expect(
       lineageOf(mock.state())
         .map((l) => l.evidence_id)
@@ -305,7 +305,7 @@ describe("presigned URLs that expire (e2e)", () => {
       );
     }
     expect(state.objects).toHaveLength(16 - failed.length);
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr.split("\n").filter((l) => l.startsWith("grc: failed "))).toHaveLength(
       failed.length,
     );

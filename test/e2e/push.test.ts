@@ -99,7 +99,7 @@ describe("grc evidence push (e2e)", () => {
     });
     expect(r.stdout).toBe("");
     expect(r.stderr).toMatch(/^6 files: 6 linked · 51\.8 KiB in [\d.]+m?s \([\d.]+ [KM]iB\/s\)\n$/);
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const state = mock.state();
     const visible = Object.entries(mixed).filter(([p]) => !p.startsWith("."));
     expect(linkedShas(state, "CC6.1")).toEqual(visible.map(([, c]) => sha(c)).sort());
@@ -152,7 +152,7 @@ describe("grc evidence push (e2e)", () => {
       ],
       { env: env(), cwd: dir },
     );
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(linkedShas(mock.state(), "C1")).toEqual([sha("1"), sha("4"), sha("5")].sort());
   });
 
@@ -176,7 +176,7 @@ describe("grc evidence push (e2e)", () => {
       env: env(),
       cwd: root,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const rows = r.stdout
       .trim()
       .split("\n")
@@ -199,7 +199,7 @@ describe("grc evidence push (e2e)", () => {
       env: env(),
       cwd: dir,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const [row] = JSON.parse(r.stdout);
     expect(row).toEqual({
       path: "a.csv",
@@ -236,7 +236,7 @@ describe("grc evidence push (e2e)", () => {
       ],
       { env: env(), cwd: dir },
     );
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const state = mock.state();
     expect(state.objects[0]!.content_type).toBe("text/plain; charset=utf-8");
     expect(state.requests.find((q) => q.origin === "storage")!.content_type).toBe(
@@ -247,10 +247,11 @@ describe("grc evidence push (e2e)", () => {
   it("reruns with state: unchanged files are skipped with no network write; --force pushes again", async () => {
     const dir = tree("rerun", { "a.txt": "a", "b.txt": "b" });
     const args = ["evidence", "push", ".", "--control", "C1"];
-    expect((await runGrc(args, { env: env(), cwd: dir })).code).toBe(0);
+    const first = await runGrc(args, { env: env(), cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
     await mock.reset();
     const again = await runGrc(args, { env: env(), cwd: dir });
-    expect(again.code).toBe(0);
+    expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/^2 files: 0 linked, 2 skipped \(unchanged\) · 0 B in /);
     expect(mock.state().requests).toEqual([]);
     writeFileSync(join(dir, "b.txt"), "b2");
@@ -278,7 +279,7 @@ describe("grc evidence push (e2e)", () => {
       env: env(),
       cwd: dir,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(receipt, "utf8");
     expect(text).not.toMatch(/X-Amz-Signature|sk-demo|Bearer/);
     const lines = text
@@ -292,13 +293,13 @@ describe("grc evidence push (e2e)", () => {
       control_id: "C1",
     });
     const ok = await runGrc(["evidence", "receipt", "verify", receipt, "--files"], { cwd: dir });
-    expect(ok.code).toBe(0);
+    expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(
       /^receipt .*receipt\.ndjson is intact: 2 files \(3 B\) linked on http:\/\/127\.0\.0\.1:\d+ org 00000000-0000-0000-0000-000000000001 at \S+; 2 files re-hashed\n$/,
     );
     writeFileSync(receipt, text.replace('"size":1,', '"size":9,'));
     const bad = await runGrc(["evidence", "receipt", "verify", receipt], { cwd: dir });
-    expect(bad.code).toBe(1);
+    expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toContain(
       "the summary's SHA-256 does not match the lines before it: the receipt was altered",
     );
@@ -310,7 +311,7 @@ describe("grc evidence push (e2e)", () => {
       env: env(),
       cwd: dir,
     });
-    expect(r.code).toBe(0);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`dry-run\ta.csv\t3\t${sha("abc")}\ttext/csv\tC1\n`);
     expect(r.stderr).toBe("dry run: 1 file (3 B) would be pushed; nothing was sent\n");
     expect(mock.state().requests).toEqual([]);
@@ -356,7 +357,7 @@ describe("grc evidence push (e2e)", () => {
       });
       const r = await runGrc(["evidence", "push", ...(args as string[])], { env: env(), cwd: dir });
       expect(r.stderr).toBe(stderr);
-      expect(r.code).toBe(code);
+      expect(r.code, r.stderr).toBe(code);
       expect(r.stdout).toBe("");
       expect(mock.state().requests).toEqual([]);
     });
@@ -387,7 +388,7 @@ describe("grc evidence push (e2e)", () => {
         expect(r.stderr.split("\n")[0]).toBe(
           "grc: failed locked.csv: cannot read the file: permission denied (EACCES) — check the file and its permissions",
         );
-        expect(r.code).toBe(1);
+        expect(r.code, r.stderr).toBe(1);
         expect(linkedShas(mock.state(), "C1")).toEqual([sha("fine")]);
         expect(mock.state().requests.filter((q) => q.path.endsWith("/upload-url"))).toHaveLength(1);
       },
@@ -399,7 +400,7 @@ describe("grc evidence push (e2e)", () => {
         env: { ...env(), GRC_API_KEY: mock.identity.readOnlyApiKey },
         cwd: dir,
       });
-      expect(r.code).toBe(3);
+      expect(r.code, r.stderr).toBe(3);
       expect(r.stderr.trim().split("\n").at(-1)).toBe(
         "grc: the API key lacks the write:evidence scope (403 missing required scope) — widen the key's scopes on the API Keys page (write:evidence or write:*)",
       );
@@ -412,7 +413,7 @@ describe("grc evidence push (e2e)", () => {
         env: { ...env(), GRC_API_KEY: mock.identity.noOrgApiKey },
         cwd: dir,
       });
-      expect(r.code).toBe(3);
+      expect(r.code, r.stderr).toBe(3);
       expect(r.stderr).toMatch(/grc: not a member of this organization/);
       expect(r.stderr).not.toContain("sk-demo");
     });
@@ -429,7 +430,7 @@ describe("grc evidence push against a limited server (e2e)", () => {
       env: { ...mock.env(), GRC_CONFIG_DIR: mkdtempSync(join(root, "cfg-")) },
       cwd: dir,
     });
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     const lines = r.stderr.split("\n");
     expect(lines[0]).toBe(
       "grc: failed big.bin: the file is 4.0 KiB, larger than the 1.0 KiB the server accepts (max_size 1024 bytes); nothing was sent — split the file or ask the platform operator to raise the limit",
@@ -451,7 +452,7 @@ describe("grc evidence push without object storage (e2e)", () => {
       env: { ...mock.env(), GRC_CONFIG_DIR: mkdtempSync(join(root, "cfg-")) },
       cwd: dir,
     });
-    expect(r.code).toBe(4);
+    expect(r.code, r.stderr).toBe(4);
     expect(r.stderr.trim().split("\n").at(-1)).toBe(
       "grc: object storage is not configured on the server (503); nothing was uploaded — ask the platform operator to configure object storage (R2_* / CF_ACCOUNT_ID)",
     );

@@ -140,13 +140,18 @@ export class PushOutput {
     this.paint();
   };
 
+  /** Stops the spinner (idempotent). */
+  stopSpinner(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+
   /** Stops the spinner and prints the final table/JSON and the summary line. */
   async finish(
     summary: PushSummary,
     extra: { stateFile?: string | undefined } = {},
   ): Promise<void> {
-    this.spinner?.stop();
-    this.spinner = undefined;
+    this.stopSpinner();
     await this.pending;
     const { io, format, quiet, dryRun } = this.opts;
     if (this.writer) {

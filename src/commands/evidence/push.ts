@@ -207,6 +207,7 @@ export const pushCommand = defineCommand<PushFlags>({
     await output.start();
     const startedAt = new Date().toISOString();
     let summary: Awaited<ReturnType<typeof pushEvidence>>;
+    let stateError: unknown;
     try {
       summary = await pushEvidence(
         {
@@ -223,8 +224,12 @@ export const pushCommand = defineCommand<PushFlags>({
         { connect, state, receipt },
       );
     } finally {
+      // No spinner left running (its timer would keep the process alive) whatever happened.
+      output.stopSpinner();
       // The state is written whatever happened: every linked file must be remembered.
-      await state?.close();
+      await state?.close().catch((err: unknown) => {
+        stateError = err;
+      });
     }
     await receipt?.close({
       base_url: scope.base_url,
@@ -238,6 +243,8 @@ export const pushCommand = defineCommand<PushFlags>({
     });
     await output.finish(summary, { stateFile });
     if (summary.fatal) throw summary.fatal;
+    // Reported after the results: the files are linked, only the record of it failed.
+    if (stateError) throw stateError;
     if (summary.interrupted) return ExitCode.interrupted;
     return summary.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
   },

@@ -80,10 +80,9 @@ describe("query flags: filter expressions, sort specs, include paths", () => {
     }, 60_000);
   }
 
-  // BUG ERROR-ONE-LINE (see .tmp/notes/reliability.md): src/cli/main.ts reportError writes
-  // err.line() as is, so a flag value holding a newline or an escape sequence is echoed raw:
-  // `--sort $'\n'` prints two lines, `--sort $'\e]0;x\a'` retitles the terminal.
-  it.skip("flag values with newlines or escape sequences are echoed on one line without control characters", async () => {
+  // Regression test for ERROR-ONE-LINE (fixed in 2c1a6b7): a flag value holding a newline or
+  // an escape sequence was echoed raw (two lines; the terminal retitled).
+  it("flag values with newlines or escape sequences are echoed on one line without control characters", async () => {
     await fc.assert(
       fc.asyncProperty(
         wildText(true),

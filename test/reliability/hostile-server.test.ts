@@ -302,12 +302,9 @@ describe("pagination links that never end", () => {
     ),
   );
 
-  // BUG WALK-NO-END (see .tmp/notes/reliability.md): src/core/query/walker.ts follows
-  // links.next while it exists; a server that ignores page[number] (or links a page to itself)
-  // makes `--all` request the same page forever, printing nothing new (measured: 17,591
-  // requests in 8 s until Ctrl-C). Expected: stop once a page brings nothing new or a link
-  // repeats, with one line saying so.
-  it.skip("--all stops when the server repeats a page instead of looping forever", async () => {
+  // Regression test for WALK-NO-END (fixed in 4fc2339): the walker followed links.next while
+  // it existed, so a server repeating its page kept `--all` requesting it forever.
+  it("--all stops when the server repeats a page instead of looping forever", async () => {
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(), 5000);
     const before = endless.requests.length;

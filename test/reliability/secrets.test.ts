@@ -309,10 +309,9 @@ describe("a server that echoes the credential back", () => {
     }
   });
 
-  // BUG ERROR-ECHOES-SECRET (see .tmp/notes/reliability.md): an error body that quotes the
-  // request's Authorization or Cookie header is printed as is on stderr: the full sk- key, the
-  // APIAuth signature or the session value. --debug lines are scrubbed; error lines are not.
-  it.skip("the error line never repeats the key, signature or session the server echoed", async () => {
+  // Regression test for ERROR-ECHOES-SECRET (fixed in 0727b68): an error body quoting the
+  // request's Authorization or Cookie header was printed as is on stderr.
+  it("the error line never repeats the key, signature or session the server echoed", async () => {
     const cases: [string[], Record<string, string>][] = [
       [
         ["evidence", "list"],
@@ -361,10 +360,9 @@ describe("a storage error that quotes the presigned URL", () => {
     );
   });
 
-  // BUG ERROR-ECHOES-SECRET, storage side (see .tmp/notes/reliability.md): the <Message> is
-  // printed as is, so its copy of the presigned query (X-Amz-Signature) reaches stderr, the
-  // NDJSON result on stdout and would reach a receipt's error field.
-  it.skip("the failure line and the NDJSON row carry no presigned signature", async () => {
+  // Regression test for ERROR-ECHOES-SECRET, storage side (fixed in 0727b68): a <Message>
+  // quoting the presigned query printed its X-Amz-Signature.
+  it("the failure line and the NDJSON row carry no presigned signature", async () => {
     const dir = mkdtempSync(join(root, "echo-"));
     writeFileSync(join(dir, "a.txt"), "evidence\n");
     const r = await runGrc(

@@ -27,13 +27,16 @@ export interface ErrorResponse {
 /** Skew beyond which signed requests fail (APIAuth servers allow 15 minutes). */
 export const CLOCK_SKEW_LIMIT_MS = 15 * 60 * 1000;
 
-/** StrataGRC error codes and the seed's "Solution" column. */
-const STRATA_SOLUTIONS: Record<string, string> = {
-  AUTH_REQUIRED: "log in to the application (refresh the session cookie with `grc auth login`)",
-  PERMISSION_DENIED: "request the required permissions from an admin",
-  NOT_FOUND: "check the resource ID",
-  VALIDATION_ERROR: "review the request parameters",
-  SERVER_ERROR: "contact support if it persists",
+/**
+ * StrataGRC error codes with the seed's "Solution" column, word for word: `grc api` and the
+ * strata commands print the same fix (src/platforms/strata.ts re-exports this table).
+ */
+export const STRATA_ERROR_SOLUTIONS: Readonly<Record<string, string>> = {
+  AUTH_REQUIRED: "Log in to the application",
+  PERMISSION_DENIED: "Request required permissions from admin",
+  NOT_FOUND: "Check the resource ID",
+  VALIDATION_ERROR: "Review request parameters",
+  SERVER_ERROR: "Contact support if persists",
 };
 
 /** Hints for S3 error codes from presigned storage. */
@@ -118,7 +121,7 @@ function fromJson(status: number, body: unknown): Decoded | undefined {
     const message = typeof err.message === "string" ? clean(err.message) : undefined;
     if (code || message) {
       const text = message && code ? `${message} (${code})` : (message ?? code!);
-      const hint = code ? STRATA_SOLUTIONS[code] : undefined;
+      const hint = code ? STRATA_ERROR_SOLUTIONS[code] : undefined;
       return {
         text,
         details: [message ?? code!],

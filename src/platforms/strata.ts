@@ -5,6 +5,7 @@
  * Commands and the core speak to StrataGRC only through this file.
  */
 import { AuthError, HttpError, UnavailableError, UsageError } from "../errors.js";
+import { STRATA_ERROR_SOLUTIONS } from "../http/error-decoder.js";
 import type { ApiClient, ApiRequest, RequestBody } from "../http/types.js";
 
 /** Path keys a profile may override (`paths: { risks: "/api/risks" }`). */
@@ -141,14 +142,8 @@ export const FINDING_RESPONSE_FIELDS: Readonly<Record<string, StrataFieldSpec>> 
   target_date: { type: "string" },
 };
 
-/** The seed's error codes with their "Solution" column. */
-export const STRATA_ERROR_SOLUTIONS: Readonly<Record<string, string>> = {
-  AUTH_REQUIRED: "Log in to the application",
-  PERMISSION_DENIED: "Request required permissions from admin",
-  NOT_FOUND: "Check the resource ID",
-  VALIDATION_ERROR: "Review request parameters",
-  SERVER_ERROR: "Contact support if persists",
-};
+/** The seed's error codes with their "Solution" column (one table, shared with the HTTP client's decoder). */
+export { STRATA_ERROR_SOLUTIONS };
 
 /** The status each code stands for: it picks the exit code (401/403 -> 3, 404/422 -> 2, 500 -> 4). */
 const STRATA_ERROR_STATUS: Readonly<Record<string, number>> = {

@@ -100,14 +100,14 @@ describe("decodeHttpError", () => {
     );
     expect(err.code).toBe("PERMISSION_DENIED");
     expect(err.line()).toBe(
-      "Insufficient permissions (PERMISSION_DENIED) (HTTP 403 from GET /strata/api/risks?action=list) — request the required permissions from an admin",
+      "Insufficient permissions (PERMISSION_DENIED) (HTTP 403 from GET /strata/api/risks?action=list) — Request required permissions from admin",
     );
     expect(err.exitCode).toBe(ExitCode.auth);
     const validation = decode(422, {
       success: false,
       error: { code: "VALIDATION_ERROR", message: "title is required" },
     });
-    expect(validation.hint).toBe("review the request parameters");
+    expect(validation.hint).toBe("Review request parameters");
     expect(validation.exitCode).toBe(ExitCode.usage);
   });
 

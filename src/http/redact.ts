@@ -37,9 +37,9 @@ const SECRET_HEADERS = new Set([
   "x-api-key",
 ]);
 
-/** "sk-…abcd": an API key reduced to its prefix and last 4 characters. */
+/** "sk-...abcd": an API key reduced to its prefix and last 4 characters (only "sk-..." when short). */
 export function maskApiKey(key: string): string {
-  return key.length > 12 ? `sk-…${key.slice(-4)}` : "sk-…";
+  return key.length >= 12 ? `sk-...${key.slice(-4)}` : "sk-...";
 }
 
 /** Redacts one Authorization header value: Bearer keys keep their last 4, signatures go entirely. */

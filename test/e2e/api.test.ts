@@ -223,7 +223,7 @@ describe("grc api against a tiny server", () => {
     const r = await runGrc(["api", "/trace", "--debug", "-i"], { env: tinyEnv() });
     expect(r.code).toBe(0);
     expect(r.stderr).toContain("[debug] > GET");
-    expect(r.stderr).toContain("Bearer sk-…0042");
+    expect(r.stderr).toContain("Bearer sk-...0042");
     expect(r.stderr + r.stdout).not.toContain(KEY);
     expect(r.stderr + r.stdout).not.toContain("server-secret-cookie");
     expect(r.stdout).toMatch(/^HTTP 200\n/);

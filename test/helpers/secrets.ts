@@ -33,7 +33,7 @@ function exactToken(value: string): RegExp {
   return new RegExp(`(?<![0-9A-Za-z])${escapeRegExp(value)}(?![0-9A-Za-z])`, "g");
 }
 
-/** Shapes of leaks, whatever the values. Redacted forms ("[REDACTED]", "sk-…abcd") pass. */
+/** Shapes of leaks, whatever the values. Redacted forms ("[REDACTED]", "sk-...abcd") pass. */
 const LEAK_SHAPES: [string, RegExp][] = [
   // A whole Bearer key: masked forms keep at most the last 4 characters after an ellipsis.
   ["Bearer API key", /\bsk-[A-Za-z0-9_-]{12,}/g],

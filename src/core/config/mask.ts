@@ -1,9 +1,8 @@
+import { maskApiKey } from "../../http/redact.js";
 import type { Credential } from "./types.js";
 
-/** Shows an API key as `sk-...` plus its last 4 characters (only `sk-...` when the key is short). */
-export function maskApiKey(key: string): string {
-  return key.length >= 12 ? `sk-...${key.slice(-4)}` : "sk-...";
-}
+/** Shows an API key as `sk-...` plus its last 4 characters: the same mask as --debug traces. */
+export { maskApiKey };
 
 /** Shows an HMAC secret or session cookie as `****` plus its last 4 characters when it is long enough to spare them. */
 export function maskSecret(secret: string): string {

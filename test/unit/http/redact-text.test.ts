@@ -5,7 +5,7 @@ import { redactText } from "../../../src/http/redact.js";
 describe("credentials a server echoes back in error text", () => {
   it("redacts Bearer keys, APIAuth signatures, sessions and presigned signatures by shape", () => {
     expect(redactText("bad key: Bearer sk-echoed-canary-0123456789abcdef")).toBe(
-      "bad key: Bearer sk-…cdef",
+      "bad key: Bearer sk-...cdef",
     );
     expect(redactText("bad signature APIAuth abc:Alx83AENM5+Ma5wjZCQOIRU8/1g= here")).toBe(
       "bad signature APIAuth abc:[REDACTED] here",

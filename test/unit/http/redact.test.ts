@@ -56,7 +56,7 @@ describe("redaction properties", () => {
       fc.property(fc.stringMatching(/^[A-Za-z0-9]{16,40}$/), (tail) => {
         const key = `sk-${tail}`;
         const out = redactHeaders({ authorization: `Bearer ${key}` }).authorization!;
-        expect(out).toBe(`Bearer sk-…${key.slice(-4)}`);
+        expect(out).toBe(`Bearer sk-...${key.slice(-4)}`);
         expect(out).not.toContain(key.slice(3, -4));
       }),
     );
@@ -74,7 +74,7 @@ describe("redactHeaders", () => {
         accept: "application/json",
       }),
     ).toEqual({
-      Authorization: "Bearer sk-…abcd",
+      Authorization: "Bearer sk-...abcd",
       cookie: "session=[REDACTED]; theme=[REDACTED]",
       "set-cookie": "session=[REDACTED]; HttpOnly",
       "x-authorization-content-sha256": "[REDACTED]",
@@ -157,7 +157,7 @@ describe("--debug trace", () => {
     const trace = lines.join("\n");
     expect(lines.filter((l) => l.startsWith("> "))).toHaveLength(6);
     expect(lines.filter((l) => l.startsWith("< "))).toHaveLength(6);
-    expect(trace).toContain("Bearer sk-…wxyz");
+    expect(trace).toContain("Bearer sk-...wxyz");
     expect(trace).toContain("X-Amz-Signature=[REDACTED]");
     expect(trace).toContain("< 401 GET");
     const hmacSignature = createHmac("sha256", hmacSecret)

@@ -1,7 +1,14 @@
 import type { CommandContext } from "../../cli/command.js";
 import { outputFormat } from "../../cli/command.js";
 import { AuthError } from "../../errors.js";
-import { type Column, RecordWriter, renderTable, stdoutSink } from "../../output/records.js";
+import {
+  type Column,
+  jsonText,
+  RecordWriter,
+  renderTable,
+  stdoutSink,
+  writeWithBackpressure,
+} from "../../output/records.js";
 import { StrataApi, type StrataModule } from "../../platforms/strata.js";
 
 /** Output flags every strata command with output takes. */
@@ -105,9 +112,9 @@ export async function writeRecord(
   const format = outputFormat(opts);
   const out = ctx.io.stdout;
   if (format === "json") {
-    out.write(`${JSON.stringify(record, null, 2)}\n`);
+    await writeWithBackpressure(out, `${jsonText(record, 2)}\n`);
   } else if (format === "ndjson") {
-    out.write(`${JSON.stringify(record)}\n`);
+    await writeWithBackpressure(out, `${jsonText(record)}\n`);
   } else if (format === "csv") {
     await writeRows(
       ctx,

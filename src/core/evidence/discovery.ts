@@ -130,12 +130,22 @@ function emptyHint(options: DiscoveryOptions): string {
 
 /** Walks a folder recursively, applying --include/--exclude, hidden and symlink rules. */
 async function walkFolder(dir: string, options: DiscoveryOptions, label: string): Promise<Found[]> {
-  const entries = await glob(options.include?.length ? [...options.include] : ["**"], {
+  // "**/*", not "**": fast-glob's globstar never matches a name holding a line break (legal
+  // on Linux and macOS), its "*" does.
+  const entries = await glob(options.include?.length ? [...options.include] : ["**/*"], {
     cwd: dir,
     options,
     label,
   });
-  return collect(entries, dir, options);
+  const files = await collect(entries, dir, options);
+  // Nor does the globstar walk into a folder whose name holds a line break: walk it on its own.
+  for (const entry of entries) {
+    if (entry.dirent.isDirectory() && /[\r\n]/.test(entry.path)) {
+      const sub = resolve(dir, entry.path);
+      files.push(...(await walkFolder(sub, options, `${label}/${entry.path}`)));
+    }
+  }
+  return files;
 }
 
 /** Expands a fast-glob pattern (relative to the rule's folder); --exclude applies. */

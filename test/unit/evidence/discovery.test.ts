@@ -96,6 +96,16 @@ describe("discoverFiles", () => {
     expect(a[0]).toMatchObject({ size: 8, absPath: join(dir, "ev/a.csv") });
   });
 
+  it("finds names holding a line break, and files in folders whose name holds one", async () => {
+    mkdirSync(join(dir, "odd", "dir\nname"), { recursive: true });
+    writeFileSync(join(dir, "odd", "line\nbreak.txt"), "1");
+    writeFileSync(join(dir, "odd", "carriage\rreturn.txt"), "2");
+    writeFileSync(join(dir, "odd", "dir\nname", "in.txt"), "3");
+    expect((await paths([rule(["odd"])])).sort()).toEqual(
+      ["odd/carriage\rreturn.txt", "odd/dir\nname/in.txt", "odd/line\nbreak.txt"].sort(),
+    );
+  });
+
   it("always pushes a file named on its own, hidden or not", async () => {
     expect(await paths([rule(["ev/.hidden.csv"])], { include: ["*.pdf"] })).toEqual([
       "ev/.hidden.csv",

@@ -41,6 +41,6 @@ export function systemIO(proc: NodeJS.Process): IOStreams {
     stderrIsTTY,
     colorStdout: colorEnabled(stdoutIsTTY, proc.env),
     colorStderr: colorEnabled(stderrIsTTY, proc.env),
-    columns: proc.stdout.columns ?? 80,
+    columns: proc.stdout.columns || 80,
   };
 }

@@ -1,6 +1,6 @@
-import type { Writable } from "node:stream";
 import type { OutputFormat } from "../../cli/command.js";
 import type { IOStreams } from "../../cli/io.js";
+import { type Spinner, startSpinner } from "../../cli/spinner.js";
 import {
   formatBytes,
   type PushEvent,
@@ -53,14 +53,6 @@ const DRY_RUN_COLUMNS: Column<PushResult>[] = [
   { key: "control_id", header: "control" },
 ];
 
-interface Spinner {
-  text: string;
-  start(): Spinner;
-  stop(): Spinner;
-  clear(): Spinner;
-  render(): Spinner;
-}
-
 /** Options of the renderer (from flags and the streams). */
 export interface PushOutputOptions {
   io: IOStreams;
@@ -100,14 +92,7 @@ export class PushOutput {
     this.startedAt = this.now();
     const { io, quiet } = this.opts;
     if (!io.stderrIsTTY || quiet) return;
-    const { default: ora } = await import("ora");
-    this.spinner = ora({
-      stream: withColumns(io.stderr, io.columns),
-      isEnabled: true,
-      discardStdin: false,
-      color: io.colorStderr ? "cyan" : false,
-      text: this.opts.dryRun ? "Hashing files" : "Pushing files",
-    }).start() as unknown as Spinner;
+    this.spinner = await startSpinner(io, this.opts.dryRun ? "Hashing files" : "Pushing files");
   }
 
   /** The event sink given to the core. */
@@ -210,22 +195,6 @@ export class PushOutput {
       verb: this.opts.dryRun ? "Hashing" : "Pushing",
     });
   }
-}
-
-/**
- * The stream as ora sees it, with a usable width: a pseudo-terminal without a size reports
- * `columns` 0, and ora divides by it to count lines (then clears lines forever).
- */
-function withColumns(stream: Writable, fallback: number): Writable {
-  const own = (stream as Writable & { columns?: number }).columns;
-  const columns = own && own > 0 ? own : fallback > 0 ? fallback : 80;
-  return new Proxy(stream, {
-    get(target, prop) {
-      if (prop === "columns") return columns;
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 /** The spinner text: files done/total, bytes, rate and ETA. */

@@ -1,5 +1,6 @@
 import type { CommandContext } from "../../cli/command.js";
 import { outputFormat } from "../../cli/command.js";
+import { type Spinner, startSpinner } from "../../cli/spinner.js";
 import { stateFilePath } from "../../core/config/paths.js";
 import { discoverFiles } from "../../core/evidence/discovery.js";
 import { formatBytes } from "../../core/evidence/push.js";
@@ -123,13 +124,6 @@ function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }
 
-interface Spinner {
-  text: string;
-  stop(): Spinner;
-  clear(): Spinner;
-  render(): Spinner;
-}
-
 /** Files and bytes done, as a spinner line on a TTY's stderr (ora, imported only then). */
 class Progress {
   private done = 0;
@@ -152,14 +146,7 @@ class Progress {
   ): Promise<Progress> {
     let spinner: Spinner | undefined;
     if (ctx.io.stderrIsTTY) {
-      const { default: ora } = await import("ora");
-      spinner = ora({
-        stream: ctx.io.stderr,
-        isEnabled: true,
-        discardStdin: false,
-        color: ctx.io.colorStderr ? "cyan" : false,
-        text: `Uploading to case ${caseId}`,
-      }).start() as unknown as Spinner;
+      spinner = await startSpinner(ctx.io, `Uploading to case ${caseId}`);
     }
     return new Progress(ctx, `Uploading to case ${caseId}`, files, bytes, spinner);
   }

@@ -182,11 +182,13 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   }
 
   const results: (PushResult | undefined)[] = new Array(options.files.length);
-  const runOne = async (i: number): Promise<void> => {
+  const later: number[] = [];
+  const runOne = async (i: number, lastChance = false): Promise<void> => {
     if (stopped()) return;
-    const outcome = await pushOne(options.files[i]!, options, deps, connect, now, emit);
+    const outcome = await pushOne(options.files[i]!, options, deps, connect, now, emit, lastChance);
     if (outcome.fatal && !fatal) fatal = outcome.fatal;
-    results[i] = outcome.result;
+    if (outcome.retryLater) later.push(i);
+    else results[i] = outcome.result;
   };
   // The first file that needs the server goes alone: a key without the scope, or not a
   // member of the org, stops the run after one failed file instead of `concurrency` of them.
@@ -194,6 +196,10 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   await Promise.all(
     options.files.map((_, i) => (i === first ? undefined : limit(() => runOne(i)))),
   );
+  // A file whose requests ran out of retries on a flaky server (network errors, 5xx, 429)
+  // gets one more go once the rest is done, when the fault may have passed: a bulk run
+  // under a few percent of failing answers should end with every file linked.
+  await Promise.all(later.splice(0).map((i) => limit(() => runOne(i, true))));
 
   const done = results.filter((r): r is PushResult => r !== undefined);
   const linked = done.filter((r) => r.status === "linked");
@@ -216,6 +222,8 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
 interface Outcome {
   result: PushResult;
   fatal?: GrcError | undefined;
+  /** Failed for a reason that may pass (retries ran out): try once more at the end, unreported. */
+  retryLater?: boolean;
 }
 
 async function pushOne(
@@ -225,6 +233,7 @@ async function pushOne(
   connect: () => Promise<{ evidence: EvidenceSteps; storage: StorageClient }>,
   now: () => Date,
   emit: (e: PushEvent) => void,
+  lastChance: boolean,
 ): Promise<Outcome> {
   const contentType = options.contentType ?? contentTypeFor(file.path);
   const result: PushResult = {
@@ -359,6 +368,9 @@ async function pushOne(
   } catch (err) {
     const error = stepFailure(step, err);
     const fatal = isFatal(step, err) ? fatalError(err) : undefined;
+    if (!lastChance && !fatal && error.exitCode === ExitCode.unavailable) {
+      return { result, retryLater: true };
+    }
     result.status = "failed";
     result.error = error.line();
     emit({ type: "failed", result, error, fatal: fatal !== undefined });

@@ -171,6 +171,33 @@ describe("pushEvidence", () => {
     expect(fake.calls.some((c) => c.startsWith("link"))).toBe(false);
   });
 
+  it("gives a file whose retries ran out on a flaky server one more go at the end, unreported", async () => {
+    write("a.txt", "a");
+    write("b.txt", "b");
+    fake.storageFaults.push({ status: 503, code: "SlowDown", message: "please reduce your rate" });
+    const { summary, events } = await run(["a.txt", "b.txt"], { concurrency: 1 });
+    expect(summary).toMatchObject({ linked: 2, failed: 0 });
+    expect(events.some((e) => e.type === "failed")).toBe(false);
+    expect(fake.calls.filter((c) => c.startsWith("put"))).toHaveLength(3);
+    // The retried file went last, after the others.
+    expect(fake.calls.filter((c) => c.startsWith("link")).at(-1)).toMatch(/a\.txt/);
+  });
+
+  it("reports the failure when the last chance fails too", async () => {
+    write("a.txt", "a");
+    for (let i = 0; i < 2; i++) {
+      fake.storageFaults.push({
+        status: 503,
+        code: "SlowDown",
+        message: "please reduce your rate",
+      });
+    }
+    const { summary, events } = await run(["a.txt"]);
+    expect(summary).toMatchObject({ linked: 0, failed: 1 });
+    expect(events.filter((e) => e.type === "failed")).toHaveLength(1);
+    expect(fake.calls.filter((c) => c.startsWith("put"))).toHaveLength(2);
+  });
+
   it("requests a fresh URL when the first ran out before the PUT started", async () => {
     write("a.txt", "a");
     fake.expiresIn = 30;

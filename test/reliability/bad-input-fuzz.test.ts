@@ -330,6 +330,8 @@ describe("server responses", () => {
       env: sovereignEnv,
     },
     { args: ["list", "reports", "--search-method", "put"], env: evidentEnv },
+    { args: ["api", "/api/v2/alerts"], env: evidentEnv },
+    { args: ["api", "/api/v2/alerts", "--paginate"], env: evidentEnv },
   ];
   const strataCommands = [
     ["strata", "status"],
@@ -348,14 +350,16 @@ describe("server responses", () => {
         const context = `${cmd.args.join(" ")} <- ${resp.status} ${resp.type} ${resp.body.slice(0, 200)}`;
         expect(hasStackTrace(r.stderr), context).toBe(false);
         expect(r.stderr, context).not.toMatch(/unexpected error/);
-        // Nothing a server sends reaches the terminal as an escape sequence.
-        expect(r.stderr + r.stdout, context).not.toMatch(/[\u001b\u0007\u009b]/);
+        // Nothing a server sends reaches the terminal as an escape sequence (`grc api` to a pipe
+        // passes the body through byte for byte, by design; on a terminal it strips them).
+        const shown = cmd.args[0] === "api" ? r.stderr : r.stderr + r.stdout;
+        expect(shown, context).not.toMatch(/[\u001b\u0007\u009b]/);
         // S3 debug fields are never echoed.
         expect(r.stderr, context).not.toMatch(/StringToSign|SignatureProvided|deadbeef/);
         if (r.code !== 0) {
           failures += 1;
           // A 422 to a query prints one "grc:" line per reason the server gave (run-query.ts).
-          const each = resp.status === 422 && cmd.args[0] === "alerts";
+          const each = resp.status === 422 && ["alerts", "list", "get"].includes(cmd.args[0]!);
           expectCleanFailure(r, [1, 2, 3, 4], context, { lines: each ? "each-prefixed" : "one" });
         }
       }),
@@ -363,6 +367,33 @@ describe("server responses", () => {
     );
     expect(failures).toBeGreaterThan(100);
   }, 120_000);
+
+  it("`grc api` on a terminal pretty-prints JSON with its escapes kept escaped; a pipe gets the bytes", async () => {
+    const body = '{"title": "\\u001b]0;owned\\u0007x\\u001b[2J"}';
+    server.handle((_req, res) => reply(res, 200, "application/json", body));
+    const tty = await runInProcess(["api", "/api/v2/alerts"], { env: evidentEnv(), tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).not.toMatch(/[\u001b\u0007\u009b]/);
+    expect(JSON.parse(tty.stdout)).toEqual(JSON.parse(body));
+    const piped = await runInProcess(["api", "/api/v2/alerts"], { env: evidentEnv() });
+    expect(piped.stdout.trimEnd()).toBe(body);
+  });
+
+  // BUG API-TTY-ESCAPES (see .tmp/notes/reliability.md): src/commands/api/api-output.ts writes
+  // a body that is not valid JSON (text, HTML, JSON with raw control characters) to a terminal
+  // as received, so a server's ESC/OSC sequences reach it (`--raw` on a query strips them).
+  it.skip("`grc api` on a terminal strips escape sequences from a body that is not JSON", async () => {
+    for (const [type, body] of [
+      ["text/plain", "plain \u001b[2J text \u001b]0;owned\u0007"],
+      ["text/html", "<html>\u001b[2J</html>"],
+      ["application/json", '{"a": "raw \u001b]0;t\u0007 esc"}'],
+    ]) {
+      server.handle((_req, res) => reply(res, 200, type!, body!));
+      const r = await runInProcess(["api", "/api/v2/alerts"], { env: evidentEnv(), tty: true });
+      expect(r.code, type).toBe(0);
+      expect(r.stdout, type).not.toMatch(/[\u001b\u0007\u009b]/);
+    }
+  });
 
   it("a huge error body (8 MiB) yields one short line, exit 4", async () => {
     const huge = `{"detail": "${"x".repeat(8 * 1024 * 1024)}"}`;
@@ -378,7 +409,8 @@ describe("server responses", () => {
 
   it("a 200 with invalid JSON names the problem and points at the base URL, exit 4", async () => {
     server.handle((_req, res) => reply(res, 200, "text/html", "<html>captive portal</html>"));
-    for (const cmd of commands) {
+    // (`grc api` prints any body it gets: not parsing it is its job.)
+    for (const cmd of commands.filter((c) => c.args[0] !== "api")) {
       const r = await runInProcess([...cmd.args, "--retries", "1"], { env: cmd.env() });
       expectCleanFailure(r, [4], cmd.args.join(" "));
       expect(r.stderr).toMatch(/invalid JSON|not JSON|unexpected/i);

@@ -90,7 +90,8 @@ export const hasStackTrace = (text: string): boolean =>
 
 /**
  * A failure as issue 7 wants it: an allowed exit code, exactly one line on stderr starting
- * "grc: ", no "unexpected error" (an unhandled exception), no stack trace, nothing on stdout.
+ * "grc: ", no "unexpected error" (an unhandled exception), no stack trace. (stdout may hold
+ * what `grc api` received: the body is the user's data.)
  */
 export function expectCleanFailure(
   r: CliResult,

@@ -508,11 +508,9 @@ describe("push state files (snapshot + journal)", () => {
 describe("file names the folder walk must not lose", () => {
   const mock = withMock({ platforms: ["sovereign"] });
 
-  // BUG DISCOVERY-NEWLINE-NAMES (see .tmp/notes/reliability.md): the folder walk
-  // (src/core/evidence/discovery.ts, fast-glob "**") never returns names that contain a line
-  // feed or carriage return; such a file is neither pushed nor reported, and the run exits 0
-  // ("1 file: 1 linked" for a folder of 2). Legal on Linux and macOS; a push must say so.
-  it.skip("a file whose name holds a line break is pushed or reported, never silently left out", async () => {
+  // Regression test for DISCOVERY-NEWLINE-NAMES (fixed in ea028b0): fast-glob's "**" never
+  // returned names holding LF or CR, so such files were neither pushed nor reported.
+  it("a file whose name holds a line break is pushed or reported, never silently left out", async () => {
     const dir = join(root, "odd-names");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "line\nbreak.txt"), "odd name\n");

@@ -3,19 +3,25 @@ import { decodeHttpError } from "../../http/error-decoder.js";
 import { jsonApiPages } from "../../http/jsonapi-pages.js";
 import { redactHeaders } from "../../http/redact.js";
 import type { ApiClient, ApiResponse } from "../../http/types.js";
-import { writeWithBackpressure } from "../../output/records.js";
+import { jsonText, writeWithBackpressure } from "../../output/records.js";
+import { stripControl } from "../../output/sanitize.js";
 
-/** Pretty JSON for people on a terminal; the exact bytes otherwise. */
+/**
+ * Pretty JSON for people on a terminal (escapes stay escaped), any other body with escape
+ * sequences and control characters removed so a server cannot drive the terminal; the exact
+ * bytes in a pipe.
+ */
 function bodyText(ctx: CommandContext, res: ApiResponse): Uint8Array | string {
+  if (!ctx.io.stdoutIsTTY) return res.body;
   const type = res.headers["content-type"] ?? "";
-  if (ctx.io.stdoutIsTTY && /json/i.test(type) && res.body.length > 0) {
+  if (/json/i.test(type) && res.body.length > 0) {
     try {
-      return `${JSON.stringify(JSON.parse(res.text()), null, 2)}\n`;
+      return `${jsonText(JSON.parse(res.text()), 2)}\n`;
     } catch {
-      // Not JSON after all: print it as it came.
+      // Not JSON after all: shown as text below.
     }
   }
-  return res.body;
+  return stripControl(res.text());
 }
 
 /**

@@ -379,10 +379,9 @@ describe("server responses", () => {
     expect(piped.stdout.trimEnd()).toBe(body);
   });
 
-  // BUG API-TTY-ESCAPES (see .tmp/notes/reliability.md): src/commands/api/api-output.ts writes
-  // a body that is not valid JSON (text, HTML, JSON with raw control characters) to a terminal
-  // as received, so a server's ESC/OSC sequences reach it (`--raw` on a query strips them).
-  it.skip("`grc api` on a terminal strips escape sequences from a body that is not JSON", async () => {
+  // Regression test for API-TTY-ESCAPES (fixed in 612c137): a body that was not valid JSON
+  // reached the terminal as received.
+  it("`grc api` on a terminal strips escape sequences from a body that is not JSON", async () => {
     for (const [type, body] of [
       ["text/plain", "plain \u001b[2J text \u001b]0;owned\u0007"],
       ["text/html", "<html>\u001b[2J</html>"],

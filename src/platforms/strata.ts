@@ -254,6 +254,7 @@ export class StrataApi {
   /** Sends a request and unwraps `{success: true, data}`; maps the seed's errors to one line. */
   async call<T = unknown>(
     req: Omit<ApiRequest, "headers"> & { headers?: Record<string, string> },
+    shape: DataShape = "any",
   ): Promise<{ data: T; envelope: Record<string, unknown> }> {
     const headers: Record<string, string> = { accept: "application/json", ...req.headers };
     if (this.target.orgId) headers["x-organization-id"] = this.target.orgId;
@@ -270,6 +271,12 @@ export class StrataApi {
         "check the base URL and the profile's StrataGRC paths (`grc config list`)",
       );
     }
+    if (!hasShape(envelope.data, shape)) {
+      throw new UnavailableError(
+        `unexpected StrataGRC response from ${req.method} ${req.path.split("?")[0]}: "data" is not ${SHAPE_TEXT[shape]}`,
+        "check the base URL and the profile's StrataGRC paths (`grc config list`)",
+      );
+    }
     return { data: envelope.data as T, envelope };
   }
 
@@ -279,14 +286,18 @@ export class StrataApi {
 
   /** GET auth status: who is logged in, for which organization. */
   async authStatus(): Promise<StrataAuthStatus> {
-    return (await this.call<StrataAuthStatus>({ method: "GET", path: this.path("authStatus") }))
-      .data;
+    return (
+      await this.call<StrataAuthStatus>({ method: "GET", path: this.path("authStatus") }, "object")
+    ).data;
   }
 
   /** GET dashboard KPI counts. */
   async dashboard(): Promise<Record<string, unknown>> {
     return (
-      await this.call<Record<string, unknown>>({ method: "GET", path: this.path("dashboard") })
+      await this.call<Record<string, unknown>>(
+        { method: "GET", path: this.path("dashboard") },
+        "object",
+      )
     ).data;
   }
 
@@ -294,10 +305,10 @@ export class StrataApi {
   async chart(chartType: string): Promise<StrataChart> {
     checkFieldValue({ type: "string", enum: STRATA_ENUMS.chartType }, chartType, "chart type");
     return (
-      await this.call<StrataChart>({
-        method: "GET",
-        path: this.path("chart") + query({ chart_type: chartType }),
-      })
+      await this.call<StrataChart>(
+        { method: "GET", path: this.path("chart") + query({ chart_type: chartType }) },
+        "chart",
+      )
     ).data;
   }
 
@@ -317,11 +328,11 @@ export class StrataApi {
     }
     params.page = paging.page;
     params.per_page = paging.perPage;
-    const { data, envelope } = await this.call<Record<string, unknown>[]>({
-      method: "GET",
-      path: this.path(module) + query(params),
-    });
-    const items = Array.isArray(data) ? data : [];
+    const { data, envelope } = await this.call<Record<string, unknown>[]>(
+      { method: "GET", path: this.path(module) + query(params) },
+      "list",
+    );
+    const items = data;
     const p = (envelope.pagination ?? {}) as Record<string, unknown>;
     const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
     return {
@@ -351,10 +362,10 @@ export class StrataApi {
   /** GET one record (`action=get&id=N`). */
   async get(module: StrataModule, id: number): Promise<Record<string, unknown>> {
     return (
-      await this.call<Record<string, unknown>>({
-        method: "GET",
-        path: this.path(module) + query({ action: "get", id }),
-      })
+      await this.call<Record<string, unknown>>(
+        { method: "GET", path: this.path(module) + query({ action: "get", id }) },
+        "object",
+      )
     ).data;
   }
 
@@ -364,11 +375,14 @@ export class StrataApi {
     body: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     return (
-      await this.call<Record<string, unknown>>({
-        method: "POST",
-        path: this.path(module),
-        ...this.json(body),
-      })
+      await this.call<Record<string, unknown>>(
+        {
+          method: "POST",
+          path: this.path(module),
+          ...this.json(body),
+        },
+        "object",
+      )
     ).data;
   }
 
@@ -379,21 +393,27 @@ export class StrataApi {
     body: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     return (
-      await this.call<Record<string, unknown>>({
-        method: "PUT",
-        path: this.path(module) + query({ id }),
-        ...this.json(body),
-      })
+      await this.call<Record<string, unknown>>(
+        {
+          method: "PUT",
+          path: this.path(module) + query({ id }),
+          ...this.json(body),
+        },
+        "object",
+      )
     ).data;
   }
 
   /** DELETE a record (`?id=N`). */
   async remove(module: StrataModule, id: number): Promise<Record<string, unknown>> {
     return (
-      await this.call<Record<string, unknown>>({
-        method: "DELETE",
-        path: this.path(module) + query({ id }),
-      })
+      await this.call<Record<string, unknown>>(
+        {
+          method: "DELETE",
+          path: this.path(module) + query({ id }),
+        },
+        "object",
+      )
     ).data;
   }
 
@@ -426,11 +446,11 @@ export class StrataApi {
 
   /** GET kpis?action=history&id=N: the KPI's performance history. */
   async kpiHistory(id: number): Promise<Record<string, unknown>[]> {
-    const { data } = await this.call<Record<string, unknown>[]>({
-      method: "GET",
-      path: this.path("kpis") + query({ action: "history", id }),
-    });
-    return Array.isArray(data) ? data : [];
+    const { data } = await this.call<Record<string, unknown>[]>(
+      { method: "GET", path: this.path("kpis") + query({ action: "history", id }) },
+      "list",
+    );
+    return data;
   }
 
   /** POST kpis?action=submit&id=N `{value, period?}`: one performance data point. */
@@ -453,15 +473,18 @@ export class StrataApi {
     signal?: AbortSignal,
   ): Promise<StrataCaseEvidence> {
     return (
-      await this.call<StrataCaseEvidence>({
-        method: "POST",
-        path: this.path("cases") + CASE_EVIDENCE_SUFFIX + query({ case_id: caseId }),
-        headers: { "content-type": contentType },
-        body,
-        contentLength,
-        idempotent: true,
-        ...(signal ? { signal } : {}),
-      })
+      await this.call<StrataCaseEvidence>(
+        {
+          method: "POST",
+          path: this.path("cases") + CASE_EVIDENCE_SUFFIX + query({ case_id: caseId }),
+          headers: { "content-type": contentType },
+          body,
+          contentLength,
+          idempotent: true,
+          ...(signal ? { signal } : {}),
+        },
+        "object",
+      )
     ).data;
   }
 
@@ -473,12 +496,48 @@ export class StrataApi {
     body: Record<string, unknown>,
   ): Promise<Record<string, unknown>> {
     return (
-      await this.call<Record<string, unknown>>({
-        method,
-        path: this.path(module) + query({ action, id }),
-        ...this.json(body),
-      })
+      await this.call<Record<string, unknown>>(
+        {
+          method,
+          path: this.path(module) + query({ action, id }),
+          ...this.json(body),
+        },
+        "object",
+      )
     ).data;
+  }
+}
+
+/** What a call's `data` must be: checked once, in `call`, so no command meets a null. */
+type DataShape = "any" | "object" | "list" | "chart";
+
+const SHAPE_TEXT: Record<DataShape, string> = {
+  any: "anything",
+  object: "an object",
+  list: "a list of objects",
+  chart: "a chart ({labels: [...], values: [...]})",
+};
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function hasShape(data: unknown, shape: DataShape): boolean {
+  switch (shape) {
+    case "object":
+      return isRecord(data);
+    case "list":
+      return Array.isArray(data) && data.every(isRecord);
+    case "chart":
+      return (
+        isRecord(data) &&
+        Array.isArray(data.labels) &&
+        data.labels.every((l) => typeof l === "string") &&
+        Array.isArray(data.values) &&
+        data.values.every((v) => typeof v === "number")
+      );
+    default:
+      return true;
   }
 }
 

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { GrcError } from "../../../src/errors.js";
 import { createApiClient } from "../../../src/http/client.js";
 import { StrataApi } from "../../../src/platforms/strata.js";
 
@@ -35,7 +36,7 @@ describe("StrataGRC answers whose data has the wrong shape", () => {
   for (const [name, call, data] of cases) {
     it(name, async () => {
       body = JSON.stringify({ success: true, data });
-      const err = await call(strata()).catch((e) => e);
+      const err = await call(strata()).catch((e: unknown) => e as GrcError);
       expect(err.exitCode).toBe(4);
       expect(err.line()).toMatch(
         /^unexpected StrataGRC response from GET \/strata\/api\/\S+: "data" is not /,

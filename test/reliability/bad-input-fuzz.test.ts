@@ -416,11 +416,9 @@ describe("server responses", () => {
     }
   }, 60_000);
 
-  // BUG STRATA-MALFORMED-DATA (see .tmp/notes/reliability.md): a StrataGRC answer with
-  // `"success": true` but `data` missing, null, a list holding null, or of the wrong type
-  // crashes the command with "grc: unexpected error: Cannot read properties of null ..."
-  // (exit 1) instead of one line saying the answer is not what StrataGRC sends (exit 4).
-  it.skip("StrataGRC answers: success or one line with a documented exit code", async () => {
+  // Regression test for STRATA-MALFORMED-DATA (fixed in b59fe27): `"success": true` with data
+  // missing, null, a list holding null or the wrong type crashed with "unexpected error".
+  it("StrataGRC answers: success or one line with a documented exit code", async () => {
     await fc.assert(
       fc.asyncProperty(hostileEnough, fc.constantFrom(...strataCommands), async (resp, args) => {
         server.handle((_req, res) => reply(res, resp.status, resp.type, resp.body));

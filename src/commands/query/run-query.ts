@@ -8,7 +8,7 @@ import {
 import { decodeDocument, primaryResources } from "../../core/query/jsonapi.js";
 import { buildQuerySpec, MAX_PAGE_SIZE, parseInclude } from "../../core/query/query-spec.js";
 import { type WalkStats, walkPages } from "../../core/query/walker.js";
-import { ExitCode, HttpError, InterruptedError } from "../../errors.js";
+import { ExitCode, HttpError, InterruptedError, UsageError } from "../../errors.js";
 import type { ApiResponse } from "../../http/types.js";
 import {
   jsonText,
@@ -218,8 +218,10 @@ export async function runGetResource(
   const doc = decodeDocument(res.json(), `GET ${path}`);
   const [resource] = primaryResources(doc);
   if (!resource) {
-    ctx.warn(`no ${collection.name} with id "${id}"`);
-    return ExitCode.usage;
+    throw new UsageError(
+      `no ${collection.name} with id "${id}"`,
+      `list them with \`grc list ${collection.name}\``,
+    );
   }
   const flat = flattenResource(resource, indexIncluded(doc), includeTree(include));
   const format = outputFormat(opts);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runGrc } from "../helpers/cli.js";
-import { mockEnv, withMock } from "../helpers/mock.js";
+import { mockEnv, storeObject, withMock } from "../helpers/mock.js";
 
 // The built CLI (bin/grc.js, `npm run build` first) against the mock on 127.0.0.1.
 const mock = withMock({ platforms: ["sovereign"] });
@@ -14,27 +14,11 @@ let objectKey = "";
 
 beforeAll(async () => {
   // Steps 1-2 of the seed with plain fetch; linking is the CLI's job below.
-  const up = (await (
-    await fetch(`${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/upload-url`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${mock.identity.apiKey}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({
-        filename: "access_logs_2024.csv",
-        content_type: "text/csv",
-        control_id: "CC6.1",
-      }),
-    })
-  ).json()) as { upload_url: string; object_key: string };
-  objectKey = up.object_key;
-  const put = await fetch(up.upload_url, {
-    method: "PUT",
-    headers: { "content-type": "text/csv" },
-    body: TEXT,
+  objectKey = await storeObject(mock, TEXT, {
+    filename: "access_logs_2024.csv",
+    content_type: "text/csv",
+    control_id: "CC6.1",
   });
-  expect(put.status).toBe(200);
 });
 
 describe("evidence read side, end to end", () => {

@@ -193,3 +193,42 @@ export function spawnMock(args: string[] = [], env: NodeJS.ProcessEnv = {}): Pro
     });
   });
 }
+
+/**
+ * Seed steps 1 and 2 with plain fetch: stores `body` through a presigned PUT (both answers
+ * must be 200) and returns the object key. Linking is left to the test.
+ */
+export async function storeObject(
+  mock: { baseUrl: string; identity: Pick<MockIdentity, "orgId" | "apiKey"> },
+  body: string | Uint8Array,
+  file: { filename: string; content_type: string; control_id?: string },
+): Promise<string> {
+  const up = await requestUploadUrl(mock, file);
+  const put = await fetch(up.upload_url, {
+    method: "PUT",
+    headers: { "content-type": file.content_type },
+    body,
+  });
+  expect(put.status).toBe(200);
+  return up.object_key;
+}
+
+/** Seed step 4 with plain fetch: links stored content to a control (expects 200). */
+export async function linkObject(
+  mock: { baseUrl: string; identity: Pick<MockIdentity, "orgId" | "apiKey"> },
+  link: { sha256: string; object_key: string; control_id: string; framework_id?: string },
+): Promise<void> {
+  const { sha256, ...body } = link;
+  const res = await fetch(
+    `${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/${sha256}/link-to-control`,
+    {
+      method: "POST",
+      headers: {
+        Authorization: `Bearer ${mock.identity.apiKey}`,
+        "Content-Type": "application/json",
+      },
+      body: JSON.stringify(body),
+    },
+  );
+  expect(res.status).toBe(200);
+}

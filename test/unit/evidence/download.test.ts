@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { mockEnv, withMock } from "../../helpers/mock.js";
+import { linkObject, mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
 // Bytes of every value so a text decoding would show.
@@ -15,32 +15,12 @@ const SHA = createHash("sha256").update(BYTES).digest("hex");
 
 beforeAll(async () => {
   // The seed's flow with plain fetch: upload and link.
-  const base = `${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence`;
-  const headers = {
-    authorization: `Bearer ${mock.identity.apiKey}`,
-    "content-type": "application/json",
-  };
-  const up = (await (
-    await fetch(`${base}/upload-url`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({
-        filename: "backup.bin",
-        content_type: "application/octet-stream",
-        control_id: "CC6.1",
-      }),
-    })
-  ).json()) as { upload_url: string; object_key: string };
-  await fetch(up.upload_url, {
-    method: "PUT",
-    headers: { "content-type": "application/octet-stream" },
-    body: BYTES,
+  const object_key = await storeObject(mock, BYTES, {
+    filename: "backup.bin",
+    content_type: "application/octet-stream",
+    control_id: "CC6.1",
   });
-  await fetch(`${base}/${SHA}/link-to-control`, {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ control_id: "CC6.1", object_key: up.object_key }),
-  });
+  await linkObject(mock, { sha256: SHA, object_key, control_id: "CC6.1" });
 });
 
 const freshDir = () => mkdtempSync(join(tmpdir(), "grc-dl-"));

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { mockEnv, withMock } from "../../helpers/mock.js";
+import { linkObject, mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
 const TEXT = "user,action\nalice,login\n";
@@ -10,37 +10,16 @@ let objectKey = "";
 
 beforeAll(async () => {
   // The seed's flow with plain fetch: upload once, link to two controls.
-  const base = `${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence`;
-  const headers = {
-    authorization: `Bearer ${mock.identity.apiKey}`,
-    "content-type": "application/json",
-  };
-  const up = (await (
-    await fetch(`${base}/upload-url`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({
-        filename: "access_logs_2024.csv",
-        content_type: "text/csv",
-        control_id: "CC6.1",
-      }),
-    })
-  ).json()) as { upload_url: string; object_key: string };
-  objectKey = up.object_key;
-  await fetch(up.upload_url, {
-    method: "PUT",
-    headers: { "content-type": "text/csv" },
-    body: TEXT,
+  objectKey = await storeObject(mock, TEXT, {
+    filename: "access_logs_2024.csv",
+    content_type: "text/csv",
+    control_id: "CC6.1",
   });
-  for (const [control, framework] of [
+  for (const [control_id, framework_id] of [
     ["CC6.1", "SOC2"],
     ["A.9.4", "ISO27001"],
-  ]) {
-    await fetch(`${base}/${SHA}/link-to-control`, {
-      method: "POST",
-      headers,
-      body: JSON.stringify({ control_id: control, framework_id: framework, object_key: objectKey }),
-    });
+  ] as const) {
+    await linkObject(mock, { sha256: SHA, object_key: objectKey, control_id, framework_id });
   }
 });
 

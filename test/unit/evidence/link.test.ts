@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { mockEnv, withMock } from "../../helpers/mock.js";
+import { mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
 const TEXT = "a,b\n1,2\n";
@@ -9,25 +9,10 @@ const SHA = createHash("sha256").update(TEXT).digest("hex");
 let objectKey = "";
 
 beforeAll(async () => {
-  const up = (await (
-    await fetch(`${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/upload-url`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${mock.identity.apiKey}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({
-        filename: "access_logs_2024.csv",
-        content_type: "text/csv",
-        control_id: "CC6.1",
-      }),
-    })
-  ).json()) as { upload_url: string; object_key: string };
-  objectKey = up.object_key;
-  await fetch(up.upload_url, {
-    method: "PUT",
-    headers: { "content-type": "text/csv" },
-    body: TEXT,
+  objectKey = await storeObject(mock, TEXT, {
+    filename: "access_logs_2024.csv",
+    content_type: "text/csv",
+    control_id: "CC6.1",
   });
 });
 

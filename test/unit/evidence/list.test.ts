@@ -1,36 +1,19 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { type MockServer, mockEnv, withMock } from "../../helpers/mock.js";
+import { linkObject, type MockServer, mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
 
 /** The seed's four steps with plain fetch (no grc code): upload a file and link it. */
 async function seed(m: MockServer, name: string, text: string, controls: string[]) {
-  const base = `${m.baseUrl}/api/v1/orgs/${m.identity.orgId}/evidence`;
-  const auth = { authorization: `Bearer ${m.identity.apiKey}`, "content-type": "application/json" };
-  const up = (await (
-    await fetch(`${base}/upload-url`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ filename: name, content_type: "text/csv", control_id: controls[0] }),
-    })
-  ).json()) as { upload_url: string; object_key: string };
-  const put = await fetch(up.upload_url, {
-    method: "PUT",
-    headers: { "content-type": "text/csv" },
-    body: text,
+  const object_key = await storeObject(m, text, {
+    filename: name,
+    content_type: "text/csv",
+    control_id: controls[0]!,
   });
-  expect(put.status).toBe(200);
   const sha256 = createHash("sha256").update(text).digest("hex");
-  for (const control of controls) {
-    const link = await fetch(`${base}/${sha256}/link-to-control`, {
-      method: "POST",
-      headers: auth,
-      body: JSON.stringify({ control_id: control, object_key: up.object_key }),
-    });
-    expect(link.status).toBe(200);
-  }
+  for (const control_id of controls) await linkObject(m, { sha256, object_key, control_id });
   return sha256;
 }
 

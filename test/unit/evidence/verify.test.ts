@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { mockEnv, withMock } from "../../helpers/mock.js";
+import { mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
 const noStorage = withMock({ platforms: ["sovereign"], storage: false });
@@ -11,25 +11,10 @@ let objectKey = "";
 
 beforeAll(async () => {
   // Steps 1 and 2 of the seed with plain fetch: the object is stored, not linked.
-  const up = (await (
-    await fetch(`${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/upload-url`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${mock.identity.apiKey}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({
-        filename: "status.csv",
-        content_type: "text/csv",
-        control_id: "CC6.1",
-      }),
-    })
-  ).json()) as { upload_url: string; object_key: string };
-  objectKey = up.object_key;
-  await fetch(up.upload_url, {
-    method: "PUT",
-    headers: { "content-type": "text/csv" },
-    body: TEXT,
+  objectKey = await storeObject(mock, TEXT, {
+    filename: "status.csv",
+    content_type: "text/csv",
+    control_id: "CC6.1",
   });
 });
 

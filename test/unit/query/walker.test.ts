@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildQuerySpec } from "../../../src/core/query/query-spec.js";
 import { type FetchedPage, type WalkStats, walkPages } from "../../../src/core/query/walker.js";
+import type { GrcError } from "../../../src/errors.js";
 import { collectionPager, collectionTarget } from "../../../src/platforms/evident.js";
 import { alertPage, fakeApi, pageOf } from "./fake-api.js";
 
@@ -274,14 +275,10 @@ describe("following links.next", () => {
 });
 
 describe("a server whose pagination does not advance", () => {
-  it("stops when links.next points back at a page already fetched", async () => {
-    const api = fakeApi(() => {
-      const doc = alertPage(BASE, 45, 1, 10, false) as { links: Record<string, string> };
-      doc.links.next = doc.links.self!;
-      return { body: doc };
-    });
+  /** Walks with --all one page at a time; returns the pages yielded and the error that ended the walk. */
+  async function walkUntilError(api: ReturnType<typeof fakeApi>) {
     const pages: FetchedPage[] = [];
-    const err = await (async () => {
+    try {
       for await (const p of walkPages({
         client: api,
         pager: pagerFor({}, 10),
@@ -289,10 +286,22 @@ describe("a server whose pagination does not advance", () => {
         concurrency: 1,
       }))
         pages.push(p);
-    })().catch((e) => e);
+    } catch (e) {
+      return { pages, err: e as GrcError };
+    }
+    return { pages, err: undefined };
+  }
+
+  it("stops when links.next points back at a page already fetched", async () => {
+    const api = fakeApi(() => {
+      const doc = alertPage(BASE, 45, 1, 10, false) as { links: Record<string, string> };
+      doc.links.next = doc.links.self!;
+      return { body: doc };
+    });
+    const { pages, err } = await walkUntilError(api);
     expect(ids(pages)).toEqual(range(1, 10));
-    expect(err.exitCode).toBe(4);
-    expect(err.line()).toMatch(/^stopped the walk at page 2: links\.next repeats a page/);
+    expect(err?.exitCode).toBe(4);
+    expect(err?.line()).toMatch(/^stopped the walk at page 2: links\.next repeats a page/);
     expect(api.seen).toHaveLength(1);
   });
 
@@ -304,18 +313,9 @@ describe("a server whose pagination does not advance", () => {
       doc.links.next = `${BASE}/api/v2/alerts.json?page%5Bnumber%5D=${n + 1}&page%5Bsize%5D=10`;
       return { body: doc };
     });
-    const pages: FetchedPage[] = [];
-    const err = await (async () => {
-      for await (const p of walkPages({
-        client: api,
-        pager: pagerFor({}, 10),
-        all: true,
-        concurrency: 1,
-      }))
-        pages.push(p);
-    })().catch((e) => e);
+    const { pages, err } = await walkUntilError(api);
     expect(ids(pages)).toEqual(range(1, 10));
-    expect(err.line()).toMatch(
+    expect(err?.line()).toMatch(
       /^stopped the walk at page 2: the page repeats resources already printed/,
     );
     expect(api.seen).toHaveLength(2);

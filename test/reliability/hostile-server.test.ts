@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGrc, runInProcess } from "../helpers/cli.js";
 import { sha256 } from "./lib/push-run.js";
-import { type Captured, reply, withServer } from "./lib/servers.js";
+import { answerEvidenceFlow, type Captured, reply, withServer } from "./lib/servers.js";
 
 /**
  * Issue 7, malicious server input: a platform that hands out upload URLs with other schemes,
@@ -37,58 +37,9 @@ const api = withServer();
 let slot: { upload_url: string; object_key: string } = { upload_url: "", object_key: "" };
 beforeAll(() => {
   api.handle((req, res) => {
-    const path = req.url.split("?")[0]!;
-    if (path.endsWith("/upload-url")) {
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({ ...slot, expires_in: 900, max_size: 1 << 30 }),
-      );
-    }
-    if (path.endsWith("/download-url")) {
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          download_url: slot.upload_url,
-          object_key: slot.object_key,
-          expires_in: 900,
-          sha256: sha256(CONTENT),
-          size: CONTENT.length,
-        }),
-      );
-    }
-    if (path.endsWith("/verify")) {
-      const q = new URLSearchParams(req.url.split("?")[1]);
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          object_key: q.get("object_key"),
-          expected_hash: q.get("expected_hash"),
-          actual_hash: q.get("expected_hash"),
-          size: CONTENT.length,
-          verified: true,
-        }),
-      );
-    }
-    if (path.endsWith("/link-to-control")) {
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          lineage_id: "l1",
-          evidence_id: sha256(CONTENT),
-          control_id: "C1",
-          framework_id: null,
-          assessment_id: null,
-          created: true,
-        }),
-      );
+    const slotUrl = () => ({ url: slot.upload_url, object_key: slot.object_key });
+    if (answerEvidenceFlow(req, res, { content: CONTENT, maxSize: 1 << 30, slot: slotUrl })) {
+      return;
     }
     reply(res, 404, "application/json", '{"detail":"Not Found"}');
   });

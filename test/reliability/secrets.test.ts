@@ -7,7 +7,7 @@ import { withMock } from "../helpers/mock.js";
 import { findSecretsIn } from "../helpers/secrets.js";
 import { sha256 } from "./lib/push-run.js";
 import { describeBroadSecretScan } from "./lib/secret-scan.js";
-import { type Captured, reply, withServer } from "./lib/servers.js";
+import { answerEvidenceFlow, type Captured, reply, withServer } from "./lib/servers.js";
 
 /**
  * Issue 7, secrets: a broad set of commands (push with receipts, state and --debug, queries
@@ -46,63 +46,9 @@ describe("storage requests carry no platform credentials, even after a redirect"
     const path = req.url.split("?")[0]!;
     const signed = (p: string) =>
       `${hop.url}/grc-evidence/${p}?X-Amz-Date=20260101T000000Z&X-Amz-Expires=900&X-Amz-Signature=${"f".repeat(64)}`;
-    if (path.endsWith("/upload-url")) {
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          upload_url: signed(`orgs/${ORG}/evidence/u/e.txt`),
-          object_key: `orgs/${ORG}/evidence/u/e.txt`,
-          expires_in: 900,
-          max_size: 1 << 20,
-        }),
-      );
-    }
-    if (path.endsWith("/download-url")) {
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          download_url: signed(`orgs/${ORG}/evidence/u/e.txt`),
-          object_key: `orgs/${ORG}/evidence/u/e.txt`,
-          expires_in: 900,
-          sha256: sha256(CONTENT),
-          size: CONTENT.length,
-        }),
-      );
-    }
-    if (path.endsWith("/verify")) {
-      const q = new URLSearchParams(req.url.split("?")[1]);
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          object_key: q.get("object_key"),
-          expected_hash: q.get("expected_hash"),
-          actual_hash: q.get("expected_hash"),
-          size: CONTENT.length,
-          verified: true,
-        }),
-      );
-    }
-    if (path.endsWith("/link-to-control")) {
-      return reply(
-        res,
-        200,
-        "application/json",
-        JSON.stringify({
-          lineage_id: "l",
-          evidence_id: sha256(CONTENT),
-          control_id: "C1",
-          framework_id: null,
-          assessment_id: null,
-          created: true,
-        }),
-      );
-    }
+    const key = `orgs/${ORG}/evidence/u/e.txt`;
+    const slot = () => ({ url: signed(key), object_key: key });
+    if (answerEvidenceFlow(req, res, { content: CONTENT, maxSize: 1 << 20, slot })) return;
     if (path === "/elsewhere") {
       // A cross-origin redirect of an API GET: followed, but without credentials.
       return void res

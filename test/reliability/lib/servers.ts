@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -82,6 +83,49 @@ export function reply(
 ) {
   res.writeHead(status, { "Content-Type": contentType, "Content-Length": Buffer.byteLength(body) });
   res.end(body);
+}
+
+/**
+ * A Sovereign evidence API for one known file, as a hostile-server test needs it: upload-url
+ * and download-url answer with the test's URL and object key (`slot()`), verify confirms the
+ * hash it is asked about, link-to-control creates a lineage row. Returns false for any other
+ * path, so the caller can answer it (or 404).
+ */
+export function answerEvidenceFlow(
+  req: Captured,
+  res: ServerResponse,
+  file: { content: string; maxSize: number; slot: () => { url: string; object_key: string } },
+): boolean {
+  const path = req.url.split("?")[0]!;
+  const json = (body: unknown) => reply(res, 200, "application/json", JSON.stringify(body));
+  const sha256 = createHash("sha256").update(file.content).digest("hex");
+  const { url, object_key } = file.slot();
+  if (path.endsWith("/upload-url")) {
+    json({ upload_url: url, object_key, expires_in: 900, max_size: file.maxSize });
+  } else if (path.endsWith("/download-url")) {
+    json({ download_url: url, object_key, expires_in: 900, sha256, size: file.content.length });
+  } else if (path.endsWith("/verify")) {
+    const q = new URLSearchParams(req.url.split("?")[1]);
+    json({
+      object_key: q.get("object_key"),
+      expected_hash: q.get("expected_hash"),
+      actual_hash: q.get("expected_hash"),
+      size: file.content.length,
+      verified: true,
+    });
+  } else if (path.endsWith("/link-to-control")) {
+    json({
+      lineage_id: "l1",
+      evidence_id: sha256,
+      control_id: "C1",
+      framework_id: null,
+      assessment_id: null,
+      created: true,
+    });
+  } else {
+    return false;
+  }
+  return true;
 }
 
 /** True when text holds a JavaScript stack frame ("    at fn (file:line:col)"). */

@@ -40,8 +40,16 @@ export type MockRouter = (
   req: MockRequest,
 ) => Promise<MockReply | undefined> | MockReply | undefined;
 
+/** The answer dialects of the mock. */
+export type MockDialect = "full" | "minimal";
+
 /** Options of the mock server (flags of `grc mock serve`). */
 export interface MockServerOptions {
+  /**
+   * How much the mock says: "full" (default) adds conveniences the platform documents do not
+   * promise; "minimal" answers with only what the documents promise.
+   */
+  dialect?: MockDialect;
   host?: string;
   /** API port (0 = any free port). */
   port?: number;

@@ -6,10 +6,16 @@ import {
   type StartMockOptions,
   startMockServer,
 } from "../../src/mock/server.js";
-import type { MockIdentity } from "../../src/mock/types.js";
+import type { MockDialect, MockIdentity } from "../../src/mock/types.js";
 import { GRC_BIN, tempConfigDir } from "./cli.js";
 
 export type { MockServer, MockStateSnapshot, StartMockOptions };
+
+/**
+ * The dialects every end-to-end suite runs against: iterate with
+ * `describe.each(DIALECTS)("... (%s dialect)", (dialect) => { const mock = withMock({ dialect }); ... })`.
+ */
+export const DIALECTS = ["full"] as const satisfies readonly MockDialect[];
 
 /**
  * Starts the mock in beforeAll and closes it in afterAll. The returned object is filled in

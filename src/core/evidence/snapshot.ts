@@ -110,9 +110,21 @@ export function snapshotDocument(input: {
   };
 }
 
-/** The bytes of a snapshot file. */
+/**
+ * The bytes of a snapshot file: the top-level fields in a fixed order (what was asked before
+ * what came back), every object below with sorted keys, two-space indent, one newline.
+ */
 export function snapshotText(doc: SnapshotDocument): string {
-  return `${canonicalJson(doc, 2)}\n`;
+  const ordered = {
+    grc_snapshot: doc.grc_snapshot,
+    source: sortKeys(doc.source),
+    requests: sortKeys(doc.requests),
+    fetched_at: doc.fetched_at,
+    count: doc.count,
+    records_sha256: doc.records_sha256,
+    records: sortKeys(doc.records),
+  };
+  return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseEvidenceConfig, parseMapFile } from "../../../../src/core/evidence/map-file.js";

@@ -1,6 +1,8 @@
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
+  chmodSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -10,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runGrc, tempConfigDir } from "../helpers/cli.js";
+import { type CliResult, GRC_BIN, runGrc, tempConfigDir } from "../helpers/cli.js";
 import { DIALECTS, type MockStateSnapshot, withMock } from "../helpers/mock.js";
 
 /**
@@ -34,6 +36,43 @@ function project(files: Record<string, string>, yaml: string): { dir: string; co
   }
   writeFileSync(join(dir, "grc.yaml"), yaml);
   return { dir, config: tempConfigDir() };
+}
+
+/** Runs the built CLI as user nobody (setpriv): root reads any file, nobody does not. */
+function runAsNobody(
+  args: string[],
+  opts: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      "setpriv",
+      [
+        "--reuid",
+        "nobody",
+        "--regid",
+        "nogroup",
+        "--clear-groups",
+        process.execPath,
+        GRC_BIN,
+        ...args,
+      ],
+      {
+        cwd: opts.cwd,
+        env: { PATH: process.env.PATH, HOME: "/tmp", NO_COLOR: "1", ...opts.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => {
+      stdout += c;
+    });
+    child.stderr.on("data", (c) => {
+      stderr += c;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
 }
 
 type Lineage = { evidence_id: string; control_id: string; framework_id?: string | null };
@@ -194,6 +233,49 @@ describe.each(DIALECTS)("grc evidence plan and apply (%s dialect)", (dialect) =>
     expect(none.stderr).toMatch(/^grc: map file not found: nope\.yaml — /);
     // apply keeps grc's usual 2 for bad input.
     expect((await grc(["evidence", "apply", "--config", "nope.yaml"], p)).code).toBe(2);
+  });
+
+  it("a linked file that became unreadable is an error (exit 1), never unchanged", async ({
+    skip,
+  }) => {
+    await mock.reset();
+    const p = project(
+      { "evidence/locked.csv": "secret\n", "evidence/open.csv": "fine\n" },
+      "rules:\n  - paths: [evidence]\n    control: CC6.1\n",
+    );
+    expect((await grc(["evidence", "apply"], p)).code).toBe(0);
+    chmodSync(join(p.dir, "evidence/locked.csv"), 0o000);
+    let r: CliResult;
+    if (process.getuid?.() === 0) {
+      for (const d of [root, p.dir, join(p.dir, "evidence"), p.config, join(p.config, "state")])
+        chmodSync(d, 0o755);
+      chmodSync(join(p.config, "state", "default.json"), 0o644);
+      const probe = await runAsNobody(["--version"], { env: {}, cwd: p.dir });
+      if (probe.code !== 0) {
+        process.stderr.write(
+          "SKIPPED unreadable-file plan test: user nobody cannot run this checkout's bin/grc.js\n",
+        );
+        skip("user nobody cannot run this checkout's bin/grc.js");
+      }
+      r = await runAsNobody(["evidence", "plan"], {
+        env: { ...mock.env(), GRC_CONFIG_DIR: p.config },
+        cwd: p.dir,
+      });
+    } else {
+      r = await grc(["evidence", "plan"], p);
+    }
+    expect(r.stdout).toBe(
+      [
+        "error      evidence/locked.csv  CC6.1  (cannot read the file: permission denied (EACCES))",
+        `unchanged  evidence/open.csv    CC6.1  (${sha("fine\n").slice(0, 12)})`,
+        "Plan: 0 new, 0 changed, 1 unchanged, 0 missing, 1 unreadable.",
+        "",
+      ].join("\n"),
+    );
+    expect(r.stderr).toBe(
+      "grc: 1 file(s) could not be read, so the plan is incomplete (evidence/locked.csv: cannot read the file: permission denied (EACCES)) — fix the files and plan again\n",
+    );
+    expect(r.code).toBe(1);
   });
 
   it("snapshots in grc.yaml are planned and applied like files; an unchanged result stays linked", async () => {

@@ -58,6 +58,11 @@ export interface CommandSpec<Opts = Record<string, unknown>> {
   output?: boolean;
   /** A signal is this command's normal way to end (`grc mock serve`): exit 0, not 130. */
   stopsOnSignal?: boolean;
+  /**
+   * Exit code for bad flags or input when 2 means something else for this command
+   * (`grc evidence plan`: 2 = changes pending, so bad input must not look like it).
+   */
+  usageExitCode?: number;
   /** Adds --base-url/--org/--profile style connection flags (most commands). */
   connection?: boolean;
   /** Handler: import heavy modules inside it, not at the top of the file. Returns the exit code. */

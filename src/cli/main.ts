@@ -79,7 +79,9 @@ function buildProgram(
     const cmd = parent
       .command(spec.args ? `${leafName} ${spec.args}` : leafName)
       .description(spec.summary)
-      .exitOverride()
+      .exitOverride((err) => {
+        throw withUsageExitCode(err, spec.usageExitCode);
+      })
       .allowExcessArguments(false)
       .configureOutput({
         writeOut: (s) => deps.io.stdout.write(s),
@@ -152,6 +154,8 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     });
     try {
       exitCode = (await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
+    } catch (err) {
+      throw withUsageExitCode(err, spec.usageExitCode);
     } finally {
       await ctx.dispose();
     }
@@ -167,8 +171,22 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   return exitCode;
 }
 
+/** Marks a usage error of a command whose bad input has its own exit code (see CommandSpec). */
+function withUsageExitCode(err: unknown, code: number | undefined): unknown {
+  if (code !== undefined && err !== null && typeof err === "object") {
+    Object.assign(err, { usageExitCode: code });
+  }
+  return err;
+}
+
 /** Prints one line for an error and returns its exit code. */
 export function reportError(err: unknown, io: IOStreams, debug: boolean): number {
+  const code = reportErrorLine(err, io, debug);
+  const override = (err as { usageExitCode?: number } | null)?.usageExitCode;
+  return code === ExitCode.usage && override !== undefined ? override : code;
+}
+
+function reportErrorLine(err: unknown, io: IOStreams, debug: boolean): number {
   if (err instanceof CommanderError) {
     if (
       err.code === "commander.helpDisplayed" ||

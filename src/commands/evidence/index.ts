@@ -1,8 +1,10 @@
 import type { CommandSpec } from "../../cli/command.js";
+import { applyCommand } from "./apply.js";
 import { downloadCommand } from "./download.js";
 import { getCommand } from "./get.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
+import { planCommand } from "./plan.js";
 import { pushCommand } from "./push.js";
 import { receiptVerifyCommand } from "./receipt-verify.js";
 import { verifyCommand } from "./verify.js";
@@ -15,5 +17,7 @@ export const evidenceCommands: CommandSpec<never>[] = [
   verifyCommand,
   linkCommand,
   pushCommand,
+  planCommand,
+  applyCommand,
   receiptVerifyCommand,
 ] as CommandSpec<never>[];

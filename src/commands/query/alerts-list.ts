@@ -1,11 +1,12 @@
 import { defineCommand } from "../../cli/command.js";
+import { type EvidenceFlags, evidenceOptions } from "../evidence/snapshot-evidence.js";
 import { type ListOptions, listHelp, listOptions } from "./query-options.js";
 
 /** `grc alerts list`: alerts with predicates, quick filters, sorting, paging and includes. */
-export const alertsListCommand = defineCommand<ListOptions>({
+export const alertsListCommand = defineCommand<ListOptions & EvidenceFlags>({
   path: ["alerts", "list"],
   summary: "List alerts (filter, sort, page, include related resources)",
-  options: listOptions,
+  options: [...listOptions, ...evidenceOptions],
   output: true,
   help: listHelp(
     [
@@ -15,7 +16,16 @@ export const alertsListCommand = defineCommand<ListOptions>({
     ].join("\n"),
   ),
   async run(ctx, _args, opts) {
-    const { runCollectionQuery } = await import("./run-query.js");
-    return runCollectionQuery(ctx, "alerts", opts);
+    const [{ runCollectionQuery }, { runWithEvidence }, { listEvidenceQuery }] = await Promise.all([
+      import("./run-query.js"),
+      import("../evidence/snapshot-evidence.js"),
+      import("./evidence-query.js"),
+    ]);
+    const collection = "alerts";
+    // A snapshot walks one page at a time, so its request list is in page order.
+    const run = opts.evidence ? { ...opts, concurrency: 1 } : opts;
+    return runWithEvidence(ctx, opts, listEvidenceQuery(collection, opts), (c) =>
+      runCollectionQuery(c, collection, run),
+    );
   },
 });

@@ -1,12 +1,13 @@
 import { defineCommand } from "../../cli/command.js";
+import { type EvidenceFlags, evidenceOptions } from "../evidence/snapshot-evidence.js";
 import { type ListOptions, listHelp, listOptions } from "./query-options.js";
 
 /** `grc list <type>`: any JSON:API collection with the same query flags as `grc alerts list`. */
-export const listCommand = defineCommand<ListOptions>({
+export const listCommand = defineCommand<ListOptions & EvidenceFlags>({
   path: ["list"],
   args: "<type>",
   summary: "List any JSON:API collection (alerts, signatures, suppressions, teams, ...)",
-  options: listOptions,
+  options: [...listOptions, ...evidenceOptions],
   output: true,
   help: listHelp(
     [
@@ -19,7 +20,16 @@ export const listCommand = defineCommand<ListOptions>({
     ].join("\n"),
   ),
   async run(ctx, args, opts) {
-    const { runCollectionQuery } = await import("./run-query.js");
-    return runCollectionQuery(ctx, args[0]!, opts);
+    const [{ runCollectionQuery }, { runWithEvidence }, { listEvidenceQuery }] = await Promise.all([
+      import("./run-query.js"),
+      import("../evidence/snapshot-evidence.js"),
+      import("./evidence-query.js"),
+    ]);
+    const collection = args[0]!;
+    // A snapshot walks one page at a time, so its request list is in page order.
+    const run = opts.evidence ? { ...opts, concurrency: 1 } : opts;
+    return runWithEvidence(ctx, opts, listEvidenceQuery(collection, opts), (c) =>
+      runCollectionQuery(c, collection, run),
+    );
   },
 });

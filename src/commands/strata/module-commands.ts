@@ -1,5 +1,6 @@
 import { type CommandSpec, defineCommand } from "../../cli/command.js";
 import type { StrataModule } from "../../platforms/strata.js";
+import { type EvidenceFlags, evidenceOptions } from "../evidence/snapshot-evidence.js";
 import {
   type ListFlags,
   pagingOptions,
@@ -29,21 +30,27 @@ export function listCommand(
   summary: string,
   filters: readonly FilterFlag[],
   examples: readonly string[],
-): CommandSpec<ListFlags> {
-  return defineCommand<ListFlags>({
+): CommandSpec<ListFlags & EvidenceFlags> {
+  return defineCommand<ListFlags & EvidenceFlags>({
     path: ["strata", module, "list"],
     summary,
     options: [
       ...filters.map((f) => ({ flags: f.flags, description: f.description })),
       ...pagingOptions,
+      ...evidenceOptions,
     ],
     output: true,
     help: `Examples:\n${examples.map((e) => `  ${e}`).join("\n")}`,
     async run(ctx, _args, opts) {
       const chosen: Record<string, unknown> = {};
       for (const f of filters) chosen[f.param] = opts[optionKey(f.flags)];
-      const { runList } = await import("./run-module.js");
-      return runList(ctx, module, chosen, opts);
+      const [{ runList }, { runWithEvidence, strataEvidenceQuery }] = await Promise.all([
+        import("./run-module.js"),
+        import("../evidence/snapshot-evidence.js"),
+      ]);
+      return runWithEvidence(ctx, opts, strataEvidenceQuery(module, chosen, opts), (c) =>
+        runList(c, module, chosen, opts),
+      );
     },
   });
 }

@@ -118,6 +118,11 @@ export interface PushOptions {
   contentType?: string | undefined;
   /** Aborting stops taking new files; files in flight finish. */
   signal?: AbortSignal | undefined;
+  /**
+   * The SHA-256 a plan decided for a file (`grc evidence apply`): a state entry of other
+   * content neither skips nor resumes it, and bytes that hash otherwise are not linked.
+   */
+  expectedSha256?: ((file: DiscoveredFile) => string | undefined) | undefined;
   onEvent?: (event: PushEvent) => void;
 }
 
@@ -254,7 +259,12 @@ async function pushOne(
   };
 
   // A file linked before, unchanged since (size + mtime), is skipped without reading it.
-  const known = options.force ? undefined : deps.state?.lookup(file, file.target, options.scope);
+  const expected = options.expectedSha256?.(file);
+  const planned = <E extends { sha256: string }>(e: E | undefined): E | undefined =>
+    e && (expected === undefined || e.sha256 === expected) ? e : undefined;
+  const known = options.force
+    ? undefined
+    : planned(deps.state?.lookup(file, file.target, options.scope));
   if (known) {
     Object.assign(result, {
       status: "skipped",
@@ -285,7 +295,7 @@ async function pushOne(
     // that object (idempotent) instead of uploading the file again.
     const resumable = options.force
       ? undefined
-      : deps.state?.lookupPending(file, file.target, options.scope);
+      : planned(deps.state?.lookupPending(file, file.target, options.scope));
     if (resumable) {
       step = "link-to-control";
       Object.assign(result, {
@@ -332,6 +342,12 @@ async function pushOne(
       step = at.step;
     });
     Object.assign(result, { sha256, evidence_id: sha256 });
+    if (expected !== undefined && sha256 !== expected) {
+      throw new FileFailure(
+        `the file changed since the plan (SHA-256 ${sha256.slice(0, 12)}, planned ${expected.slice(0, 12)}); it was not linked`,
+        "run `grc evidence plan` again",
+      );
+    }
     emit({ type: "file-hashed", path: file.path, sha256, size: before.size });
     emit({ type: "uploaded", path: file.path, object_key: objectKey });
 

@@ -97,6 +97,11 @@ export class PushState {
     return state;
   }
 
+  /** Every linked entry (`grc evidence plan` matches them by content hash). */
+  linkedEntries(): StateEntry[] {
+    return [...this.entries.values()];
+  }
+
   /** Number of linked entries held. */
   get size(): number {
     return this.entries.size;

@@ -74,10 +74,9 @@ describe.each(DIALECTS)("--query (%s dialect)", (dialect) => {
     });
     expect(one.code).toBe(0);
     expect(JSON.parse(one.stdout)).toBe(alerts[0]!.attributes.risk_level);
-    const strata = await runGrc(
-      ["strata", "controls", "list", "--all", "--query", "length(@)"],
-      { env: { GRC_BASE_URL: mock.baseUrl, GRC_SESSION: mock.identity.session } },
-    );
+    const strata = await runGrc(["strata", "controls", "list", "--all", "--query", "length(@)"], {
+      env: { GRC_BASE_URL: mock.baseUrl, GRC_SESSION: mock.identity.session },
+    });
     expect(strata.stderr).toBe("");
     expect(strata.stdout).toBe(`${controls.length}\n`);
   });

@@ -51,7 +51,7 @@ function buildProgram(
     });
   program.addHelpText(
     "after",
-    "\nExit codes: 0 ok, 1 some items failed, 2 usage or bad input, 3 authentication or permission,\n4 network, server or storage unavailable, 130 interrupted.\n",
+    "\nEvery command takes --env-file FILE (GRC_* variables from a dotenv file) and --debug;\ncommands that print records take --query EXPR (JMESPath over the JSON output).\n\nExit codes: 0 ok, 1 some items failed, 2 usage or bad input, 3 authentication or permission,\n4 network, server or storage unavailable, 130 interrupted.\n",
   );
 
   const nouns = new Map<string, Command>();

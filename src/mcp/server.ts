@@ -4,7 +4,7 @@ import { GrcError } from "../errors.js";
 import { jsonText } from "../output/records.js";
 import { oneLine } from "../output/sanitize.js";
 import { checkInput } from "./input-schema.js";
-import { scrubUrls, type ToolSpec } from "./tools.js";
+import { type LocalEnv, scrubUrls, type ToolSpec } from "./tools.js";
 
 /** What a tool call answers: JSON text, or one error line flagged isError. */
 export interface ToolResult {
@@ -30,6 +30,7 @@ export async function callTool(
   tools: readonly ToolSpec[],
   name: string,
   input: unknown,
+  local: LocalEnv,
   cancel?: AbortSignal,
 ): Promise<ToolResult> {
   const tool = tools.find((t) => t.name === name);
@@ -47,7 +48,7 @@ export async function callTool(
   try {
     const args = checkInput(tool.name, tool.inputSchema, input);
     const signal = cancel ? AbortSignal.any([ctx.signal, cancel]) : ctx.signal;
-    const value = await tool.run({ ...ctx, signal }, args);
+    const value = await tool.run({ ...ctx, signal }, args, local);
     return { content: [{ type: "text", text: jsonText(scrubUrls(value), 2) }] };
   } catch (err) {
     const line = errorLine(err);
@@ -61,7 +62,11 @@ export async function callTool(
  * Serves the tools over stdio until the client closes stdin or a signal arrives. The SDK
  * loads here, when `grc mcp serve` runs; stdout carries only protocol messages.
  */
-export async function serveStdio(ctx: CommandContext, tools: readonly ToolSpec[]): Promise<void> {
+export async function serveStdio(
+  ctx: CommandContext,
+  tools: readonly ToolSpec[],
+  local: LocalEnv,
+): Promise<void> {
   const [{ Server }, { StdioServerTransport }, types] = await Promise.all([
     import("@modelcontextprotocol/sdk/server/index.js"),
     import("@modelcontextprotocol/sdk/server/stdio.js"),
@@ -91,7 +96,7 @@ export async function serveStdio(ctx: CommandContext, tools: readonly ToolSpec[]
     })),
   }));
   server.setRequestHandler(types.CallToolRequestSchema, async (request, extra) =>
-    callTool(ctx, tools, request.params.name, request.params.arguments, extra.signal),
+    callTool(ctx, tools, request.params.name, request.params.arguments, local, extra.signal),
   );
   const transport = new StdioServerTransport(ctx.io.stdin, ctx.io.stdout);
   const closed = new Promise<void>((resolve) => {

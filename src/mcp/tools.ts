@@ -19,7 +19,13 @@ export interface ToolSpec {
   inputSchema: ObjectSchema;
   /** Which credentials the tool works with ("any": local, like receipt_verify). */
   credentials: readonly CredentialKind[] | "any";
-  run(ctx: CommandContext, args: Record<string, unknown>): Promise<unknown>;
+  run(ctx: CommandContext, args: Record<string, unknown>, local: LocalEnv): Promise<unknown>;
+}
+
+/** What a tool may know of the machine it runs on (handed in by the command). */
+export interface LocalEnv {
+  /** Directory relative paths (receipt_verify) start from. */
+  cwd: string;
 }
 
 const page: PropertySchema = {
@@ -282,11 +288,12 @@ export const TOOLS: readonly ToolSpec[] = [
       required: ["path"],
       additionalProperties: false,
     },
-    async run(_ctx, args) {
+    async run(_ctx, args, local) {
       const { verifyReceipt } = await import("../core/evidence/receipt.js");
-      const check = await verifyReceipt(String(args.path), {
+      const { resolve } = await import("node:path");
+      const check = await verifyReceipt(resolve(local.cwd, String(args.path)), {
         files: args.files === true,
-        cwd: process.cwd(),
+        cwd: local.cwd,
       });
       return {
         ok: check.ok,

@@ -95,7 +95,11 @@ export const statusCommand = defineCommand<{ json?: boolean }>({
   summary:
     "Show the profile, base URL, organization and credential in use, and where each came from",
   options: [{ flags: "--json", description: "print a JSON document" }],
-  help: "Exits 3 when no credential is configured.",
+  help: [
+    "secret_location says where the secret lives: file (config.json), keyring (the OS keyring),",
+    "command (a helper program, named by credential_command) or env (GRC_* variables).",
+    "Exits 3 when no credential is configured.",
+  ].join("\n"),
   async run(ctx, _args, opts) {
     const profile = await ctx.profile();
     const doc = authStatusDocument(profile);

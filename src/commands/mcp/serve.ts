@@ -33,7 +33,7 @@ export const serveCommand = defineCommand({
     }
     const tools = toolsFor(profile.credential.kind);
     ctx.debug(`mcp: profile "${profile.name}", tools: ${tools.map((t) => t.name).join(", ")}`);
-    await serveStdio(ctx, tools);
+    await serveStdio(ctx, tools, { cwd: process.cwd() });
     return 0;
   },
 });

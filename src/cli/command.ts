@@ -124,4 +124,5 @@ export const COMMON_FLAGS: readonly OptionSpec[] = [
     description: "trace requests on stderr (secrets redacted) and show stack traces",
   },
   { flags: "-h, --help", description: "show help" },
+  ...GLOBAL_FLAGS,
 ];

@@ -31,6 +31,12 @@ export const serveCommand = defineCommand({
         "run `grc auth login --profile NAME` (a read-only key is enough) and pass --profile NAME",
       );
     }
+    // stdout is the protocol's: a stray console.log from any library would corrupt it.
+    const { format } = await import("node:util");
+    const toStderr = (...args: unknown[]) => ctx.warn(format(...args));
+    console.log = toStderr;
+    console.info = toStderr;
+    console.debug = toStderr;
     const tools = toolsFor(profile.credential.kind);
     ctx.debug(`mcp: profile "${profile.name}", tools: ${tools.map((t) => t.name).join(", ")}`);
     await serveStdio(ctx, tools, { cwd: process.cwd() });

@@ -39,6 +39,11 @@ export const serveCommand = defineCommand({
     console.debug = toStderr;
     const tools = toolsFor(profile.credential.kind);
     ctx.debug(`mcp: profile "${profile.name}", tools: ${tools.map((t) => t.name).join(", ")}`);
+    if (ctx.io.stdinIsTTY) {
+      ctx.warn(
+        "grc mcp serve speaks the Model Context Protocol on stdin/stdout: start it from an MCP client (docs/mcp.md); Ctrl-C quits",
+      );
+    }
     await serveStdio(ctx, tools, { cwd: process.cwd() });
     return 0;
   },

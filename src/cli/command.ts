@@ -19,6 +19,8 @@ export interface OptionSpec {
 /** Options every command gets (flags win over environment and profile). */
 export interface GlobalOptions extends ProfileFlags {
   debug: boolean;
+  /** --env-file: its variables were merged into the command's env (values never printed). */
+  envFile?: string;
   /** Total attempts per request (--retries). */
   retries?: number;
   /** Request timeout in seconds (--timeout). */
@@ -104,6 +106,20 @@ export const OUTPUT_FLAGS: readonly OptionSpec[] = [
     choices: ["table", "json", "ndjson", "csv"],
   },
   { flags: "--json", description: "same as --output json" },
+  {
+    flags: "--query <expr>",
+    description:
+      "JMESPath expression applied to the JSON output, e.g. \"[?risk_level=='high'].id\" (prints JSON; -o table/csv/ndjson to reshape)",
+  },
+];
+
+/** Flags every command has, whatever it does (added by main.ts beside --debug). */
+export const GLOBAL_FLAGS: readonly OptionSpec[] = [
+  {
+    flags: "--env-file <file>",
+    description:
+      "read GRC_* variables from a dotenv file (variables already set in the environment win)",
+  },
 ];
 
 /** Flags every command has. */
@@ -113,4 +129,5 @@ export const COMMON_FLAGS: readonly OptionSpec[] = [
     description: "trace requests on stderr (secrets redacted) and show stack traces",
   },
   { flags: "-h, --help", description: "show help" },
+  ...GLOBAL_FLAGS,
 ];

@@ -5,6 +5,7 @@ import {
   CONNECTION_FLAGS,
   type CommandContext,
   type CommandSpec,
+  GLOBAL_FLAGS,
   type GlobalOptions,
   OUTPUT_FLAGS,
 } from "./command.js";
@@ -50,7 +51,7 @@ function buildProgram(
     });
   program.addHelpText(
     "after",
-    "\nExit codes: 0 ok, 1 some items failed, 2 usage or bad input, 3 authentication or permission,\n4 network, server or storage unavailable, 130 interrupted.\n",
+    "\nEvery command takes --env-file FILE (GRC_* variables from a dotenv file) and --debug;\ncommands that print records take --query EXPR (JMESPath over the JSON output).\n\nExit codes: 0 ok, 1 some items failed, 2 usage or bad input, 3 authentication or permission,\n4 network, server or storage unavailable, 130 interrupted.\n",
   );
 
   const nouns = new Map<string, Command>();
@@ -106,6 +107,7 @@ function buildProgram(
     const shared = [
       ...(spec.output ? OUTPUT_FLAGS : []),
       ...(spec.connection !== false ? CONNECTION_FLAGS : []),
+      ...GLOBAL_FLAGS,
     ];
     for (const o of shared) {
       const option = new Option(o.flags, o.description);
@@ -144,16 +146,26 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       caCert: opts.caCert as string | undefined,
       retries: opts.retries as number | undefined,
       timeout: opts.timeout as number | undefined,
+      envFile: opts.envFile as string | undefined,
     };
+    // --env-file: the file's variables under the real environment, for this command only.
+    const env = globals.envFile
+      ? (await import("../core/config/env-file.js")).mergeEnvFile(globals.envFile, deps.env)
+      : deps.env;
     const ctx = createContext({
       io: deps.io,
-      env: deps.env,
+      env,
       globals,
       signal,
       overrides: deps.context,
     });
     try {
-      exitCode = (await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
+      exitCode =
+        (opts.query !== undefined
+          ? await (await import("../output/query.js")).runWithQuery(ctx, opts, (c, o) =>
+              spec.run(c, args, o as never),
+            )
+          : await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
     } catch (err) {
       throw withUsageExitCode(err, spec.usageExitCode);
     } finally {

@@ -4,6 +4,7 @@ import { completionCommands } from "../commands/completion/index.js";
 import { configCommands } from "../commands/config/index.js";
 import { demoCommands } from "../commands/demo/index.js";
 import { evidenceCommands } from "../commands/evidence/index.js";
+import { mcpCommands } from "../commands/mcp/index.js";
 import { mockCommands } from "../commands/mock/index.js";
 import { queryCommands } from "../commands/query/index.js";
 import { strataCommands } from "../commands/strata/index.js";
@@ -17,6 +18,7 @@ export const commands: readonly CommandSpec<never>[] = [
   ...queryCommands,
   ...strataCommands,
   ...apiCommands,
+  ...mcpCommands,
   ...mockCommands,
   ...completionCommands,
   ...demoCommands,
@@ -40,6 +42,7 @@ export const nounSummaries: Record<string, string> = {
   "strata kpis": "KPIs: list, history, submit",
   "evidence receipt": "Check push receipts",
   api: "Send one authenticated request",
+  mcp: "Serve read-only tools to AI agents (Model Context Protocol)",
   mock: "Run the embedded mock of the platforms",
   completion: "Print a shell completion script",
   demo: "Run the main job against the embedded mock",

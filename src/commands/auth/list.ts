@@ -1,5 +1,5 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
-import { storedCredential } from "../../core/config/credential.js";
+import { storedCredentialKind } from "../../core/config/credential.js";
 import { type Column, RecordWriter, stdoutSink } from "../../output/records.js";
 import { openStore } from "../config/open-store.js";
 
@@ -33,7 +33,7 @@ export const listCommand = defineCommand<{ output?: string; json?: boolean }>({
     const data = store.read();
     const writer = new RecordWriter<ProfileRow>(stdoutSink(ctx.io, outputFormat(opts)), columns);
     for (const [name, p] of Object.entries(data.profiles).sort(([a], [b]) => a.localeCompare(b))) {
-      const kind = storedCredential(p).kind;
+      const kind = storedCredentialKind(p);
       await writer.write({
         active: name === data.active_profile,
         name,

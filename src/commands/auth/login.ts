@@ -2,7 +2,13 @@ import { resolve as resolvePath } from "node:path";
 import { type CommandContext, defineCommand } from "../../cli/command.js";
 import { ACCEPTED_CREDENTIALS, checkCredentialFits } from "../../core/config/credential.js";
 import { ENV_VARS } from "../../core/config/env.js";
-import { applyLogin, type LoginInput, type RealCredential } from "../../core/config/login.js";
+import {
+  applyLogin,
+  type LoginInput,
+  type RealCredential,
+  secretField,
+  secretOf,
+} from "../../core/config/login.js";
 import { credentialLabel, maskedCredentialFields } from "../../core/config/mask.js";
 import { targetProfileName } from "../../core/config/profile-name.js";
 import type { CredentialKind, Platform, StoredProfile } from "../../core/config/types.js";
@@ -31,6 +37,7 @@ interface LoginOptions {
   insecure?: boolean;
   caCert?: string;
   verify?: boolean;
+  keyring?: boolean;
 }
 
 const PLATFORM_NAMES: Record<Platform, string> = {
@@ -271,6 +278,11 @@ export const loginCommand = defineCommand<LoginOptions>({
       flags: "--no-verify",
       description: "save without checking the credential against the server",
     },
+    {
+      flags: "--keyring",
+      description:
+        "keep the secret in the OS keyring (macOS Keychain, Windows Credential Manager, Secret Service) instead of the 0600 file",
+    },
   ],
   help: [
     "Secrets are never taken as arguments: pipe them on stdin, or answer the prompts on a terminal.",
@@ -278,6 +290,9 @@ export const loginCommand = defineCommand<LoginOptions>({
     '  printf %s "$GRC_API_KEY" | grc auth login --base-url https://grc.example.com --org ORG --api-key-stdin',
     '  printf %s "$SECRET" | grc auth login --profile esp --base-url https://esp.example.com --hmac-key-id KEY --hmac-secret-stdin',
     '  printf %s "$COOKIE" | grc auth login --profile strata --base-url https://strata.example.com --session-stdin',
+    '  printf %s "$GRC_API_KEY" | grc auth login --keyring --base-url https://grc.example.com --org ORG --api-key-stdin',
+    "--keyring falls back to the 0600 file, with one warning line, where no keyring service runs.",
+    "A password manager can supply the secret instead: `grc config set api_key_command ...` (docs/credentials.md).",
   ].join("\n"),
   async run(ctx, _args, opts) {
     const store = await openStore(ctx);
@@ -316,13 +331,31 @@ export const loginCommand = defineCommand<LoginOptions>({
       verified = true;
     }
 
+    let keyring = false;
+    if (opts.keyring) {
+      const { keyringStore, KeyringUnavailable } = await import("../../core/config/keyring.js");
+      try {
+        await keyringStore(name, secretField(input.credential), secretOf(input.credential));
+        keyring = true;
+      } catch (err) {
+        if (!(err instanceof KeyringUnavailable)) throw err;
+        ctx.warn(
+          `warning: no OS keyring is available (${err.message}); the secret goes to ${store.path} (mode 0600) instead`,
+        );
+      }
+    }
     let active = false;
     await store.update((d) => {
-      active = applyLogin(d, input);
+      active = applyLogin(d, { ...input, keyring });
     });
+    // A secret the profile kept in the keyring before is replaced: remove the old entry.
+    if (stored?.keyring && !(keyring && stored.keyring === secretField(input.credential))) {
+      const { keyringDelete } = await import("../../core/config/keyring.js");
+      await keyringDelete(name, stored.keyring);
+    }
     const shown = Object.values(maskedCredentialFields(input.credential)).slice(0, 1).join("");
     ctx.warn(
-      `Logged in to ${input.platform} at ${input.baseUrl} as profile "${name}" with ${credentialLabel(input.credential.kind)} ${shown}${verified ? "" : " (not verified: --no-verify)"}; saved to ${store.path}`,
+      `Logged in to ${input.platform} at ${input.baseUrl} as profile "${name}" with ${credentialLabel(input.credential.kind)} ${shown}${verified ? "" : " (not verified: --no-verify)"}; saved to ${keyring ? `the OS keyring (profile settings in ${store.path})` : store.path}`,
     );
     if (!active) {
       ctx.warn(

@@ -19,6 +19,10 @@ export interface AuthStatusDocument {
   base_url: StatusValue;
   org_id: StatusValue;
   credential: StatusValue;
+  /** Where the secret lives: file, keyring, command or env. */
+  secret_location?: StatusValue;
+  /** The helper program (argv[0]) when the secret comes from a command. */
+  credential_command?: StatusValue;
   api_key?: StatusValue;
   hmac_key_id?: StatusValue;
   hmac_secret?: StatusValue;
@@ -49,6 +53,12 @@ export function authStatusDocument(p: ResolvedProfile): AuthStatusDocument {
       value: p.credential.kind === "none" ? null : p.credential.kind,
       source: p.sources.credential ?? null,
     },
+    ...(p.secretLocation
+      ? { secret_location: { value: p.secretLocation, source: p.sources.credential ?? null } }
+      : {}),
+    ...(p.secretCommand
+      ? { credential_command: { value: p.secretCommand, source: p.sources.credential ?? null } }
+      : {}),
     ...credentialFields,
     insecure: { value: p.insecure, source: p.sources.insecure ?? "default" },
     ca_cert: value(p.caCert, "ca_cert"),
@@ -85,7 +95,11 @@ export const statusCommand = defineCommand<{ json?: boolean }>({
   summary:
     "Show the profile, base URL, organization and credential in use, and where each came from",
   options: [{ flags: "--json", description: "print a JSON document" }],
-  help: "Exits 3 when no credential is configured.",
+  help: [
+    "secret_location says where the secret lives: file (config.json), keyring (the OS keyring),",
+    "command (a helper program, named by credential_command) or env (GRC_* variables).",
+    "Exits 3 when no credential is configured.",
+  ].join("\n"),
   async run(ctx, _args, opts) {
     const profile = await ctx.profile();
     const doc = authStatusDocument(profile);

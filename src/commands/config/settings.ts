@@ -21,7 +21,14 @@ const profileOption = {
   flags: "--profile <name>",
   description: "profile to work on (default: GRC_PROFILE, else the active profile)",
 };
-const keysHelp = `Keys: ${SETTING_KEYS.join(", ")}.\nCredentials are set only with \`grc auth login\`.`;
+const keysHelp = [
+  `Keys: ${SETTING_KEYS.join(", ")}.`,
+  "Credentials are set only with `grc auth login`; a *_command key names a program that prints",
+  "the secret instead (no shell; a JSON array for arguments with spaces), e.g.",
+  "  grc config set api_key_command 'op read op://Private/grc/api_key'",
+  `  grc config set session_command '["vault","kv","get","-field=session","secret/grc"]'`,
+  "Setting one replaces the profile's stored secret. See docs/credentials.md.",
+].join("\n");
 
 /** `grc config get <key>`: prints one stored value; exit 1 when it is not set. */
 export const getCommand = defineCommand<{ profile?: string }>({
@@ -56,13 +63,15 @@ export const setCommand = defineCommand<{ profile?: string }>({
   async run(ctx, [key, value], opts) {
     const store = await openStore(ctx);
     let name = "";
+    let note: string | undefined;
     await store.update((data) => {
       name = targetProfileName(data, opts.profile, ctx.env);
       const profile = { ...(data.profiles[name] ?? {}) };
-      setSetting(profile, key!, value!, (p) => resolvePath(p));
+      note = setSetting(profile, key!, value!, (p) => resolvePath(p));
       data.profiles[name] = profile;
     });
     ctx.warn(`Set ${key} in profile "${name}"`);
+    if (note) ctx.warn(note);
     return 0;
   },
 });

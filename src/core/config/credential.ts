@@ -1,7 +1,42 @@
 import { UsageError } from "../../errors.js";
-import type { Credential, CredentialKind, Platform, StoredProfile } from "./types.js";
+import type {
+  Credential,
+  CredentialKind,
+  PendingSecret,
+  Platform,
+  StoredProfile,
+} from "./types.js";
 
-/** The credential a stored profile holds (the file was validated: at most one). */
+/**
+ * The secret a stored profile fetches from a helper command or the OS keyring instead of
+ * holding it (undefined when the secret is in the file, or there is none).
+ */
+export function pendingSecret(profile: StoredProfile | undefined): PendingSecret | undefined {
+  if (!profile) return undefined;
+  const algorithm = profile.hmac_algorithm ?? "sha1";
+  const fields = [
+    ["api_key", "bearer"],
+    ["hmac_secret", "hmac"],
+    ["session", "session"],
+  ] as const;
+  for (const [field, kind] of fields) {
+    const argv = profile[`${field}_command`];
+    const keyId = kind === "hmac" ? { keyId: profile.hmac_key_id ?? "" } : {};
+    if (argv) return { kind, field, from: "command", argv: [...argv], algorithm, ...keyId };
+    if (profile.keyring === field) return { kind, field, from: "keyring", algorithm, ...keyId };
+  }
+  return undefined;
+}
+
+/** The kind of credential a stored profile holds, wherever its secret lives. */
+export function storedCredentialKind(profile: StoredProfile | undefined): CredentialKind {
+  return pendingSecret(profile)?.kind ?? storedCredential(profile).kind;
+}
+
+/**
+ * The credential a stored profile holds in the file (the file was validated: at most one).
+ * A secret in a helper command or the keyring is not here: see pendingSecret.
+ */
 export function storedCredential(profile: StoredProfile | undefined): Credential {
   if (!profile) return { kind: "none" };
   if (profile.api_key) return { kind: "bearer", apiKey: profile.api_key };
@@ -43,17 +78,20 @@ export function checkCredentialFits(platform: Platform, kind: CredentialKind): v
 }
 
 /** Fields that hold the credential; a login or logout replaces all of them. */
-export const CREDENTIAL_KEYS = ["api_key", "hmac_key_id", "hmac_secret", "session"] as const;
+export const CREDENTIAL_KEYS = [
+  "api_key",
+  "hmac_key_id",
+  "hmac_secret",
+  "session",
+  "api_key_command",
+  "hmac_secret_command",
+  "session_command",
+  "keyring",
+] as const;
 
 /** Removes the stored credential of a profile, keeping everything else; returns what was removed. */
 export function removeCredential(profile: StoredProfile): CredentialKind {
-  const kind: CredentialKind = profile.api_key
-    ? "bearer"
-    : profile.hmac_key_id
-      ? "hmac"
-      : profile.session
-        ? "session"
-        : "none";
+  const kind = storedCredentialKind(profile);
   for (const key of CREDENTIAL_KEYS) delete profile[key];
   return kind;
 }

@@ -14,6 +14,26 @@ export interface LoginInput {
   credential: RealCredential;
   insecure: boolean;
   caCert: string | undefined;
+  /** The secret went to the OS keyring: the file records only where it is. */
+  keyring?: boolean;
+}
+
+/** The profile field that holds a credential's secret. */
+export function secretField(credential: RealCredential): "api_key" | "hmac_secret" | "session" {
+  return credential.kind === "bearer"
+    ? "api_key"
+    : credential.kind === "hmac"
+      ? "hmac_secret"
+      : "session";
+}
+
+/** The secret of a credential (what a keyring entry holds). */
+export function secretOf(credential: RealCredential): string {
+  return credential.kind === "bearer"
+    ? credential.apiKey
+    : credential.kind === "hmac"
+      ? credential.secret
+      : credential.cookie;
 }
 
 /**
@@ -40,6 +60,11 @@ export function applyLogin(data: ConfigData, input: LoginInput): boolean {
     else delete profile.hmac_algorithm;
   }
   if (c.kind === "session") profile.session = c.cookie;
+  if (input.keyring) {
+    const field = secretField(c);
+    delete profile[field];
+    profile.keyring = field;
+  }
   data.profiles[input.profile] = profile;
   const activeExists =
     Object.hasOwn(data.profiles, data.active_profile) && data.active_profile !== input.profile;

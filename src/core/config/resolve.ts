@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.js";
-import { storedCredential } from "./credential.js";
+import { pendingSecret, storedCredential } from "./credential.js";
 import { ENV_VARS, envValue } from "./env.js";
 import { openConfigStore, storedProfile } from "./store.js";
 import type {
@@ -155,14 +155,21 @@ export function resolveFromConfig(
   if (platform) sources.platform = "profile";
 
   let credential = envCredential(env, platform, stored?.hmac_algorithm ?? "sha1");
+  let secretLocation: ResolvedProfile["secretLocation"];
+  const pending = credential ? undefined : pendingSecret(stored);
   if (credential) {
     sources.credential = "env";
+    secretLocation = "env";
   } else {
     credential = storedCredential(stored);
-    if (credential.kind !== "none") sources.credential = "profile";
+    if (credential.kind !== "none" || pending) {
+      sources.credential = "profile";
+      secretLocation = pending ? pending.from : "file";
+    }
   }
-  if (!platform && credential.kind !== "none") {
-    platform = PLATFORM_FOR_CREDENTIAL[credential.kind];
+  const kind = pending?.kind ?? credential.kind;
+  if (!platform && kind !== "none") {
+    platform = PLATFORM_FOR_CREDENTIAL[kind];
     sources.platform = "default";
   }
 
@@ -187,8 +194,51 @@ export function resolveFromConfig(
     sources,
     configPath: meta.configPath,
     stored: stored !== undefined,
+    ...(secretLocation ? { secretLocation } : {}),
+    ...(pending?.argv ? { secretCommand: pending.argv[0] } : {}),
+    ...(pending ? { pendingSecret: pending } : {}),
     warnings: [...(meta.warnings ?? [])],
   };
+}
+
+/**
+ * Fetches a secret the profile keeps outside the file: runs its credential helper or reads
+ * the OS keyring (each module loads only when a profile uses it). Returns the profile with
+ * its credential filled in.
+ */
+export async function fetchPendingSecret(
+  profile: ResolvedProfile,
+  env: NodeJS.ProcessEnv,
+): Promise<ResolvedProfile> {
+  const pending = profile.pendingSecret;
+  if (!pending) return profile;
+  let secret: string;
+  if (pending.from === "command") {
+    const { runCredentialCommand } = await import("./credential-command.js");
+    secret = await runCredentialCommand(
+      { profile: profile.name, field: pending.field, argv: pending.argv ?? [] },
+      env,
+    );
+  } else {
+    const { keyringRead } = await import("./keyring.js");
+    secret = await keyringRead(profile.name, pending.field);
+  }
+  const label = `the ${pending.field} from ${pending.from === "command" ? `${pending.field}_command` : "the OS keyring"} of profile "${profile.name}"`;
+  let credential: Credential;
+  if (pending.kind === "bearer") {
+    credential = { kind: "bearer", apiKey: validateApiKey(secret, label) };
+  } else if (pending.kind === "hmac") {
+    credential = {
+      kind: "hmac",
+      keyId: pending.keyId ?? "",
+      secret: secret.trim(),
+      algorithm: pending.algorithm,
+    };
+  } else {
+    credential = { kind: "session", cookie: secret.trim() };
+  }
+  const { pendingSecret: _done, ...rest } = profile;
+  return { ...rest, credential };
 }
 
 /** Resolves the profile a command runs with: flags, then environment, then the stored profile. */
@@ -197,10 +247,11 @@ export async function resolveProfile(
   env: NodeJS.ProcessEnv,
 ): Promise<ResolvedProfile> {
   const store = openConfigStore(env);
-  return resolveFromConfig(store.read(), flags, env, {
+  const resolved = resolveFromConfig(store.read(), flags, env, {
     configPath: store.path,
     warnings: store.warnings,
   });
+  return fetchPendingSecret(resolved, env);
 }
 
 export { ENV_VARS } from "./env.js";

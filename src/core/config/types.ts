@@ -24,6 +24,12 @@ export interface StoredProfile {
   hmac_secret?: string;
   hmac_algorithm?: "sha1" | "sha256";
   session?: string;
+  /** Credential helpers: argv of a program that prints the secret (no shell). */
+  api_key_command?: string[];
+  hmac_secret_command?: string[];
+  session_command?: string[];
+  /** The secret is in the OS keyring (service "grc", account "<profile>/<field>"), not in this file. */
+  keyring?: "api_key" | "hmac_secret" | "session";
   insecure?: boolean;
   ca_cert?: string;
   /** StrataGRC module path overrides, e.g. { risks: "/api/risks" }. */
@@ -32,6 +38,19 @@ export interface StoredProfile {
 
 /** Where a resolved value came from (shown by `grc auth status`). */
 export type ValueSource = "flag" | "env" | "profile" | "default";
+
+/** Where a profile's secret lives (shown by `grc auth status`). */
+export type SecretLocation = "file" | "keyring" | "command" | "env";
+
+/** A secret still to fetch: from a credential helper or the OS keyring (resolveProfile does it). */
+export interface PendingSecret {
+  kind: "bearer" | "hmac" | "session";
+  field: "api_key" | "hmac_secret" | "session";
+  from: "command" | "keyring";
+  argv?: string[];
+  keyId?: string;
+  algorithm: "sha1" | "sha256";
+}
 
 /** Values a command may pass in from flags; they win over environment and profile. */
 export interface ProfileFlags {
@@ -59,6 +78,12 @@ export interface ResolvedProfile {
   configPath?: string;
   /** True when the profile exists in the config file. */
   stored?: boolean;
+  /** Where the secret came from: the config file, the OS keyring, a helper command or the environment. */
+  secretLocation?: SecretLocation;
+  /** The helper program (argv[0]) when secretLocation is "command". */
+  secretCommand?: string;
+  /** Set by resolveFromConfig when the secret must still be fetched; resolveProfile fetches it. */
+  pendingSecret?: PendingSecret;
   /** One-line warnings the command should print on stderr (config file modes looser than 0600/0700). */
   warnings?: string[];
 }

@@ -128,7 +128,7 @@ export function validateModulePath(value: string, label: string): string {
 }
 
 /** The keys a stored profile may hold, with their JSON types (unknown keys make the file invalid). */
-const PROFILE_FIELDS: Record<keyof StoredProfile, "string" | "boolean" | "object"> = {
+const PROFILE_FIELDS: Record<keyof StoredProfile, "string" | "boolean" | "object" | "argv"> = {
   platform: "string",
   base_url: "string",
   org_id: "string",
@@ -137,6 +137,10 @@ const PROFILE_FIELDS: Record<keyof StoredProfile, "string" | "boolean" | "object
   hmac_secret: "string",
   hmac_algorithm: "string",
   session: "string",
+  api_key_command: "argv",
+  hmac_secret_command: "argv",
+  session_command: "argv",
+  keyring: "string",
   insecure: "boolean",
   ca_cert: "string",
   paths: "object",
@@ -181,6 +185,19 @@ export function checkConfigShape(
     for (const [key, value] of Object.entries(profile)) {
       const expected = PROFILE_FIELDS[key as keyof StoredProfile];
       if (!expected) return fail(`unknown key "${at}.${key}"`);
+      if (expected === "argv") {
+        if (
+          !Array.isArray(value) ||
+          value.length === 0 ||
+          !value.every((v) => typeof v === "string") ||
+          value[0] === ""
+        ) {
+          return fail(
+            `"${at}.${key}" must be a non-empty array of strings (the program and its arguments)`,
+          );
+        }
+        continue;
+      }
       const actual = isPlainObject(value) ? "object" : typeof value;
       if (actual !== expected)
         return fail(`"${at}.${key}" is ${typeName(value)}, not a ${expected}`);
@@ -199,16 +216,39 @@ export function checkConfigShape(
         `"${at}.hmac_algorithm" is "${String(profile.hmac_algorithm)}", not sha1 or sha256`,
       );
     }
+    if (
+      profile.keyring !== undefined &&
+      !["api_key", "hmac_secret", "session"].includes(String(profile.keyring))
+    ) {
+      return fail(
+        `"${at}.keyring" is "${String(profile.keyring)}", not api_key, hmac_secret or session`,
+      );
+    }
+    const sources = (field: "api_key" | "hmac_secret" | "session") =>
+      [
+        profile[field] !== undefined,
+        profile[`${field}_command`] !== undefined,
+        profile.keyring === field,
+      ].filter(Boolean).length;
+    for (const field of ["api_key", "hmac_secret", "session"] as const) {
+      if (sources(field) > 1) {
+        return fail(
+          `"${at}" holds the ${field} in more than one place (${field}, ${field}_command, keyring); keep one`,
+        );
+      }
+    }
     const credentials = [
-      profile.api_key !== undefined,
-      profile.hmac_key_id !== undefined || profile.hmac_secret !== undefined,
-      profile.session !== undefined,
+      sources("api_key") > 0,
+      profile.hmac_key_id !== undefined || sources("hmac_secret") > 0,
+      sources("session") > 0,
     ].filter(Boolean).length;
     if (credentials > 1) {
       return fail(`"${at}" holds more than one credential (api_key, hmac_*, session); keep one`);
     }
-    if ((profile.hmac_key_id === undefined) !== (profile.hmac_secret === undefined)) {
-      return fail(`"${at}" has only one of hmac_key_id and hmac_secret; it needs both`);
+    if ((profile.hmac_key_id === undefined) !== (sources("hmac_secret") === 0)) {
+      return fail(
+        `"${at}" has only one of hmac_key_id and hmac_secret (or hmac_secret_command); it needs both`,
+      );
     }
     if (isPlainObject(profile.paths)) {
       for (const [mod, path] of Object.entries(profile.paths)) {

@@ -415,6 +415,7 @@ describe("grc auth status", () => {
       base_url: { value: "http://127.0.0.1:8080", source: "env" },
       org_id: { value: "org-flag", source: "flag" },
       credential: { value: "bearer", source: "env" },
+      secret_location: { value: "env", source: "env" },
       api_key: { value: "sk-...2222", source: "env" },
       insecure: { value: false, source: "default" },
       ca_cert: { value: null, source: null },
@@ -429,17 +430,18 @@ describe("grc auth status", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("a-long-hmac-secret");
     expect(r.stdout.split("\n")).toEqual([
-      "profile         esp                      (env GRC_PROFILE)",
-      `config_file     ${dir}/config.json`,
-      "platform        evident                  (profile)",
-      "base_url        https://esp.example.com  (profile)",
-      "org_id          (not set)",
-      "credential      hmac                     (profile)",
-      "hmac_key_id     abc                      (profile)",
-      "hmac_secret     ****9876                 (profile)",
-      "hmac_algorithm  sha1                     (profile)",
-      "insecure        false                    (default)",
-      "ca_cert         (not set)",
+      "profile          esp                      (env GRC_PROFILE)",
+      `config_file      ${dir}/config.json`,
+      "platform         evident                  (profile)",
+      "base_url         https://esp.example.com  (profile)",
+      "org_id           (not set)",
+      "credential       hmac                     (profile)",
+      "secret_location  file                     (profile)",
+      "hmac_key_id      abc                      (profile)",
+      "hmac_secret      ****9876                 (profile)",
+      "hmac_algorithm   sha1                     (profile)",
+      "insecure         false                    (default)",
+      "ca_cert          (not set)",
       "",
     ]);
   });

@@ -11,7 +11,7 @@ const run = (argv: string[], env: NodeJS.ProcessEnv = {}) =>
   runInProcess(argv, { env: { GRC_CONFIG_DIR: dir, ...env } });
 const stored = () => JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
 const VALID_KEYS =
-  "base_url, org_id, platform, insecure, ca_cert, hmac_algorithm, paths.authStatus, paths.dashboard, paths.chart, paths.risks, paths.controls, paths.engagements, paths.findings, paths.cases, paths.kpis";
+  "base_url, org_id, platform, insecure, ca_cert, hmac_algorithm, api_key_command, hmac_secret_command, session_command, paths.authStatus, paths.dashboard, paths.chart, paths.risks, paths.controls, paths.engagements, paths.findings, paths.cases, paths.kpis";
 
 describe("grc config", () => {
   it("path prints the file path without creating it", async () => {

@@ -4,6 +4,7 @@ import { getCommand } from "./get.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
 import { pushCommand } from "./push.js";
+import { receiptMergeCommand } from "./receipt-merge.js";
 import { receiptVerifyCommand } from "./receipt-verify.js";
 import { verifyCommand } from "./verify.js";
 
@@ -16,4 +17,5 @@ export const evidenceCommands: CommandSpec<never>[] = [
   linkCommand,
   pushCommand,
   receiptVerifyCommand,
+  receiptMergeCommand,
 ] as CommandSpec<never>[];

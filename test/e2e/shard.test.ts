@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runGrc } from "../helpers/cli.js";
-import { DIALECTS, type MockStateSnapshot, withMock } from "../helpers/mock.js";
+import { DIALECTS, type MockStateSnapshot, spawnMock, withMock } from "../helpers/mock.js";
 
 /**
  * End to end, `--shard i/n`: four processes at once over one corpus (as a Kubernetes Indexed
@@ -263,4 +263,44 @@ describe.each(DIALECTS)("--shard under one shared rate limit (e2e, %s dialect)",
     const seconds = bySecond(api).length;
     expect(api.length).toBeLessThanOrEqual(3 * c.links.length + seconds * IN_FLIGHT);
   }, 180_000);
+});
+
+describe("grc mock serve --rate-limit", () => {
+  it("N/window limits the Sovereign endpoints per key: X-RateLimit-* on every answer, then 429", async () => {
+    const bad = await runGrc(["mock", "serve", "--rate-limit", "2/fortnight"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'grc: --rate-limit "2/fortnight" is not N or N/WINDOW — e.g. --rate-limit 100 (per 60 s) or --rate-limit 20/1s\n',
+    );
+    const mock = await spawnMock(["--rate-limit", "2/1m"]);
+    try {
+      const { base_url, org_id, api_key, read_only_api_key } = mock.identity;
+      const call = (key: string) =>
+        fetch(`${base_url}/api/v1/orgs/${org_id}/evidence/upload-url`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+          body: JSON.stringify({
+            filename: "a.csv",
+            content_type: "text/csv",
+            control_id: "CC6.1",
+          }),
+        });
+      const answers = [await call(api_key), await call(api_key), await call(api_key)];
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+      expect(answers.map((a) => a.headers.get("x-ratelimit-remaining"))).toEqual(["1", "0", "0"]);
+      const reset = Date.parse(answers[2]!.headers.get("x-ratelimit-reset")!);
+      expect(answers[2]!.headers.get("x-ratelimit-limit")).toBe("2");
+      const retryAfter = Number(answers[2]!.headers.get("retry-after"));
+      expect(retryAfter).toBeGreaterThanOrEqual(59);
+      expect(retryAfter).toBeLessThanOrEqual(61);
+      expect(reset - Date.now()).toBeGreaterThan(58_000);
+      expect(await answers[2]!.json()).toEqual({
+        detail: "Request limit exceeded. Please try again later.",
+      });
+      // Another key has its own window.
+      expect((await call(read_only_api_key)).headers.get("x-ratelimit-remaining")).toBe("1");
+    } finally {
+      await mock.stop();
+    }
+  });
 });

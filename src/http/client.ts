@@ -291,6 +291,8 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       redirects: 0,
     };
     let attempt = 0;
+    /** Waits a 429 scheduled (see below), counted at 1 s or more each. */
+    let scheduledMs = 0;
 
     for (;;) {
       attempt += 1;
@@ -377,6 +379,19 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
         RETRYABLE_STATUSES.has(status) &&
         (idempotent || status === 429) &&
         !req.permanentFailure?.(status, resBody);
+      // A 429 that names when to come back is the server scheduling the request, not a
+      // failure: it costs neither an attempt nor the retry budget, so processes sharing one
+      // key's limit (shards) take turns instead of failing files. Bounded: such waits count
+      // at least 1 s each, up to MAX_SERVER_WAIT_MS per request.
+      if (status === 429 && retryable) {
+        const w = serverRequestedWait(status, resHeaders, now());
+        if (w && w.ms > 0 && scheduledMs + Math.max(w.ms, 1000) <= MAX_SERVER_WAIT_MS) {
+          scheduledMs += Math.max(w.ms, 1000);
+          attempt -= 1;
+          pauseFor(w, `rate limited by ${host}`);
+          continue;
+        }
+      }
       if (retryable && attempt < attempts) {
         const serverWait = serverRequestedWait(status, resHeaders, now());
         if (serverWait && serverWait.ms > MAX_SERVER_WAIT_MS) {

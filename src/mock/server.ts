@@ -181,6 +181,49 @@ function faultReply(kind: "429" | "500" | "503", path: string, now: Date): MockR
   };
 }
 
+/**
+ * The server-level rate limit (`--rate-limit N/window`): a fixed window per credential (the
+ * Bearer key, APIAuth key id or session: a platform limits an account, so every process
+ * using one key shares it), on the server clock. Every answer carries X-RateLimit-Limit,
+ * -Remaining and -Reset (ISO 8601, whole seconds rounded up, as seed 004 describes them);
+ * a request over the limit gets 429 with Retry-After and never reaches a platform. Evident
+ * paths (/api/v2/) are left to the Evident router, which applies the same numbers itself.
+ */
+class ServerRateLimit {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+  constructor(readonly config: { limit: number; windowMs: number }) {}
+
+  clear(): void {
+    this.windows.clear();
+  }
+
+  take(
+    req: IncomingMessage,
+    now: number,
+  ): { allowed: boolean; retryAfterS: number; headers: Record<string, string> } {
+    const auth = req.headers.authorization?.trim() ?? "";
+    const key = auth
+      ? `auth:${auth.replace(/^APIAuth(-HMAC-SHA256)? ([^:]+):.*$/, "apiauth:$2")}`
+      : `cookie:${req.headers.cookie ?? ""}`;
+    let w = this.windows.get(key);
+    if (!w || now >= w.start + this.config.windowMs) {
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+    }
+    w.count += 1;
+    const reset = Math.ceil((w.start + this.config.windowMs) / 1000) * 1000;
+    return {
+      allowed: w.count <= this.config.limit,
+      retryAfterS: Math.max(1, Math.ceil((reset - now) / 1000)),
+      headers: {
+        "X-RateLimit-Limit": String(this.config.limit),
+        "X-RateLimit-Remaining": String(Math.max(0, this.config.limit - w.count)),
+        "X-RateLimit-Reset": new Date(reset).toISOString().replace(".000Z", "Z"),
+      },
+    };
+  }
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
@@ -203,6 +246,8 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
   const slowMs = options.slowMs ?? 2000;
   const latencyMs = options.latencyMs ?? 0;
   const wanted = new Set<PlatformName>(options.platforms ?? ["sovereign", "evident", "strata"]);
+  // Only when asked for: by default the Sovereign and StrataGRC routes are not limited.
+  const rateLimit = options.rateLimit ? new ServerRateLimit(options.rateLimit) : undefined;
 
   let baseUrl = "";
   let storageUrl = "";
@@ -318,6 +363,7 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
       if (route === "POST /__mock/reset") {
         await store?.clear();
         for (const p of platforms) p.reset?.();
+        rateLimit?.clear();
         log.clear();
         clock.setOffset(0);
         for (const f of [apiFaults, storageFaults]) {
@@ -358,7 +404,12 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
       if (url.pathname.startsWith("/__mock/")) return control(req, res, url);
       const method = req.method ?? "GET";
       const lengthHeader = req.headers["content-length"];
-      let fault: FaultKind | undefined = apiFaults.decide();
+      const limited = url.pathname.startsWith("/api/v2/")
+        ? undefined
+        : rateLimit?.take(req, clock.now().getTime());
+      // A request over the rate limit draws no fault: it never reaches the platform.
+      let fault: FaultKind | undefined =
+        limited?.allowed === false ? undefined : apiFaults.decide();
       const record = (status: number) =>
         log.add({
           origin: "api",
@@ -382,7 +433,14 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
         return;
       }
       let reply: MockReply | undefined;
-      if (fault === "429" || fault === "500" || fault === "503") {
+      if (limited?.allowed === false) {
+        const over = faultReply("429", url.pathname, clock.now());
+        reply = {
+          ...over,
+          headers: { ...over.headers, "Retry-After": String(limited.retryAfterS) },
+        };
+        req.resume();
+      } else if (fault === "429" || fault === "500" || fault === "503") {
         reply = faultReply(fault, url.pathname, clock.now());
         req.resume();
       } else {
@@ -426,6 +484,7 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
       // its own clock is off, as it would against a real server.
       res.writeHead(reply.status, {
         Date: clock.now().toUTCString(),
+        ...limited?.headers,
         ...reply.headers,
         "Content-Length": payload.length,
       });

@@ -74,7 +74,10 @@ export interface MockServerOptions {
     secretAccessKey?: string;
     sessionToken?: string;
   };
-  /** Evident rate limit: requests per window (default generous: 10,000 per 60 s). */
+  /**
+   * Rate limit per credential: requests per window. Evident applies it to its routes (default
+   * generous: 10,000 per 60 s); set, the server applies it to every other API route too.
+   */
   rateLimit?: { limit: number; windowMs: number };
   /** Generate this many alerts (deterministically) instead of the fixture count (benchmarks). */
   alerts?: number;

@@ -6,6 +6,7 @@ import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
 import { planCommand } from "./plan.js";
 import { pushCommand } from "./push.js";
+import { receiptMergeCommand } from "./receipt-merge.js";
 import { receiptVerifyCommand } from "./receipt-verify.js";
 import { verifyCommand } from "./verify.js";
 
@@ -20,4 +21,5 @@ export const evidenceCommands: CommandSpec<never>[] = [
   planCommand,
   applyCommand,
   receiptVerifyCommand,
+  receiptMergeCommand,
 ] as CommandSpec<never>[];

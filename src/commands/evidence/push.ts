@@ -20,6 +20,8 @@ export interface PushFlags {
   /** A path, false for --no-state, undefined for the profile's default file. */
   state?: string | false;
   force?: boolean;
+  /** `--shard i/n` as typed ("2/4", "auto", "auto/4"); parsed in run (it may read the env). */
+  shard?: string;
   quiet?: boolean;
   output?: string;
   json?: boolean;
@@ -97,6 +99,11 @@ export const pushCommand = defineCommand<PushFlags>({
     },
     { flags: "--no-state", description: "neither read nor write the state file" },
     { flags: "--force", description: "push files the state says are already linked" },
+    {
+      flags: "--shard <i/n>",
+      description: "push only shard i of n (1-based; auto reads CI_NODE_INDEX/CI_NODE_TOTAL)",
+      parse: nonEmpty("--shard"),
+    },
     { flags: "-q, --quiet", description: "print only errors" },
   ],
   help: [
@@ -104,6 +111,7 @@ export const pushCommand = defineCommand<PushFlags>({
     "  grc evidence push access_logs_2024.csv --control CC6.1 --framework SOC2",
     "  grc evidence push exports/ 'reports/**/*.pdf' --control CC7.2 --exclude '*.tmp'",
     "  grc evidence push --map evidence-map.yaml --receipt receipt.ndjson",
+    "  grc evidence push --map evidence-map.yaml --shard 2/4 --receipt receipt-2.ndjson",
     "",
     "Each file is read once: its SHA-256 is computed while it streams to storage. Files linked",
     "before and unchanged since (size and mtime, per the state file) are skipped.",
@@ -120,6 +128,7 @@ export const pushCommand = defineCommand<PushFlags>({
       { ReceiptWriter },
       { stateFilePath },
       { PushOutput },
+      shards,
     ] = await Promise.all([
       import("../../core/evidence/discovery.js"),
       import("../../core/evidence/map-file.js"),
@@ -129,6 +138,7 @@ export const pushCommand = defineCommand<PushFlags>({
       import("../../core/evidence/receipt.js"),
       import("../../core/config/paths.js"),
       import("./push-output.js"),
+      import("../../core/evidence/shard.js"),
     ]);
     const cwd = process.cwd();
 
@@ -154,6 +164,7 @@ export const pushCommand = defineCommand<PushFlags>({
         "use type/subtype, e.g. text/csv",
       );
     }
+    const shard = flags.shard === undefined ? undefined : shards.parseShard(flags.shard, ctx.env);
     const rules: DiscoveryRule[] = [];
     if (paths.length > 0 && flags.control) {
       rules.push({
@@ -167,7 +178,7 @@ export const pushCommand = defineCommand<PushFlags>({
       });
     }
     if (flags.map) rules.push(...(await loadMapFile(flags.map, cwd)));
-    const files = await discoverFiles(rules, {
+    const found = await discoverFiles(rules, {
       cwd,
       include: flags.include,
       exclude: flags.exclude,
@@ -175,6 +186,10 @@ export const pushCommand = defineCommand<PushFlags>({
       followSymlinks: flags.followSymlinks,
       onSkip: (path, why) => ctx.debug(`skipped ${path}: ${why}`),
     });
+    const files = shard ? shards.selectShard(found, shard, cwd) : found;
+    if (shard) {
+      ctx.debug(`shard ${shards.formatShard(shard)}: ${files.length} of ${found.length} files`);
+    }
 
     const profile = await ctx.profile();
     const dryRun = Boolean(flags.dryRun);
@@ -185,8 +200,12 @@ export const pushCommand = defineCommand<PushFlags>({
       );
     }
     const scope = { base_url: profile.baseUrl ?? "", org_id: profile.orgId ?? "" };
+    // Each shard keeps its own state file by default (see shard.ts): shards never share one.
+    const defaultState = stateFilePath(ctx.env, profile.name);
     const stateFile =
-      flags.state === false ? undefined : (flags.state ?? stateFilePath(ctx.env, profile.name));
+      flags.state === false
+        ? undefined
+        : (flags.state ?? (shard ? shards.shardStatePath(defaultState, shard) : defaultState));
     const state = stateFile ? await PushState.load(stateFile) : undefined;
 
     // The HTTP clients load on the first file that needs them: a rerun that skips every

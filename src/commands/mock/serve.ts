@@ -16,7 +16,7 @@ interface ServeOptions {
   s3Endpoint?: string;
   s3Bucket?: string;
   alerts?: number;
-  rateLimit?: number;
+  rateLimit?: { limit: number; windowMs: number };
 }
 
 function wholeNumber(flag: string, min: number) {
@@ -27,6 +27,20 @@ function wholeNumber(flag: string, min: number) {
     }
     return n;
   };
+}
+
+/** `--rate-limit N` (per 60 s) or `N/WINDOW` with WINDOW like 1s, 500ms, 2m. */
+function rateLimit(value: string): { limit: number; windowMs: number } {
+  const m = /^\s*(\d+)\s*(?:\/\s*(\d+)\s*(ms|s|m)\s*)?$/.exec(value);
+  const limit = m ? Number(m[1]) : 0;
+  const windowMs = !m?.[2] ? 60_000 : Number(m[2]) * { ms: 1, s: 1000, m: 60_000 }[m[3] as "ms"];
+  if (!m || limit < 1 || !Number.isSafeInteger(limit) || windowMs < 1) {
+    throw new UsageError(
+      `--rate-limit "${value}" is not N or N/WINDOW`,
+      "e.g. --rate-limit 100 (per 60 s) or --rate-limit 20/1s",
+    );
+  }
+  return { limit, windowMs };
 }
 
 const port = (flag: string) => (value: string) => {
@@ -93,9 +107,10 @@ export const serveCommand = defineCommand<ServeOptions>({
       parse: wholeNumber("--alerts", 1),
     },
     {
-      flags: "--rate-limit <n>",
-      description: "Evident requests allowed per 60 s (default 10000)",
-      parse: wholeNumber("--rate-limit", 1),
+      flags: "--rate-limit <n[/window]>",
+      description:
+        "API requests allowed per credential per window, every platform (e.g. 20/1s; default: Evident 10000/60s, others unlimited)",
+      parse: rateLimit,
     },
   ],
   help: [
@@ -103,6 +118,7 @@ export const serveCommand = defineCommand<ServeOptions>({
     "  grc mock serve                      # banner + export block to copy",
     "  grc mock serve --json --port 4010   # one JSON line with the identity",
     '  grc mock serve --faults "429=0.1,reset=0.02" --fault-seed 7',
+    "  grc mock serve --rate-limit 20/1s   # 429 + X-RateLimit-* once a key sends 20 in a second",
     "",
     "Faults: 429, 500, 503, reset (connection dies mid-response), slow (stalls --slow ms),",
     "corrupt / truncate (storage keeps a flipped byte / half the bytes; only verify notices),",
@@ -152,9 +168,7 @@ export const serveCommand = defineCommand<ServeOptions>({
       ...(opts.latency !== undefined ? { latencyMs: opts.latency } : {}),
       ...(opts.slow !== undefined ? { slowMs: opts.slow } : {}),
       ...(opts.alerts !== undefined ? { alerts: opts.alerts } : {}),
-      ...(opts.rateLimit !== undefined
-        ? { rateLimit: { limit: opts.rateLimit, windowMs: 60_000 } }
-        : {}),
+      ...(opts.rateLimit !== undefined ? { rateLimit: opts.rateLimit } : {}),
       ...(opts.s3Endpoint && opts.s3Bucket
         ? {
             s3: {

@@ -47,6 +47,8 @@ export interface DiscoveredFile {
   size: number;
   mtimeMs: number;
   target: PushTarget;
+  /** The folder of the rule that found it (`--shard` hashes the path relative to it). */
+  ruleBase?: string | undefined;
 }
 
 /**
@@ -67,7 +69,7 @@ export async function discoverFiles(
         const key = identityKey(file.realPath, rule.target);
         if (seen.has(key)) continue;
         seen.add(key);
-        out.push({ ...file, target: rule.target });
+        out.push({ ...file, target: rule.target, ruleBase: rule.baseDir });
       }
     }
   }

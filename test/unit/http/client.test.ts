@@ -344,6 +344,39 @@ describe("retries", () => {
     expect(sleeps).toEqual([2000]);
   });
 
+  it("a 429 that names its wait costs no attempt: processes sharing a limit take turns", async () => {
+    // Eight 429s in a row with Retry-After, then success, with only 2 attempts allowed.
+    const s = await server((_req, res) =>
+      s.requests.length <= 8
+        ? sendJson(res, 429, { detail: "slow down" }, { "retry-after": "1", date: NOW_HTTP })
+        : sendJson(res, 200, { ok: true }),
+    );
+    const { sleeps, sleep } = fakeSleep();
+    const c = client({ baseUrl: s.url, sleep, retries: 2, retryBudget: 1 });
+    const res = await c.request({ method: "POST", path: "/x", body: "{}" });
+    expect(res.status).toBe(200);
+    expect(s.requests).toHaveLength(9);
+    expect(sleeps).toEqual(Array(8).fill(1000));
+    expect(c.stats().retryBudgetLeft).toBe(1);
+  });
+
+  it("scheduled 429 waits stop after 5 minutes of them, and Retry-After: 0 uses attempts", async () => {
+    const s = await server((_req, res) =>
+      sendJson(res, 429, { detail: "slow down" }, { "retry-after": "60", date: NOW_HTTP }),
+    );
+    const { sleeps, sleep } = fakeSleep();
+    const c = client({ baseUrl: s.url, sleep, retries: 1 });
+    const err = await c.request({ method: "GET", path: "/x" }).catch((e) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect(sleeps).toEqual(Array(5).fill(60_000));
+    const zero = await server((_req, res) =>
+      sendJson(res, 429, { detail: "slow down" }, { "retry-after": "0", date: NOW_HTTP }),
+    );
+    const c0 = client({ baseUrl: zero.url, sleep, retries: 3 });
+    await expect(c0.request({ method: "GET", path: "/x" })).rejects.toBeInstanceOf(HttpError);
+    expect(zero.requests).toHaveLength(3);
+  });
+
   it("a connection reset mid-request is retried for GET but not for a POST", async () => {
     const s = await server((_req, res, raw) => {
       if (s.requests.length % 2 === 1) raw.socket.destroy();

@@ -315,3 +315,49 @@ describe.each(DIALECTS)("grc evidence plan and apply (%s dialect)", (dialect) =>
     expect(readFileSync(join(p.dir, "snaps/failing-alerts.json"))).toEqual(snapshot);
   });
 });
+
+describe("grc evidence plan and apply --shard", () => {
+  const mock = withMock();
+  const grc = (args: string[], p: { dir: string; config: string }) =>
+    runGrc(args, { cwd: p.dir, env: { ...mock.env(), GRC_CONFIG_DIR: p.config } });
+
+  it("two shards plan disjoint halves whose union is every file; each applies its own", async () => {
+    await mock.reset();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 12; i++) files[`evidence/f${i}.txt`] = `file ${i}\n`;
+    const p = project(files, "rules:\n  - paths: [evidence]\n    control: CC6.1\n");
+    const planned: string[][] = [];
+    for (const shard of ["1/2", "2/2"]) {
+      const plan = await grc(["evidence", "plan", "--shard", shard, "--json"], p);
+      expect(plan.stderr).toBe("");
+      expect(plan.code).toBe(2);
+      const doc = JSON.parse(plan.stdout) as { shard: string; items: { path: string }[] };
+      expect(doc.shard).toBe(shard);
+      planned.push(doc.items.map((i) => i.path));
+    }
+    const [one, two] = planned as [string[], string[]];
+    expect(one.length).toBeGreaterThan(0);
+    expect(two.length).toBeGreaterThan(0);
+    expect(one.filter((path) => two.includes(path))).toEqual([]);
+    expect([...one, ...two].sort()).toEqual(Object.keys(files).sort());
+
+    for (const shard of ["1/2", "2/2"]) {
+      const apply = await grc(["evidence", "apply", "--shard", shard, "--quiet"], p);
+      expect(apply.stderr).toBe("");
+      expect(apply.code).toBe(0);
+    }
+    // Every file linked exactly once, and each shard's next plan has nothing to do.
+    expect(links(mock.state())).toEqual(
+      Object.values(files)
+        .map((c) => `${sha(c).slice(0, 12)} CC6.1 -`)
+        .sort(),
+    );
+    for (const shard of ["1/2", "2/2"]) {
+      expect((await grc(["evidence", "plan", "--shard", shard], p)).code).toBe(0);
+    }
+
+    const refused = await grc(["evidence", "apply", "--plan", "plan.json", "--shard", "1/2"], p);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^grc: --shard goes with the plan, not with apply --plan — /);
+  });
+});

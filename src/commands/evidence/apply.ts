@@ -43,6 +43,11 @@ export const applyCommand = defineCommand<ApplyFlags>({
         "where snapshots are written (with --config; default <config dir>/snapshots/<profile>)",
     },
     { flags: "--hidden", description: "include dot files and dot folders (with --config)" },
+    {
+      flags: "--shard <i/n>",
+      description:
+        "only shard i of n (1-based; auto reads CI_NODE_INDEX/CI_NODE_TOTAL), as push --shard",
+    },
     { flags: "--follow-symlinks", description: "walk into symlinked folders (with --config)" },
     {
       flags: "--concurrency <n>",
@@ -69,6 +74,12 @@ export const applyCommand = defineCommand<ApplyFlags>({
   async run(ctx, _args, flags) {
     if (flags.plan && flags.config) {
       throw new UsageError("--plan and --config do not go together", "pass one of them");
+    }
+    if (flags.plan && flags.shard !== undefined) {
+      throw new UsageError(
+        "--shard goes with the plan, not with apply --plan",
+        "make the plan with `grc evidence plan --shard i/n --out FILE`; apply applies that shard",
+      );
     }
     const [
       { makePlan },

@@ -10,6 +10,13 @@ import {
   type PlanFile,
   type PlanItem,
 } from "../../core/evidence/plan.js";
+import {
+  formatShard,
+  parseShard,
+  selectShard,
+  shardOfKey,
+  shardStatePath,
+} from "../../core/evidence/shard.js";
 import { PushState } from "../../core/evidence/state-store.js";
 import { profileContext } from "./profile-context.js";
 import { pushScope } from "./run-push.js";
@@ -26,6 +33,8 @@ export interface PlanDocument {
   profile: string;
   state_file: string;
   snapshot_dir: string;
+  /** The shard the plan covers ("2/4"), or null for every file. */
+  shard: string | null;
   counts: PlanCounts;
   /** Items a push would send (new + changed). */
   changes: number;
@@ -39,6 +48,8 @@ export interface PlanFlags {
   snapshotDir?: string;
   hidden?: boolean;
   followSymlinks?: boolean;
+  /** `--shard i/n` as typed: plan (and apply) only this shard's files and snapshots. */
+  shard?: string;
 }
 
 /** Reads grc.yaml, finds its files, takes its snapshots, and decides each item against the state. */
@@ -46,7 +57,13 @@ export async function makePlan(ctx: CommandContext, flags: PlanFlags): Promise<P
   const cwd = process.cwd();
   const config = await loadEvidenceConfig(flags.config ?? "grc.yaml", cwd);
   const scope = await pushScope(ctx);
-  const stateFile = resolve(cwd, flags.state ?? stateFilePath(ctx.env, scope.profile));
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard, ctx.env);
+  const defaultState = stateFilePath(ctx.env, scope.profile);
+  // Each shard keeps its own state file by default, as `evidence push --shard` does.
+  const stateFile = resolve(
+    cwd,
+    flags.state ?? (shard ? shardStatePath(defaultState, shard) : defaultState),
+  );
   const snapshotDir = flags.snapshotDir
     ? resolve(cwd, flags.snapshotDir)
     : defaultSnapshotDir(ctx.env, scope.profile);
@@ -61,14 +78,19 @@ export async function makePlan(ctx: CommandContext, flags: PlanFlags): Promise<P
       followSymlinks: flags.followSymlinks,
       onSkip: (path, why) => ctx.debug(`skipped ${path}: ${why}`),
     });
-    for (const f of found) {
+    for (const f of shard ? selectShard(found, shard, cwd) : found) {
       const key = identityKey(f.realPath, f.target);
       if (seen.has(key)) continue;
       seen.add(key);
       files.push({ ...f, origin: rule.origin });
     }
   }
-  for (const spec of config.snapshots) {
+  // A snapshot belongs to one shard (by its name), so n shards never fetch and write the
+  // same snapshot file at once.
+  const snapshots = shard
+    ? config.snapshots.filter((s) => shardOfKey(`snapshots/${s.name}`, shard.count) === shard.index)
+    : config.snapshots;
+  for (const spec of snapshots) {
     const other = spec.profile ? profileContext(ctx, spec.profile) : undefined;
     try {
       const written = await captureConfigSnapshot(other ?? ctx, spec, snapshotDir);
@@ -107,6 +129,7 @@ export async function makePlan(ctx: CommandContext, flags: PlanFlags): Promise<P
     profile: scope.profile,
     state_file: stateFile,
     snapshot_dir: snapshotDir,
+    shard: shard ? formatShard(shard) : null,
     counts,
     changes: counts.new + counts.changed,
     items,

@@ -35,6 +35,11 @@ export const planCommand = defineCommand<PlanCommandFlags>({
       description: "where snapshots are written (default: <config dir>/snapshots/<profile>)",
     },
     { flags: "--hidden", description: "include dot files and dot folders" },
+    {
+      flags: "--shard <i/n>",
+      description:
+        "only shard i of n (1-based; auto reads CI_NODE_INDEX/CI_NODE_TOTAL), as push --shard",
+    },
     { flags: "--follow-symlinks", description: "walk into symlinked folders" },
   ],
   help: [

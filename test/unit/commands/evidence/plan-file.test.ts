@@ -43,6 +43,7 @@ const plan = (items: PlanItem[]): PlanDocument => ({
   org_id: "org-1",
   profile: "default",
   state_file: "/state.json",
+  shard: null,
   snapshot_dir: "/snaps",
   counts: { new: 0, changed: 0, unchanged: 0, missing: 0, error: 0 },
   changes: 0,

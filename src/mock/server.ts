@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { UsageError } from "../errors.js";
+import { MockOptionError } from "./errors.js";
 import {
   createFaultInjector,
   type FaultInjector,
@@ -91,7 +91,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(
-        new UsageError(
+        new MockOptionError(
           `cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
           err.code === "EADDRINUSE" ? "pick another port, or --port 0 for any free one" : undefined,
         ),

@@ -3,7 +3,7 @@
  * `action=list` lists with the seed's filters and enums, create/update/delete, the module
  * actions (effectiveness, phase, finding status, management response, KPI history/submit),
  * dashboard counts and charts, and multipart evidence upload to a case (SHA-256 checked).
- * It serves exactly the client's default paths (src/platforms/strata.ts). Every reply is
+ * It reads the seed through its own schema (strata-schema.ts), on its own paths. Every reply is
  * `{success: true, data}` or `{success: false, error: {code, message}}`.
  */
 import { createHash } from "node:crypto";
@@ -11,15 +11,16 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  CASE_EVIDENCE_SUFFIX,
-  FINDING_RESPONSE_FIELDS,
-  STRATA_DEFAULT_PATHS,
-  STRATA_ENUMS,
-  STRATA_FIELDS,
-  STRATA_FILTERS,
-  type StrataFieldSpec,
+  MOCK_FINDING_RESPONSE_FIELDS as FINDING_RESPONSE_FIELDS,
+  MOCK_STRATA_PATHS,
+  MOCK_STRATA_PREFIX,
+  MOCK_STRATA_ENUMS as STRATA_ENUMS,
+  MOCK_STRATA_FIELDS as STRATA_FIELDS,
+  MOCK_STRATA_FILTERS as STRATA_FILTERS,
+  STRATA_MODULES,
+  type MockFieldSpec as StrataFieldSpec,
   type StrataModule,
-} from "../platforms/strata.js";
+} from "./strata-schema.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 
 /** A session whose user has the read-only "viewer" role: every change is PERMISSION_DENIED. */
@@ -345,13 +346,8 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     [STRATA_NO_ORG_SESSION, { userId: 3, orgId: null }],
   ]);
 
-  const paths = STRATA_DEFAULT_PATHS;
-  const moduleOfPath = new Map<string, StrataModule>(
-    (["risks", "controls", "engagements", "findings", "cases", "kpis"] as const).map((m) => [
-      paths[m],
-      m,
-    ]),
-  );
+  const paths = MOCK_STRATA_PATHS;
+  const moduleOfPath = new Map<string, StrataModule>(STRATA_MODULES.map((m) => [paths[m], m]));
 
   /** Who is calling: 401 without a valid session, 403 outside the organization. */
   function authenticate(req: MockRequest): { user: StrataUser; orgId: string } {
@@ -792,7 +788,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     }
     if (path === paths.dashboard) return dashboard();
     if (path === paths.chart) return chart(req.url);
-    if (path === paths.cases + CASE_EVIDENCE_SUFFIX) return uploadEvidence(req, user);
+    if (path === paths.caseEvidence) return uploadEvidence(req, user);
     const module = moduleOfPath.get(path);
     if (module) return handleModule(module, req, user);
     return fail("NOT_FOUND", `No endpoint at ${path}`);
@@ -802,7 +798,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     name: "strata",
     handle(req) {
       const path = req.url.pathname.replace(/\/+$/, "");
-      if (!path.startsWith("/strata/")) return undefined;
+      if (!path.startsWith(MOCK_STRATA_PREFIX)) return undefined;
       try {
         return route(req, path);
       } catch (err) {

@@ -17,6 +17,7 @@ interface ServeOptions {
   s3Bucket?: string;
   alerts?: number;
   rateLimit?: number;
+  dialect: "full" | "minimal";
 }
 
 function wholeNumber(flag: string, min: number) {
@@ -43,6 +44,13 @@ export const serveCommand = defineCommand<ServeOptions>({
   stopsOnSignal: true,
   options: [
     { flags: "--host <host>", description: "interface to listen on", default: "127.0.0.1" },
+    {
+      flags: "--dialect <name>",
+      description:
+        'how much the mock says: "full" (conveniences beyond the documents) or "minimal" (only what the documents promise)',
+      default: "full",
+      choices: ["full", "minimal"],
+    },
     {
       flags: "--port <n>",
       description: "API port (0 = any free port)",
@@ -130,8 +138,10 @@ export const serveCommand = defineCommand<ServeOptions>({
       }
     }
     const { startMockServer, isLoopback } = await import("../../mock/server.js");
+    const { MockOptionError } = await import("../../mock/errors.js");
     const { formatIdentity } = await import("./banner.js");
     const server = await startMockServer({
+      dialect: opts.dialect,
       host: opts.host,
       port: opts.port,
       storagePort: opts.storagePort,
@@ -167,6 +177,12 @@ export const serveCommand = defineCommand<ServeOptions>({
             },
           }
         : {}),
+    }).catch((err: unknown) => {
+      // The mock names the bad option in its own error; here it becomes a usage error (exit 2).
+      if (err instanceof MockOptionError) {
+        throw new UsageError(err.message, err.hint, { cause: err });
+      }
+      throw err;
     });
     ctx.io.stdout.write(formatIdentity(server, { json: Boolean(opts.json), faults: opts.faults }));
     if (!isLoopback(opts.host) && opts.host !== "localhost") {

@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../../src/errors.js";
+import { MockOptionError } from "../../../src/mock/errors.js";
 import { isLoopback, type MockServer, startMockServer } from "../../../src/mock/server.js";
 import { withMock } from "../../helpers/mock.js";
 
@@ -215,8 +215,8 @@ describe("startMockServer options", () => {
       err = e;
     }
     blocker.close();
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).line()).toBe(
+    expect(err).toBeInstanceOf(MockOptionError);
+    expect((err as MockOptionError).line()).toBe(
       `cannot listen on 127.0.0.1:${port}: EADDRINUSE — pick another port, or --port 0 for any free one`,
     );
 

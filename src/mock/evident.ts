@@ -4,6 +4,7 @@ import {
   parseApiAuthorization,
   verifyApiAuth,
 } from "./apiauth.js";
+import { isMinimal, minimalJsonApi } from "./dialect.js";
 import { EVIDENT_TYPES, evidentResourcePath, loadEvidentData } from "./evident-data.js";
 import { bearerPrincipals, hasScope } from "./identity.js";
 import {
@@ -59,6 +60,7 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
   // 500 from the server) on the request that awaits it, not as an unhandled rejection.
   loadStore().catch(() => undefined);
   let served = 0;
+  const minimal = isMinimal(ctx);
 
   return {
     name: "evident",
@@ -70,7 +72,7 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
       const reply = (status: number, document: JsonApiDocument): MockReply => ({
         status,
         headers: { "content-type": JSONAPI_MEDIA_TYPE, ...bucket.headers },
-        body: JSON.stringify(document),
+        body: JSON.stringify(minimal ? minimalJsonApi(document, ctx.baseUrl()) : document),
       });
       if (!bucket.allowed) return reply(429, errorDocument(429, RATE_LIMIT_TITLE));
 

@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMinimal, reverseKeys } from "./dialect.js";
 import {
   MOCK_FINDING_RESPONSE_FIELDS as FINDING_RESPONSE_FIELDS,
   MOCK_STRATA_PATHS,
@@ -347,6 +348,7 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
   ]);
 
   const paths = MOCK_STRATA_PATHS;
+  const minimal = isMinimal(ctx);
   const moduleOfPath = new Map<string, StrataModule>(STRATA_MODULES.map((m) => [paths[m], m]));
 
   /** Who is calling: 401 without a valid session, 403 outside the organization. */
@@ -429,6 +431,8 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     if (!Number.isInteger(page) || page < 1) {
       throw new StrataFailure("VALIDATION_ERROR", "page must be a positive integer");
     }
+    // Seed 001 documents no paging: the minimal dialect answers every row, whatever is asked.
+    if (minimal) return ok(rows.map(present));
     const total = rows.length;
     const slice = rows.slice((page - 1) * perPage, page * perPage).map(present);
     return ok(slice, {
@@ -794,17 +798,35 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     return fail("NOT_FOUND", `No endpoint at ${path}`);
   }
 
+  /**
+   * The minimal dialect's shapes: seed 001 shows no response bodies, so each endpoint answers
+   * in one of the shapes a server written from the seed may use. The status call is the bare
+   * `{authenticated, user, organization}`; modules alternate between the bare value (risks,
+   * engagements, cases) and `{"data": ...}` with an unknown extra member (controls, findings,
+   * KPIs); the dashboard and charts are bare. Errors keep the envelope and the seed's codes.
+   */
+  function minimalReply(path: string, full: MockReply): MockReply {
+    const body = JSON.parse(String(full.body)) as { success: boolean; data?: unknown };
+    if (!body.success) return { ...full, body: JSON.stringify(reverseKeys(body)) };
+    const module = path === paths.caseEvidence ? "cases" : moduleOfPath.get(path);
+    const wrapped = module !== undefined && STRATA_MODULES.indexOf(module) % 2 === 1;
+    const shaped = wrapped ? { data: body.data, request_id: `req-${changes.length}` } : body.data;
+    return { ...full, body: JSON.stringify(reverseKeys(shaped)) };
+  }
+
   return {
     name: "strata",
     handle(req) {
       const path = req.url.pathname.replace(/\/+$/, "");
       if (!path.startsWith(MOCK_STRATA_PREFIX)) return undefined;
+      let answer: MockReply;
       try {
-        return route(req, path);
+        answer = route(req, path);
       } catch (err) {
-        if (err instanceof StrataFailure) return fail(err.code, err.message);
-        throw err;
+        if (err instanceof StrataFailure) answer = fail(err.code, err.message);
+        else throw err;
       }
+      return minimal ? minimalReply(path, answer) : answer;
     },
     snapshot() {
       return {

@@ -99,11 +99,14 @@ describe("Sovereign (seed 000) on the minimal dialect", () => {
   });
 });
 
+/** What the StrataGRC answers below may hold (their shape is what the tests check). */
+type Strata = Record<string, unknown> & { length: number; data: unknown; authenticated?: boolean };
+
 describe("StrataGRC (seed 001) on the minimal dialect", () => {
   const strata = (path: string) =>
     fetch(`${mock.baseUrl}/strata/api/${path}`, {
       headers: { Cookie: `session=${mock.identity.session}` },
-    }).then(async (r) => [r.status, await r.json()] as const);
+    }).then(async (r) => [r.status, (await r.json()) as Strata] as const);
 
   it("answers the status call with the bare {authenticated, user, organization}", async () => {
     const [status, body] = await strata("auth/status");

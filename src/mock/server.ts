@@ -75,10 +75,10 @@ export interface MockServer {
 /**
  * Largest API request bodies the mock reads, held in memory: JSON (and the form-encoded
  * Evident search) is small, 1 MiB is plenty; a StrataGRC case-evidence upload is a file in a
- * multipart body, allowed up to 100 MiB. Anything larger gets 413 without being read.
+ * multipart body, allowed up to 256 MiB (a 200 MB file works). Anything larger gets 413 without being read.
  */
 const API_BODY_LIMIT = 1024 * 1024;
-const MULTIPART_BODY_LIMIT = 100 * 1024 * 1024;
+const MULTIPART_BODY_LIMIT = 256 * 1024 * 1024;
 
 /** The body limit for a request, by its Content-Type. */
 function bodyLimit(contentType: string | undefined): number {

@@ -161,12 +161,12 @@ describe("/__mock endpoints", () => {
     expect((await post(1000 * 1000)).status).not.toBe(413);
   });
 
-  it("refuses a multipart body over 100 MiB from its Content-Length, without reading it", async () => {
+  it("refuses a multipart body over 256 MiB from its Content-Length, without reading it", async () => {
     const u = new URL(mock.baseUrl);
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(Number(u.port), u.hostname, () => {
         socket.write(
-          `POST /strata/api/cases/evidence?case_id=1 HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: ${101 * 1024 * 1024}\r\n\r\n`,
+          `POST /strata/api/cases/evidence?case_id=1 HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: ${257 * 1024 * 1024}\r\n\r\n`,
         );
       });
       let got = "";

@@ -41,11 +41,16 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
   const limiter = new RateLimiter(ctx.options.rateLimit ?? DEFAULT_RATE_LIMIT);
   let store: Promise<JsonApiStore> | undefined;
   let origin = "not loaded";
+  let shiftDays = 0;
+  const startedAt = ctx.now();
   const loadStore = (): Promise<JsonApiStore> => {
     store ??= loadEvidentData({
       ...(ctx.options.dataDir !== undefined ? { dataDir: ctx.options.dataDir } : {}),
       ...(ctx.options.alerts !== undefined ? { alerts: ctx.options.alerts } : {}),
+      // The start day, taken once: the same day always gives the same data.
+      ...(ctx.options.relativeDates ? { today: startedAt } : {}),
     }).then((data) => {
+      shiftDays = data.shiftDays;
       const s = new JsonApiStore(EVIDENT_TYPES, {
         baseUrl: () => ctx.baseUrl(),
         resourcePath: evidentResourcePath,
@@ -115,7 +120,7 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
       return reply(r.status, r.document);
     },
     snapshot() {
-      return { data: origin, requests: served };
+      return { data: origin, requests: served, date_shift_days: shiftDays };
     },
     reset() {
       // Rate-limit windows are per test run; the data itself is read-only.

@@ -18,6 +18,7 @@ interface ServeOptions {
   alerts?: number;
   rateLimit?: number;
   dialect: "full" | "minimal";
+  fixedDates?: boolean;
 }
 
 function wholeNumber(flag: string, min: number) {
@@ -50,6 +51,11 @@ export const serveCommand = defineCommand<ServeOptions>({
         'how much the mock says: "full" (conveniences beyond the documents) or "minimal" (only what the documents promise)',
       default: "full",
       choices: ["full", "minimal"],
+    },
+    {
+      flags: "--fixed-dates",
+      description:
+        "serve the Evident fixtures with their own 2026 dates (default: dated relative to today)",
     },
     {
       flags: "--port <n>",
@@ -142,6 +148,7 @@ export const serveCommand = defineCommand<ServeOptions>({
     const { formatIdentity } = await import("./banner.js");
     const server = await startMockServer({
       dialect: opts.dialect,
+      relativeDates: !opts.fixedDates,
       host: opts.host,
       port: opts.port,
       storagePort: opts.storagePort,

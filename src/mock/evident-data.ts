@@ -712,6 +712,30 @@ export interface EvidentData {
   origin: "fixtures" | "generated";
   /** The folder read, when origin is fixtures. */
   dir?: string;
+  /** Whole days every date-time attribute was moved by (0 when not relative). */
+  shiftDays: number;
+}
+
+/** The day after the newest fixture alert (2026-10-27): the fixtures' own "today". */
+export const FIXTURE_TODAY = Date.UTC(2026, 9, 28);
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+
+/** Whole days from the fixtures' today to the UTC day of `today`. */
+export function dateShiftDays(today: Date): number {
+  return Math.round((Math.floor(today.getTime() / DAY_MS) * DAY_MS - FIXTURE_TODAY) / DAY_MS);
+}
+
+/** The resource with every date-time attribute moved by `days` (other values untouched). */
+function shiftDates(resource: StoredResource, days: number): StoredResource {
+  if (days === 0) return resource;
+  const attributes: StoredResource["attributes"] = {};
+  for (const [k, v] of Object.entries(resource.attributes)) {
+    attributes[k] =
+      typeof v === "string" && DATE_TIME.test(v)
+        ? new Date(Date.parse(v) + days * DAY_MS).toISOString()
+        : v;
+  }
+  return { ...resource, attributes };
 }
 
 /**
@@ -720,14 +744,16 @@ export interface EvidentData {
  * synthetic alerts must point at the generator's own accounts, signatures and reports).
  */
 export async function loadEvidentData(
-  options: { dataDir?: string; alerts?: number } = {},
+  options: { dataDir?: string; alerts?: number; today?: Date } = {},
 ): Promise<EvidentData> {
   if (options.alerts !== undefined) {
+    // Synthesised on demand (benchmarks): they keep the generator's fixed 2026 dates.
     const world = generateWorld();
     const sources = worldSources(world);
     sources.set("alerts", new SyntheticAlertSource(options.alerts, world));
-    return { sources, origin: "generated" };
+    return { sources, origin: "generated", shiftDays: 0 };
   }
+  const days = options.today ? dateShiftDays(options.today) : 0;
   const candidates = [
     ...(options.dataDir ? [join(options.dataDir, "evident")] : []),
     join(packageFixturesDir(), "evident"),
@@ -737,8 +763,14 @@ export async function loadEvidentData(
     // A package without fixtures (should not happen) still serves the same data.
     const all = generateEvidentFixtures();
     return {
-      sources: new Map(Object.entries(all).map(([t, rs]) => [t, new ArraySource(rs)])),
+      sources: new Map(
+        Object.entries(all).map(([t, rs]) => [
+          t,
+          new ArraySource(rs.map((r) => shiftDates(r, days))),
+        ]),
+      ),
       origin: "generated",
+      shiftDays: days,
     };
   }
   const sources = new Map<string, ResourceSource>();
@@ -751,10 +783,12 @@ export async function loadEvidentData(
     const items = JSON.parse(await readFile(file, "utf8")) as StoredResource[];
     sources.set(
       spec.type,
-      new ArraySource(items.map((r) => ({ ...r, type: spec.type, id: String(r.id) }))),
+      new ArraySource(
+        items.map((r) => shiftDates({ ...r, type: spec.type, id: String(r.id) }, days)),
+      ),
     );
   }
-  return { sources, origin: "fixtures", dir };
+  return { sources, origin: "fixtures", dir, shiftDays: days };
 }
 
 function worldSources(world: EvidentWorld): Map<string, ResourceSource> {

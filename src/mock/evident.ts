@@ -1,12 +1,10 @@
-import { timingSafeEqual } from "node:crypto";
 import {
-  canonicalString,
-  contentMd5,
-  contentSha256,
-  hmacSignature,
-  JSONAPI_MEDIA_TYPE,
-  parseApiAuthHeader,
-} from "../http/auth/apiauth.js";
+  CLOCK_SKEW_TITLE,
+  MAX_CLOCK_SKEW_MS,
+  parseApiAuthorization,
+  verifyApiAuth,
+} from "./apiauth.js";
+import { isMinimal, minimalJsonApi } from "./dialect.js";
 import { EVIDENT_TYPES, evidentResourcePath, loadEvidentData } from "./evident-data.js";
 import { bearerPrincipals, hasScope } from "./identity.js";
 import {
@@ -21,17 +19,17 @@ import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./
 
 /**
  * The Evident Security Platform API v2 as the mock serves it (seed 004): JSON:API 1.0
- * collections under /api/v2, APIAuth (HMAC-SHA1 and the SHA-256 variant) or Bearer sk- keys,
+ * collections under /api/v2, APIAuth (every form a real api_auth server accepts, see
+ * apiauth.ts) or Bearer sk- keys,
  * 406 for the wrong media types, X-RateLimit-* on every response and 429 once the window is
  * spent. Filtering, sorting, paging and includes are the generic engine's (jsonapi.ts).
  */
 
-/** The 401 title for a Date too far from the server clock (the client names the machine's clock). */
-export const CLOCK_SKEW_TITLE = "Request date is more than 15 minutes from the server clock";
+export { CLOCK_SKEW_TITLE, MAX_CLOCK_SKEW_MS };
 /** The 429 title, verbatim from the Evident document. */
 export const RATE_LIMIT_TITLE = "Request limit exceeded. Please try again later.";
-/** Largest accepted distance between the request's Date and the server clock. */
-export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+/** The media type of JSON:API 1.0, the only one seed 004 speaks. */
+export const JSONAPI_MEDIA_TYPE = "application/vnd.api+json";
 
 const FORM_MEDIA_TYPE = "application/x-www-form-urlencoded";
 const DEFAULT_RATE_LIMIT = { limit: 10_000, windowMs: 60_000 };
@@ -43,11 +41,16 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
   const limiter = new RateLimiter(ctx.options.rateLimit ?? DEFAULT_RATE_LIMIT);
   let store: Promise<JsonApiStore> | undefined;
   let origin = "not loaded";
+  let shiftDays = 0;
+  const startedAt = ctx.now();
   const loadStore = (): Promise<JsonApiStore> => {
     store ??= loadEvidentData({
       ...(ctx.options.dataDir !== undefined ? { dataDir: ctx.options.dataDir } : {}),
       ...(ctx.options.alerts !== undefined ? { alerts: ctx.options.alerts } : {}),
+      // The start day, taken once: the same day always gives the same data.
+      ...(ctx.options.relativeDates ? { today: startedAt } : {}),
     }).then((data) => {
+      shiftDays = data.shiftDays;
       const s = new JsonApiStore(EVIDENT_TYPES, {
         baseUrl: () => ctx.baseUrl(),
         resourcePath: evidentResourcePath,
@@ -62,6 +65,7 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
   // 500 from the server) on the request that awaits it, not as an unhandled rejection.
   loadStore().catch(() => undefined);
   let served = 0;
+  const minimal = isMinimal(ctx);
 
   return {
     name: "evident",
@@ -73,7 +77,7 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
       const reply = (status: number, document: JsonApiDocument): MockReply => ({
         status,
         headers: { "content-type": JSONAPI_MEDIA_TYPE, ...bucket.headers },
-        body: JSON.stringify(document),
+        body: JSON.stringify(minimal ? minimalJsonApi(document, ctx.baseUrl()) : document),
       });
       if (!bucket.allowed) return reply(429, errorDocument(429, RATE_LIMIT_TITLE));
 
@@ -116,7 +120,7 @@ export function createEvidentPlatform(ctx: MockRouterContext): MockPlatform {
       return reply(r.status, r.document);
     },
     snapshot() {
-      return { data: origin, requests: served };
+      return { data: origin, requests: served, date_shift_days: shiftDays };
     },
     reset() {
       // Rate-limit windows are per test run; the data itself is read-only.
@@ -193,8 +197,7 @@ function header(req: MockRequest, name: string): string | undefined {
 }
 
 /**
- * Checks APIAuth (Date within 15 minutes, body hash, HMAC over the canonical string) or a
- * Bearer key with read access. Returns the 401 title, or undefined when the caller is known.
+ * Checks APIAuth (apiauth.ts) or a Bearer key with read access. Returns the 401 title, or undefined when the caller is known.
  * Titles never echo the signature or the key.
  */
 function authenticate(req: MockRequest, ctx: MockRouterContext): string | undefined {
@@ -208,44 +211,11 @@ function authenticate(req: MockRequest, ctx: MockRouterContext): string | undefi
     }
     return undefined;
   }
-  const auth = parseApiAuthHeader(authorization);
-  if (!auth) {
-    return "Missing or malformed Authorization header: sign the request with APIAuth or send a Bearer API key";
-  }
-  if (auth.keyId !== ctx.identity.hmacKeyId) return "Unknown APIAuth access key id";
-  const date = header(req, "date");
-  if (!date)
-    return "Missing Date header: APIAuth requests must send the Date they were signed with";
-  const sent = Date.parse(date);
-  if (Number.isNaN(sent)) return "Date header is not an RFC 1123 date";
-  if (Math.abs(ctx.now().getTime() - sent) > MAX_CLOCK_SKEW_MS) return CLOCK_SKEW_TITLE;
-
-  const hashHeader = auth.algorithm === "sha256" ? "x-authorization-content-sha256" : "content-md5";
-  const contentHash = header(req, hashHeader);
-  // The document lets a GET leave Content-MD5 out; when sent, it must match the body.
-  if (contentHash !== undefined && contentHash !== "") {
-    const actual = auth.algorithm === "sha256" ? contentSha256(req.body) : contentMd5(req.body);
-    if (contentHash !== actual) {
-      return auth.algorithm === "sha256"
-        ? "X-Authorization-Content-SHA256 does not match the request body"
-        : "Content-MD5 does not match the request body";
-    }
-  } else if (req.body.length > 0) {
-    return `Missing ${auth.algorithm === "sha256" ? "X-Authorization-Content-SHA256" : "Content-MD5"} header for a request with a body`;
-  }
-  const canonical = canonicalString({
-    method: req.method,
-    contentType: header(req, "content-type") ?? "",
-    contentHash: contentHash ?? "",
-    requestUri: req.rawUrl,
-    date,
-  });
-  const expected = Buffer.from(hmacSignature(ctx.identity.hmacSecret, canonical, auth.algorithm));
-  const given = Buffer.from(auth.signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return "APIAuth signature does not match the request: check the secret key and that the signed method, Content-Type, Content-MD5, path and Date are the ones sent";
-  }
-  return undefined;
+  return verifyApiAuth(
+    req,
+    { keyId: ctx.identity.hmacKeyId, secret: ctx.identity.hmacSecret },
+    ctx.now(),
+  );
 }
 
 /** Rate-limit bucket of a request: its APIAuth key id or Bearer key, else one anonymous bucket. */
@@ -253,7 +223,7 @@ function bucketKey(req: MockRequest): string {
   const authorization = header(req, "authorization")?.trim() ?? "";
   const bearer = /^Bearer\s+(\S+)$/i.exec(authorization);
   if (bearer) return `bearer:${bearer[1]}`;
-  const auth = parseApiAuthHeader(authorization);
+  const auth = parseApiAuthorization(authorization);
   return auth ? `apiauth:${auth.keyId}` : "anonymous";
 }
 

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { MockOptionError } from "./errors.js";
 
 /**
  * Fault injection for the mock: each request draws one number from a seeded PRNG and may
@@ -26,7 +26,7 @@ const STORAGE_ONLY: readonly FaultKind[] = ["corrupt", "truncate", "expire"];
 /** Probability per fault kind. */
 export type FaultSpec = Partial<Record<FaultKind, number>>;
 
-/** Parses "429=0.1,500=0.05,reset=0.02" into a spec; throws UsageError on anything else. */
+/** Parses "429=0.1,500=0.05,reset=0.02" into a spec; throws MockOptionError on anything else. */
 export function parseFaultSpec(text: string | undefined): FaultSpec {
   const spec: FaultSpec = {};
   if (!text || text.trim() === "") return spec;
@@ -37,14 +37,14 @@ export function parseFaultSpec(text: string | undefined): FaultSpec {
     const [name, value, extra] = item.split("=").map((s) => s.trim());
     const kind = FAULT_KINDS.find((k) => k === name);
     if (!kind || value === undefined || extra !== undefined) {
-      throw new UsageError(
+      throw new MockOptionError(
         `bad fault "${item}" in --faults`,
         `use KIND=PROBABILITY pairs separated by commas; kinds: ${FAULT_KINDS.join(", ")}`,
       );
     }
     const p = Number(value);
     if (value === "" || !Number.isFinite(p) || p < 0 || p > 1) {
-      throw new UsageError(
+      throw new MockOptionError(
         `fault probability "${value}" for ${kind} is not a number between 0 and 1`,
         'write it like "429=0.1"',
       );
@@ -53,7 +53,7 @@ export function parseFaultSpec(text: string | undefined): FaultSpec {
     total += p;
   }
   if (total > 1 + 1e-9) {
-    throw new UsageError(
+    throw new MockOptionError(
       `fault probabilities in --faults add up to ${total.toFixed(3)}, more than 1`,
       "lower them so their sum is at most 1",
     );

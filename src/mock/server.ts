@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { UsageError } from "../errors.js";
+import { MockOptionError } from "./errors.js";
 import {
   createFaultInjector,
   type FaultInjector,
@@ -72,8 +72,20 @@ export interface MockServer {
   close(): Promise<void>;
 }
 
-/** Largest API request body the mock reads (API bodies are JSON or small multipart uploads). */
-const API_BODY_LIMIT = 512 * 1024 * 1024;
+/**
+ * Largest API request bodies the mock reads, held in memory: JSON (and the form-encoded
+ * Evident search) is small, 1 MiB is plenty; a StrataGRC case-evidence upload is a file in a
+ * multipart body, allowed up to 256 MiB (a 200 MB file works). Anything larger gets 413 without being read.
+ */
+const API_BODY_LIMIT = 1024 * 1024;
+const MULTIPART_BODY_LIMIT = 256 * 1024 * 1024;
+
+/** The body limit for a request, by its Content-Type. */
+function bodyLimit(contentType: string | undefined): number {
+  return /^\s*multipart\/form-data\b/i.test(contentType ?? "")
+    ? MULTIPART_BODY_LIMIT
+    : API_BODY_LIMIT;
+}
 
 /** True for 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6. */
 export function isLoopback(address: string | undefined): boolean {
@@ -91,7 +103,7 @@ function listen(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
       reject(
-        new UsageError(
+        new MockOptionError(
           `cannot listen on ${host}:${port}: ${err.code ?? err.message}`,
           err.code === "EADDRINUSE" ? "pick another port, or --port 0 for any free one" : undefined,
         ),
@@ -446,7 +458,7 @@ export async function startMockServer(options: StartMockOptions = {}): Promise<M
       } else {
         if (fault === "slow") await sleep(slowMs);
         else fault = undefined;
-        const body = await readBody(req, API_BODY_LIMIT);
+        const body = await readBody(req, bodyLimit(req.headers["content-type"]));
         if (body === undefined) {
           reply = {
             status: 413,

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isMinimal, minimalJsonApi, reverseKeys } from "./dialect.js";
 import { type BearerPrincipal, bearerPrincipals, hasScope } from "./identity.js";
 import {
   type JsonApiResponse,
@@ -114,6 +115,9 @@ export function createSovereignPlatform(
   store: ObjectStore | undefined,
 ): MockPlatform {
   const principals = bearerPrincipals(ctx.identity);
+  const minimal = isMinimal(ctx);
+  /** A success body: the minimal dialect sends the same members in another order. */
+  const answer = (body: Record<string, unknown>) => json(200, minimal ? reverseKeys(body) : body);
   const ttl = ctx.options.uploadUrlTtlSeconds ?? DEFAULT_URL_TTL_SECONDS;
   const maxSize = ctx.options.maxSize ?? DEFAULT_MAX_SIZE;
   let pending = new Map<string, PendingUpload>();
@@ -137,7 +141,11 @@ export function createSovereignPlatform(
     }
     if (!scopes.some((s) => hasScope(principal.scopes, s))) {
       const required = scopes[0]!;
-      return detail(403, `missing required scope: ${required}`, { required_scope: required });
+      return detail(
+        403,
+        `missing required scope: ${required}`,
+        minimal ? {} : { required_scope: required },
+      );
     }
     return principal;
   };
@@ -179,12 +187,7 @@ export function createSovereignPlatform(
     const objectKey = `orgs/${orgId}/evidence/${randomUUID()}/${sanitizeFilename(filename)}`;
     pending.set(objectKey, { filename, content_type, control_id });
     const url = await store.presign("PUT", objectKey, content_type, ttl, ctx.now());
-    return json(200, {
-      upload_url: url,
-      object_key: objectKey,
-      expires_in: ttl,
-      max_size: maxSize,
-    });
+    return answer({ upload_url: url, object_key: objectKey, expires_in: ttl, max_size: maxSize });
   };
 
   const verify = async (req: MockRequest, orgId: string): Promise<MockReply> => {
@@ -198,6 +201,8 @@ export function createSovereignPlatform(
     if (!digest) return detail(404, "object not found");
     const expectedHash = expected.toLowerCase();
     const verified = digest.sha256 === expectedHash;
+    // Seed 000 documents no verify body; the least a server may say is its verdict, with 200.
+    if (minimal) return json(200, { verified });
     if (!verified) {
       return json(422, {
         detail: "hash mismatch: stored object has a different SHA-256",
@@ -279,7 +284,7 @@ export function createSovereignPlatform(
       documents.upsert(lineageResource(row));
     }
     documents.upsert(evidenceResource(record));
-    return json(200, {
+    return answer({
       lineage_id: row.lineage_id,
       evidence_id: row.evidence_id,
       control_id: row.control_id,
@@ -332,7 +337,7 @@ export function createSovereignPlatform(
     if (r.document.errors) {
       return detail(r.status, r.document.errors.map((e) => e.title).join("; "));
     }
-    return jsonApi(r.status, r.document);
+    return jsonApi(r.status, minimal ? minimalJsonApi(r.document, ctx.baseUrl()) : r.document);
   };
 
   /** `filter[control_id_eq]` means "linked to control": a term on the lineage rows. */
@@ -369,6 +374,8 @@ export function createSovereignPlatform(
     if (!rec) return detail(404, "evidence not found");
     const key = rec.object_keys.at(-1)!;
     const url = await store.presign("GET", key, "", ttl, ctx.now());
+    // The read side is not in seed 000: minimal sends what a download needs, and an extra.
+    if (minimal) return answer({ download_url: url, expires_in: ttl, mock_unlisted: "ignore me" });
     return json(200, {
       download_url: url,
       object_key: key,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
 import aws4 from "aws4";
-import { UsageError } from "../errors.js";
+import { MockOptionError } from "./errors.js";
 import {
   encodeKeyPath,
   type ObjectDigest,
@@ -20,22 +20,22 @@ import type { MockServerOptions } from "./types.js";
 
 type S3Options = NonNullable<MockServerOptions["s3"]>;
 
-/** Creates the S3 backend; throws UsageError when the endpoint or credentials are unusable. */
+/** Creates the S3 backend; throws MockOptionError when the endpoint or credentials are unusable. */
 export function createS3ObjectStore(options: S3Options): ObjectStore {
   let endpoint: URL;
   try {
     endpoint = new URL(options.endpoint);
   } catch {
-    throw new UsageError(
+    throw new MockOptionError(
       `--s3-endpoint "${options.endpoint}" is not a URL`,
       "pass it like http://127.0.0.1:9000",
     );
   }
   if (endpoint.protocol !== "http:" && endpoint.protocol !== "https:") {
-    throw new UsageError(`--s3-endpoint must be http or https, got ${endpoint.protocol}`);
+    throw new MockOptionError(`--s3-endpoint must be http or https, got ${endpoint.protocol}`);
   }
   if (!options.accessKeyId || !options.secretAccessKey) {
-    throw new UsageError(
+    throw new MockOptionError(
       "no S3 credentials for --s3-endpoint",
       "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
     );

@@ -3,23 +3,25 @@
  * `action=list` lists with the seed's filters and enums, create/update/delete, the module
  * actions (effectiveness, phase, finding status, management response, KPI history/submit),
  * dashboard counts and charts, and multipart evidence upload to a case (SHA-256 checked).
- * It serves exactly the client's default paths (src/platforms/strata.ts). Every reply is
+ * It reads the seed through its own schema (strata-schema.ts), on its own paths. Every reply is
  * `{success: true, data}` or `{success: false, error: {code, message}}`.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isMinimal, reverseKeys } from "./dialect.js";
 import {
-  CASE_EVIDENCE_SUFFIX,
-  FINDING_RESPONSE_FIELDS,
-  STRATA_DEFAULT_PATHS,
-  STRATA_ENUMS,
-  STRATA_FIELDS,
-  STRATA_FILTERS,
-  type StrataFieldSpec,
+  MOCK_FINDING_RESPONSE_FIELDS as FINDING_RESPONSE_FIELDS,
+  MOCK_STRATA_PATHS,
+  MOCK_STRATA_PREFIX,
+  MOCK_STRATA_ENUMS as STRATA_ENUMS,
+  MOCK_STRATA_FIELDS as STRATA_FIELDS,
+  MOCK_STRATA_FILTERS as STRATA_FILTERS,
+  STRATA_MODULES,
+  type MockFieldSpec as StrataFieldSpec,
   type StrataModule,
-} from "../platforms/strata.js";
+} from "./strata-schema.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 
 /** A session whose user has the read-only "viewer" role: every change is PERMISSION_DENIED. */
@@ -345,13 +347,9 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     [STRATA_NO_ORG_SESSION, { userId: 3, orgId: null }],
   ]);
 
-  const paths = STRATA_DEFAULT_PATHS;
-  const moduleOfPath = new Map<string, StrataModule>(
-    (["risks", "controls", "engagements", "findings", "cases", "kpis"] as const).map((m) => [
-      paths[m],
-      m,
-    ]),
-  );
+  const paths = MOCK_STRATA_PATHS;
+  const minimal = isMinimal(ctx);
+  const moduleOfPath = new Map<string, StrataModule>(STRATA_MODULES.map((m) => [paths[m], m]));
 
   /** Who is calling: 401 without a valid session, 403 outside the organization. */
   function authenticate(req: MockRequest): { user: StrataUser; orgId: string } {
@@ -433,6 +431,8 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     if (!Number.isInteger(page) || page < 1) {
       throw new StrataFailure("VALIDATION_ERROR", "page must be a positive integer");
     }
+    // Seed 001 documents no paging: the minimal dialect answers every row, whatever is asked.
+    if (minimal) return ok(rows.map(present));
     const total = rows.length;
     const slice = rows.slice((page - 1) * perPage, page * perPage).map(present);
     return ok(slice, {
@@ -792,23 +792,41 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     }
     if (path === paths.dashboard) return dashboard();
     if (path === paths.chart) return chart(req.url);
-    if (path === paths.cases + CASE_EVIDENCE_SUFFIX) return uploadEvidence(req, user);
+    if (path === paths.caseEvidence) return uploadEvidence(req, user);
     const module = moduleOfPath.get(path);
     if (module) return handleModule(module, req, user);
     return fail("NOT_FOUND", `No endpoint at ${path}`);
+  }
+
+  /**
+   * The minimal dialect's shapes: seed 001 shows no response bodies, so each endpoint answers
+   * in one of the shapes a server written from the seed may use. The status call is the bare
+   * `{authenticated, user, organization}`; modules alternate between the bare value (risks,
+   * engagements, cases) and `{"data": ...}` with an unknown extra member (controls, findings,
+   * KPIs); the dashboard and charts are bare. Errors keep the envelope and the seed's codes.
+   */
+  function minimalReply(path: string, full: MockReply): MockReply {
+    const body = JSON.parse(String(full.body)) as { success: boolean; data?: unknown };
+    if (!body.success) return { ...full, body: JSON.stringify(reverseKeys(body)) };
+    const module = path === paths.caseEvidence ? "cases" : moduleOfPath.get(path);
+    const wrapped = module !== undefined && STRATA_MODULES.indexOf(module) % 2 === 1;
+    const shaped = wrapped ? { data: body.data, request_id: `req-${changes.length}` } : body.data;
+    return { ...full, body: JSON.stringify(reverseKeys(shaped)) };
   }
 
   return {
     name: "strata",
     handle(req) {
       const path = req.url.pathname.replace(/\/+$/, "");
-      if (!path.startsWith("/strata/")) return undefined;
+      if (!path.startsWith(MOCK_STRATA_PREFIX)) return undefined;
+      let answer: MockReply;
       try {
-        return route(req, path);
+        answer = route(req, path);
       } catch (err) {
-        if (err instanceof StrataFailure) return fail(err.code, err.message);
-        throw err;
+        if (err instanceof StrataFailure) answer = fail(err.code, err.message);
+        else throw err;
       }
+      return minimal ? minimalReply(path, answer) : answer;
     },
     snapshot() {
       return {

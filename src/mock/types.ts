@@ -81,6 +81,13 @@ export interface MockServerOptions {
   rateLimit?: { limit: number; windowMs: number };
   /** Generate this many alerts (deterministically) instead of the fixture count (benchmarks). */
   alerts?: number;
+  /**
+   * Date the Evident fixtures relative to the server's start day: every date-time attribute
+   * moves by the same whole number of days so that the newest alert is from the day before
+   * (`grc alerts list --since 7d` finds some). Deterministic for a given start day. Default
+   * false here (tests compare against the fixture files); `grc mock serve` turns it on.
+   */
+  relativeDates?: boolean;
   /** Presigned URL lifetime in seconds (default 900). */
   uploadUrlTtlSeconds?: number;
   /** Largest object upload-url allows, in bytes (default 5 GiB). */

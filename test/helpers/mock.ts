@@ -15,7 +15,7 @@ export type { MockServer, MockStateSnapshot, StartMockOptions };
  * The dialects every end-to-end suite runs against: iterate with
  * `describe.each(DIALECTS)("... (%s dialect)", (dialect) => { const mock = withMock({ dialect }); ... })`.
  */
-export const DIALECTS = ["full"] as const satisfies readonly MockDialect[];
+export const DIALECTS = ["full", "minimal"] as const satisfies readonly MockDialect[];
 
 /**
  * Starts the mock in beforeAll and closes it in afterAll. The returned object is filled in

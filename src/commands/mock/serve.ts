@@ -17,6 +17,8 @@ interface ServeOptions {
   s3Bucket?: string;
   alerts?: number;
   rateLimit?: { limit: number; windowMs: number };
+  dialect: "full" | "minimal";
+  fixedDates?: boolean;
 }
 
 function wholeNumber(flag: string, min: number) {
@@ -57,6 +59,18 @@ export const serveCommand = defineCommand<ServeOptions>({
   stopsOnSignal: true,
   options: [
     { flags: "--host <host>", description: "interface to listen on", default: "127.0.0.1" },
+    {
+      flags: "--dialect <name>",
+      description:
+        'how much the mock says: "full" (conveniences beyond the documents) or "minimal" (only what the documents promise)',
+      default: "full",
+      choices: ["full", "minimal"],
+    },
+    {
+      flags: "--fixed-dates",
+      description:
+        "serve the Evident fixtures with their own 2026 dates (default: dated relative to today)",
+    },
     {
       flags: "--port <n>",
       description: "API port (0 = any free port)",
@@ -146,8 +160,11 @@ export const serveCommand = defineCommand<ServeOptions>({
       }
     }
     const { startMockServer, isLoopback } = await import("../../mock/server.js");
+    const { MockOptionError } = await import("../../mock/errors.js");
     const { formatIdentity } = await import("./banner.js");
     const server = await startMockServer({
+      dialect: opts.dialect,
+      relativeDates: !opts.fixedDates,
       host: opts.host,
       port: opts.port,
       storagePort: opts.storagePort,
@@ -181,6 +198,12 @@ export const serveCommand = defineCommand<ServeOptions>({
             },
           }
         : {}),
+    }).catch((err: unknown) => {
+      // The mock names the bad option in its own error; here it becomes a usage error (exit 2).
+      if (err instanceof MockOptionError) {
+        throw new UsageError(err.message, err.hint, { cause: err });
+      }
+      throw err;
     });
     ctx.io.stdout.write(formatIdentity(server, { json: Boolean(opts.json), faults: opts.faults }));
     if (!isLoopback(opts.host) && opts.host !== "localhost") {

@@ -618,7 +618,11 @@ describe("fixtures", () => {
     const reply = await send(p, bearer("/api/v2/alerts"));
     expect(ids(reply)).toEqual(["41"]);
     expect(ids(await send(p, bearer("/api/v2/signatures")))).toEqual([]);
-    expect(p.snapshot?.()).toEqual({ data: join(dir, "evident"), requests: 2 });
+    expect(p.snapshot?.()).toEqual({
+      data: join(dir, "evident"),
+      requests: 2,
+      date_shift_days: 0,
+    });
     const fallback = platform({ dataDir: join(dir, "missing") });
     expect(ids(await send(fallback.p, bearer("/api/v2/alerts?page[size]=100")))).toHaveLength(100);
     rmSync(dir, { recursive: true, force: true });

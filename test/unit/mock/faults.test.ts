@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { request } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../../src/errors.js";
+import { MockOptionError } from "../../../src/mock/errors.js";
 import {
   createFaultInjector,
   formatFaultSpec,
@@ -40,8 +40,8 @@ describe("fault spec", () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).message).toBe(message);
+    expect(err).toBeInstanceOf(MockOptionError);
+    expect((err as MockOptionError).message).toBe(message);
   });
 });
 

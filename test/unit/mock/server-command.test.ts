@@ -82,4 +82,32 @@ describe("grc mock serve (in-process)", () => {
     run.stop();
     await run.done;
   });
+
+  it("serves the minimal dialect with --dialect minimal and refuses an unknown one (exit 2)", async () => {
+    const run = start(["--json", "--dialect", "minimal"]);
+    const line = JSON.parse((await run.printed("\n")).trim()) as Record<string, string>;
+    const res = await fetch(`${line.base_url}/strata/api/auth/status`, {
+      headers: { Cookie: `session=${line.session}` },
+    });
+    // The minimal dialect's status call is the bare object, not the full dialect's envelope.
+    expect(Object.keys((await res.json()) as object).sort()).toEqual([
+      "authenticated",
+      "organization",
+      "user",
+    ]);
+    run.stop();
+    expect(await run.done).toBe(0);
+
+    const bad = start(["--dialect", "chatty"]);
+    expect(await bad.done).toBe(2);
+    expect(bad.stderr()).toMatch(/^grc: .*chatty.*\n$/);
+  });
+
+  it("maps the mock's own option errors to a usage error (exit 2, one line)", async () => {
+    const bad = start(["--faults", "teapot=1"]);
+    expect(await bad.done).toBe(2);
+    expect(bad.stderr()).toBe(
+      'grc: bad fault "teapot=1" in --faults — use KIND=PROBABILITY pairs separated by commas; kinds: 429, 500, 503, reset, slow, corrupt, truncate, expire\n',
+    );
+  });
 });

@@ -2,7 +2,7 @@ import { request } from "node:http";
 import { connect, createServer } from "node:net";
 import { networkInterfaces } from "node:os";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../../src/errors.js";
+import { MockOptionError } from "../../../src/mock/errors.js";
 import { isLoopback, type MockServer, startMockServer } from "../../../src/mock/server.js";
 import { withMock } from "../../helpers/mock.js";
 
@@ -141,12 +141,32 @@ describe("/__mock endpoints", () => {
     expect(bad.status).toBe(422);
   });
 
-  it("refuses an API body over 512 MiB from its Content-Length, without reading it", async () => {
+  it("refuses a JSON body over 1 MiB and takes one just under it", async () => {
+    const post = (bytes: number) =>
+      fetch(`${mock.baseUrl}/api/v1/orgs/${mock.identity.orgId}/evidence/upload-url`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${mock.identity.apiKey}`,
+          "Content-Type": "application/json",
+        },
+        body: JSON.stringify({
+          filename: "a.csv",
+          content_type: "text/csv",
+          control_id: "x".repeat(bytes),
+        }),
+      });
+    const big = await post(1024 * 1024);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ detail: "request body too large for the mock" });
+    expect((await post(1000 * 1000)).status).not.toBe(413);
+  });
+
+  it("refuses a multipart body over 256 MiB from its Content-Length, without reading it", async () => {
     const u = new URL(mock.baseUrl);
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(Number(u.port), u.hostname, () => {
         socket.write(
-          `POST /strata/api/cases/evidence?case_id=1 HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: ${600 * 1024 * 1024}\r\n\r\n`,
+          `POST /strata/api/cases/evidence?case_id=1 HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: ${257 * 1024 * 1024}\r\n\r\n`,
         );
       });
       let got = "";
@@ -215,8 +235,8 @@ describe("startMockServer options", () => {
       err = e;
     }
     blocker.close();
-    expect(err).toBeInstanceOf(UsageError);
-    expect((err as UsageError).line()).toBe(
+    expect(err).toBeInstanceOf(MockOptionError);
+    expect((err as MockOptionError).line()).toBe(
       `cannot listen on 127.0.0.1:${port}: EADDRINUSE — pick another port, or --port 0 for any free one`,
     );
 

@@ -6,6 +6,7 @@ import type { ApiClient, ApiRequest, ApiResponse } from "../../../src/http/types
 import {
   assertSafeObjectKey,
   assertSafeStorageUrl,
+  ContradictingAnswerError,
   evidenceListQuery,
   sovereignEvidence,
 } from "../../../src/platforms/sovereign.js";
@@ -120,7 +121,7 @@ describe("requestUploadUrl", () => {
     expect((err as UnavailableError).exitCode).toBe(4);
   });
 
-  it.each(["../../etc/passwd", "/abs/key", "orgs/x/../y", "c:\\x", "a\nb"])(
+  it.each(["../../etc/passwd", "/abs/key", "orgs/x/../y", "c:\\x"])(
     "refuses the unsafe object key %j",
     async (key) => {
       server.use(
@@ -134,6 +135,22 @@ describe("requestUploadUrl", () => {
       );
     },
   );
+
+  it("names the control character of an object key echoed from a file name (issue 11)", async () => {
+    server.use(
+      http.post(`${EV}/upload-url`, () =>
+        HttpResponse.json({ ...uploadReply, object_key: "orgs/o/evidence/u/a\nb.csv" }),
+      ),
+    );
+    const { ev } = setup();
+    const err = await ev
+      .requestUploadUrl({ filename: "a\nb.csv", content_type: "text/csv", control_id: "C" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContradictingAnswerError);
+    expect((err as ContradictingAnswerError).line()).toBe(
+      'the server returned an unsafe object key "orgs/o/evidence/u/a\\nb.csv" (it holds the control character U+000A, most likely echoed from the file name) — rename the file without control characters, or report the key to the platform operator',
+    );
+  });
 
   it("names the missing field of a malformed reply", async () => {
     server.use(

@@ -6,6 +6,7 @@
  * value read here can be written out without renaming.
  */
 import type { ResolvedProfile } from "../core/config/types.js";
+import type { Pager } from "../core/query/walker.js";
 import { UnavailableError, UsageError } from "../errors.js";
 import { decodeHttpError } from "../http/error-decoder.js";
 import type { ApiClient } from "../http/types.js";
@@ -138,13 +139,8 @@ export interface SovereignEvidenceApi {
   verifyObject(objectKey: string, sha256: string, options?: VerifyOptions): Promise<VerifyResult>;
   linkToControl(params: LinkParams, options?: CallOptions): Promise<Lineage>;
   listEvidence(params?: ListEvidenceParams, options?: CallOptions): Promise<EvidencePage>;
-  /** Follows `links.next` from a previous page (same origin only: the client enforces it). */
-  nextEvidencePage(page: EvidencePage, options?: CallOptions): Promise<EvidencePage | undefined>;
-  /** The first page, then (with `all`) every next page until the last or an abort. */
-  evidencePages(
-    params: ListEvidenceParams,
-    options: CallOptions & { all: boolean },
-  ): AsyncGenerator<EvidencePage>;
+  /** The requests of a walk over the evidence collection (for src/core/query/walker.ts). */
+  evidencePager(params: ListEvidenceParams): Pager;
   getEvidence(evidenceId: string, options?: CallOptions): Promise<EvidenceDocument>;
   requestDownloadUrl(evidenceId: string, options?: CallOptions): Promise<DownloadUrl>;
 }
@@ -169,8 +165,7 @@ export function sovereignEvidence(api: ApiClient, orgId: string): SovereignEvide
     verifyObject: (k, h, o) => verifyObject(api, orgId, k, h, o),
     linkToControl: (p, o) => linkToControl(api, orgId, p, o),
     listEvidence: (p, o) => listEvidence(api, orgId, p, o),
-    nextEvidencePage: (page, o) => nextEvidencePage(api, page, o),
-    evidencePages: (p, o) => evidencePages(api, orgId, p, o),
+    evidencePager: (p) => evidencePager(orgId, p),
     getEvidence: (id, o) => getEvidence(api, orgId, id, o),
     requestDownloadUrl: (id, o) => requestDownloadUrl(api, orgId, id, o),
   };
@@ -402,30 +397,36 @@ export async function listEvidence(
   return fetchPage(api, `${evidencePaths(orgId).collection}${evidenceListQuery(params)}`, options);
 }
 
-/** Reads the page after `page`, or undefined on the last page. */
-export async function nextEvidencePage(
-  api: ApiClient,
-  page: EvidencePage,
-  options: CallOptions = {},
-): Promise<EvidencePage | undefined> {
-  const next = page.links.next;
-  if (!next) return undefined;
-  return fetchPage(api, next, options);
+const READ_HEADERS = { accept: "application/vnd.api+json, application/json" };
+
+/**
+ * The evidence collection's requests for the one `links.next` walker: the first page with the
+ * filters, then the server's own `links.next` URLs (same origin only: the client enforces it).
+ */
+export function evidencePager(orgId: string, params: ListEvidenceParams): Pager {
+  const collection = evidencePaths(orgId).collection;
+  return {
+    page: (n) => ({
+      method: "GET",
+      path: `${collection}${evidenceListQuery(n === undefined ? params : { ...params, pageNumber: n })}`,
+      headers: READ_HEADERS,
+    }),
+    next: (link) => ({ method: "GET", path: link, headers: READ_HEADERS }),
+  };
 }
 
-/** Yields the first page and, with `all`, each following page; stop iterating to stop paging. */
-export async function* evidencePages(
-  api: ApiClient,
-  orgId: string,
-  params: ListEvidenceParams,
-  options: CallOptions & { all: boolean },
-): AsyncGenerator<EvidencePage> {
-  let page: EvidencePage | undefined = await listEvidence(api, orgId, params, options);
-  while (page) {
-    yield page;
-    if (!options.all || options.signal?.aborted) return;
-    page = await nextEvidencePage(api, page, options);
-  }
+/** The evidence resources of a walked page, checked (sha256 must be a hash: downloads verify it). */
+export function evidencePageOf(document: {
+  data: unknown;
+  included?: unknown;
+}): Pick<EvidencePage, "data" | "included"> {
+  const data = Array.isArray(document.data) ? document.data : [];
+  return {
+    data: data.map((r) => evidenceResourceOf(r, "evidence list")),
+    included: Array.isArray(document.included)
+      ? document.included.map((r) => resourceOf(r, "evidence list"))
+      : [],
+  };
 }
 
 async function fetchPage(
@@ -436,7 +437,7 @@ async function fetchPage(
   const res = await api.request({
     method: "GET",
     path,
-    headers: { accept: "application/vnd.api+json, application/json" },
+    headers: READ_HEADERS,
     signal: options.signal,
   });
   const body = objectOf(res.json(), "evidence list");

@@ -1,6 +1,7 @@
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { walkPages } from "../../../src/core/query/walker.js";
 import { HttpError, UnavailableError } from "../../../src/errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../../src/http/types.js";
 import {
@@ -8,6 +9,7 @@ import {
   assertSafeStorageUrl,
   ContradictingAnswerError,
   evidenceListQuery,
+  evidencePageOf,
   sovereignEvidence,
 } from "../../../src/platforms/sovereign.js";
 
@@ -62,7 +64,8 @@ afterAll(() => server.close());
 
 function setup() {
   const sent: ApiRequest[] = [];
-  return { sent, ev: sovereignEvidence(fetchClient(sent), ORG) };
+  const client = fetchClient(sent);
+  return { sent, client, ev: sovereignEvidence(client, ORG) };
 }
 
 const uploadReply = {
@@ -334,13 +337,23 @@ describe("read side", () => {
         });
       }),
     );
-    const { ev, sent } = setup();
+    const { ev, sent, client } = setup();
     const first = await ev.listEvidence({ control: "CC6.1" });
     expect(first.data.map((r) => r.id)).toEqual([SHA]);
     expect(first.data[0]?.attributes.object_keys).toEqual([KEY]);
-    const second = await ev.nextEvidencePage(first);
-    expect(second?.data[0]?.id).toBe("c".repeat(64));
-    expect(second && (await ev.nextEvidencePage(second))).toBeUndefined();
+    sent.length = 0;
+    // The walk `grc evidence list --all` runs: the one links.next walker over this pager.
+    const pages: string[][] = [];
+    for await (const page of walkPages({
+      client,
+      pager: ev.evidencePager({ control: "CC6.1" }),
+      all: true,
+      concurrency: 1,
+    })) {
+      pages.push(evidencePageOf({ data: page.resources }).data.map((r) => r.id));
+    }
+    expect(pages[1]?.[0]).toBe("c".repeat(64));
+    expect(pages).toHaveLength(2);
     expect(sent.map((r) => r.path)).toEqual([
       `/api/v1/orgs/${ORG}/evidence?filter[control_id_eq]=CC6.1`,
       `${EV}?page%5Bnumber%5D=2`,

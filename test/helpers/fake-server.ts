@@ -100,7 +100,12 @@ export class FakeServer {
    * then takes over, as httpmock's one-shot stubs do).
    */
   on(matcher: Matcher, responder: Responder, opts: { times?: number } = {}): this {
-    this.stubs.push({ matcher, responder, times: opts.times ?? Number.POSITIVE_INFINITY, calls: 0 });
+    this.stubs.push({
+      matcher,
+      responder,
+      times: opts.times ?? Number.POSITIVE_INFINITY,
+      calls: 0,
+    });
     return this;
   }
 

@@ -97,9 +97,7 @@ async function push(root: string, extra: string[] = []) {
   );
 }
 
-function rows(
-  stdout: string,
-): {
+function rows(stdout: string): {
   path: string;
   status: string;
   verified: boolean | null;

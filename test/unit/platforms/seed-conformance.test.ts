@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
 import {
   type FakeServer,
-  json,
   type RecordedRequest,
   type Reply,
   useFakeServer,

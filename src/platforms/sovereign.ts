@@ -235,7 +235,8 @@ export async function requestUploadUrl(
  * - a returned hash (`actual_hash`, `sha256`, `hash`; any letter case) that differs from the
  *   local one, an `expected_hash` that is not ours, an `object_key` that is not the one asked
  *   about, or a `size` that is not the file's, is a mismatch whatever `verified` says;
- * - any other 2xx, with or without a body, is a pass: the server's check succeeded.
+ * - any other 2xx, empty or JSON, is a pass: the server's check succeeded (HTTP success is
+ *   the verdict); a 2xx whose body is not JSON (a proxy's page) is an unexpected answer.
  * A mismatch is a result, not an exception: the caller decides how to report the file.
  */
 export async function verifyObject(
@@ -258,9 +259,12 @@ export async function verifyObject(
     signal: options.signal,
   });
   const ok = res.status >= 200 && res.status < 300;
-  const parsed =
-    ok || res.status === 409 || res.status === 422 ? jsonOrUndefined(res.text()) : undefined;
-  const body = isObject(parsed) ? parsed : {};
+  const text = ok || res.status === 409 || res.status === 422 ? res.text() : "";
+  const parsed = jsonOrUndefined(text);
+  // An empty body is a verdict-less answer; a body that is not JSON (a proxy's or captive
+  // portal's page) is not an answer from the API at all.
+  if (ok && parsed === undefined && text.trim() !== "") throw unexpected("verify", "body");
+  const body = isObject(parsed) ? parsed : { verified: parsed };
   const verdict = booleanOf(body.verified);
   if (!ok && verdict !== false) {
     throw decodeHttpError({

@@ -34,10 +34,21 @@ export interface Reply {
 /** A reply, or a function of the request that writes one (or takes `res` over entirely). */
 export type Responder =
   | Reply
-  | ((req: RecordedRequest, res: ServerResponse) => Reply | undefined | Promise<Reply | undefined>);
+  | ((
+      req: RecordedRequest,
+      res: ServerResponse,
+      raw: IncomingMessage,
+    ) => Reply | undefined | void | Promise<Reply | undefined | void>);
+
+/** How often a stub answers, and whether verify() requires it to. */
+export interface StubOptions {
+  times?: number;
+  optional?: boolean;
+}
 
 /** Which requests a stub answers. */
 export interface Matcher {
+  /** A method, or "*" for any. */
   method: string;
   /** Exact path (no query), or a pattern tested against the path. */
   path: string | RegExp;
@@ -50,6 +61,8 @@ interface Stub {
   responder: Responder;
   /** How many requests it may answer (Infinity: any number, at least one). */
   times: number;
+  /** verify() does not require a call (a catch-all for a test asserting no request). */
+  optional: boolean;
   calls: number;
 }
 
@@ -64,7 +77,7 @@ function describeMatcher(m: Matcher): string {
 }
 
 function matches(m: Matcher, req: RecordedRequest): boolean {
-  if (m.method.toUpperCase() !== req.method) return false;
+  if (m.method !== "*" && m.method.toUpperCase() !== req.method) return false;
   if (typeof m.path === "string" ? m.path !== req.path : !m.path.test(req.path)) return false;
   if (typeof m.query === "function") return m.query(req.query);
   if (m.query) return Object.entries(m.query).every(([k, v]) => req.query.get(k) === v);
@@ -82,16 +95,27 @@ export class FakeServer {
   /** Requests no stub matched (answered 501). */
   readonly unmatched: RecordedRequest[] = [];
   private readonly stubs: Stub[] = [];
-  private server: Server | undefined;
-  private origin = "";
+  private http: Server | undefined;
+  private origin_ = "";
 
   /** `http://127.0.0.1:<port>` once started. */
   get url(): string {
-    return this.origin;
+    return this.origin_;
+  }
+
+  /** Same as `url` (the server has no base path). */
+  get origin(): string {
+    return this.origin_;
   }
 
   get port(): number {
-    return Number(new URL(this.origin).port);
+    return Number(new URL(this.origin_).port);
+  }
+
+  /** The node:http server (tests of connection handling). */
+  get server(): Server {
+    if (!this.http) throw new Error("fake server: not started");
+    return this.http;
   }
 
   /**
@@ -99,25 +123,34 @@ export class FakeServer {
    * at least once; `{ times: n }` answers exactly the next n (a later stub for the same route
    * then takes over, as httpmock's one-shot stubs do).
    */
-  on(matcher: Matcher, responder: Responder, opts: { times?: number } = {}): this {
+  on(matcher: Matcher, responder: Responder, opts: StubOptions = {}): this {
     this.stubs.push({
       matcher,
       responder,
       times: opts.times ?? Number.POSITIVE_INFINITY,
+      optional: opts.optional ?? false,
       calls: 0,
     });
     return this;
   }
 
-  get(path: Matcher["path"], responder: Responder, opts?: { times?: number }): this {
+  /**
+   * One handler for every request (a test of the HTTP client itself, where method and path
+   * are what is under test). verify() still fails when it was never called, unless optional.
+   */
+  any(responder: Responder, opts: StubOptions = {}): this {
+    return this.on({ method: "*", path: /^/ }, responder, opts);
+  }
+
+  get(path: Matcher["path"], responder: Responder, opts?: StubOptions): this {
     return this.on({ method: "GET", path }, responder, opts);
   }
 
-  post(path: Matcher["path"], responder: Responder, opts?: { times?: number }): this {
+  post(path: Matcher["path"], responder: Responder, opts?: StubOptions): this {
     return this.on({ method: "POST", path }, responder, opts);
   }
 
-  put(path: Matcher["path"], responder: Responder, opts?: { times?: number }): this {
+  put(path: Matcher["path"], responder: Responder, opts?: StubOptions): this {
     return this.on({ method: "PUT", path }, responder, opts);
   }
 
@@ -129,8 +162,8 @@ export class FakeServer {
   async start(): Promise<this> {
     const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    this.server = server;
-    this.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.http = server;
+    this.origin_ = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return this;
   }
 
@@ -142,7 +175,7 @@ export class FakeServer {
     const problems: string[] = [];
     for (const r of this.unmatched) problems.push(`unexpected request ${r.method} ${r.url}`);
     for (const s of this.stubs) {
-      if (s.calls === 0) problems.push(`stub never called: ${describeMatcher(s.matcher)}`);
+      if (s.calls === 0 && !s.optional) problems.push(`stub never called: ${describeMatcher(s.matcher)}`);
       else if (Number.isFinite(s.times) && s.calls < s.times) {
         problems.push(`stub called ${s.calls} of ${s.times} times: ${describeMatcher(s.matcher)}`);
       }
@@ -151,9 +184,9 @@ export class FakeServer {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
+    const server = this.http;
     if (!server) return;
-    this.server = undefined;
+    this.http = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
@@ -185,10 +218,10 @@ export class FakeServer {
       }
       stub.calls += 1;
       Promise.resolve(
-        typeof stub.responder === "function" ? stub.responder(recorded, res) : stub.responder,
+        typeof stub.responder === "function" ? stub.responder(recorded, res, req) : stub.responder,
       )
         .then((reply) => {
-          if (reply === undefined) return; // the responder wrote `res` itself
+          if (!reply) return; // the responder wrote `res` itself
           send(res, reply);
         })
         .catch((err: unknown) => {
@@ -244,5 +277,60 @@ export function useFakeServer(): () => FakeServer {
   return () => {
     if (!current) throw new Error("useFakeServer: only inside a test");
     return current;
+  };
+}
+
+/** Sends a JSON body with a status and extra headers (for responders that write `res`). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** Records sleeps instead of waiting (the HTTP client's injectable sleep). */
+export function fakeSleep(): { sleeps: number[]; sleep: (ms: number) => Promise<void> } {
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+    },
+  };
+}
+
+/**
+ * For tests of the HTTP client itself (call at a file's top level): `server(handler)` starts a
+ * fake server whose one catch-all stub is `handler`, verified and closed after the test;
+ * `defer` queues other cleanups, run newest first.
+ */
+export function fakeServers(): {
+  defer: (...closes: (() => Promise<void> | void)[]) => void;
+  server: (handler: Responder, opts?: StubOptions) => Promise<FakeServer>;
+} {
+  const closes: (() => Promise<void> | void)[] = [];
+  const started: FakeServer[] = [];
+  afterEach(async () => {
+    const servers = started.splice(0);
+    try {
+      while (closes.length) await closes.pop()!();
+      for (const s of servers) s.verify();
+    } finally {
+      for (const s of servers) await s.close();
+    }
+  });
+  return {
+    defer: (...more) => {
+      closes.push(...more);
+    },
+    async server(handler, opts) {
+      const s = await startFakeServer();
+      s.any(handler, opts);
+      started.push(s);
+      return s;
+    },
   };
 }

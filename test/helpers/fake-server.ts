@@ -38,7 +38,8 @@ export type Responder =
       req: RecordedRequest,
       res: ServerResponse,
       raw: IncomingMessage,
-    ) => Reply | undefined | void | Promise<Reply | undefined | void>);
+      // A Reply, or anything at all from a handler that wrote `res` itself.
+    ) => unknown);
 
 /** How often a stub answers, and whether verify() requires it to. */
 export interface StubOptions {
@@ -175,8 +176,9 @@ export class FakeServer {
     const problems: string[] = [];
     for (const r of this.unmatched) problems.push(`unexpected request ${r.method} ${r.url}`);
     for (const s of this.stubs) {
-      if (s.calls === 0 && !s.optional) problems.push(`stub never called: ${describeMatcher(s.matcher)}`);
-      else if (Number.isFinite(s.times) && s.calls < s.times) {
+      if (s.calls === 0 && !s.optional) {
+        problems.push(`stub never called: ${describeMatcher(s.matcher)}`);
+      } else if (Number.isFinite(s.times) && s.calls < s.times) {
         problems.push(`stub called ${s.calls} of ${s.times} times: ${describeMatcher(s.matcher)}`);
       }
     }
@@ -221,8 +223,9 @@ export class FakeServer {
         typeof stub.responder === "function" ? stub.responder(recorded, res, req) : stub.responder,
       )
         .then((reply) => {
-          if (!reply) return; // the responder wrote `res` itself
-          send(res, reply);
+          // A handler that wrote `res` itself may return anything (even `res`).
+          if (res.headersSent || res.writableEnded || typeof reply !== "object" || !reply) return;
+          send(res, reply as Reply);
         })
         .catch((err: unknown) => {
           if (!res.headersSent) res.writeHead(599, { "content-type": "text/plain" });

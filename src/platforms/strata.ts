@@ -351,6 +351,14 @@ export class StrataApi {
     filters: Record<string, unknown> = {},
     paging: { page?: number; perPage?: number } = {},
   ): Promise<StrataPage> {
+    return (await this.listPage(module, filters, paging)).page;
+  }
+
+  private async listPage(
+    module: StrataModule,
+    filters: Record<string, unknown>,
+    paging: { page?: number; perPage?: number },
+  ): Promise<{ page: StrataPage; paginated: boolean }> {
     const specs = STRATA_FILTERS[module];
     const params: Record<string, string | number | undefined> = { action: "list" };
     for (const [key, value] of Object.entries(filters)) {
@@ -374,31 +382,40 @@ export class StrataApi {
       : isRecord(meta.pagination)
         ? meta.pagination
         : {};
-    const num = (v: unknown, d: number) => {
+    const num = (v: unknown, d: number): number => {
       const n = typeof v === "number" ? v : typeof v === "string" ? Number(v.trim()) : Number.NaN;
       return Number.isInteger(n) && n >= 0 && (typeof v !== "string" || v.trim() !== "") ? n : d;
     };
-    return {
+    const page: StrataPage = {
       items,
       page: num(p.page, 1),
       perPage: num(p.per_page, items.length),
       total: num(p.total, items.length),
       totalPages: num(p.total_pages, 1),
     };
+    // Whether the answer said how it is paginated (listAll walks on without it).
+    return { page, paginated: p.total_pages !== undefined };
   }
 
-  /** Every page of a list, one page at a time (`--all`). */
+  /**
+   * Every page of a list, one page at a time (`--all`). With pagination in the answers the
+   * walk ends on the last page; without it (the seed documents none) it asks for the next page
+   * until one is empty or brings no record not seen before, so a server that pages silently
+   * is read whole and one that ignores `page` costs one more request. Either way a page that
+   * brings nothing new ends the walk (a server claiming 10^9 pages is not walked to them).
+   */
   async *listAll(
     module: StrataModule,
     filters: Record<string, unknown> = {},
     perPage?: number,
   ): AsyncGenerator<StrataPage> {
-    // A walk ends on the last page, an empty page, or a page that brings no record not seen
-    // before (a server ignoring `page` would otherwise be walked to its claimed page count).
     const seen = new Set<string>();
     let page = 1;
     for (;;) {
-      const result = await this.list(module, filters, { page, ...(perPage ? { perPage } : {}) });
+      const { page: result, paginated } = await this.listPage(module, filters, {
+        page,
+        ...(perPage ? { perPage } : {}),
+      });
       const keys = result.items.map((r) =>
         r.id !== undefined ? `id:${String(r.id)}` : JSON.stringify(r),
       );
@@ -406,7 +423,8 @@ export class StrataApi {
       for (const k of keys) seen.add(k);
       if (page > 1 && fresh.length === 0) return;
       yield result;
-      if (result.page >= result.totalPages || result.items.length === 0) return;
+      if (result.items.length === 0) return;
+      if (paginated && result.page >= result.totalPages) return;
       page = Math.max(page, result.page) + 1;
     }
   }

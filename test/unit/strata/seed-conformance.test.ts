@@ -81,11 +81,24 @@ describe("StrataGRC answers without the {success, data} envelope", () => {
     expect(JSON.parse(r.stdout)).toMatchObject([{ id: 5, code: "CC6.1" }]);
   });
 
-  it("risks list --all: a bare array ends the walk after one page", async () => {
-    server().get("/grc/risks", json(200, [{ id: 1, title: "x" }]), { times: 1 });
+  it("risks list --all: a bare array from a server that ignores page ends at the repeat", async () => {
+    server().get("/grc/risks", json(200, [{ id: 1, title: "x" }]));
     const r = await strata(["strata", "risks", "list", "--all", "--json"], { risks: "/grc/risks" });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toHaveLength(1);
+    // Without pagination in the answer, one more page is asked for; it brings nothing new.
+    expect(server().requests.map((q) => q.query.get("page"))).toEqual(["1", "2"]);
+  });
+
+  it("risks list --all: bare arrays from a server that pages silently are read to the empty page", async () => {
+    server().get("/grc/risks", (req) => {
+      const page = Number(req.query.get("page"));
+      return json(200, page === 1 ? [{ id: 1 }, { id: 2 }] : page === 2 ? [{ id: 3 }] : []);
+    });
+    const r = await strata(["strata", "risks", "list", "--all", "--json"], { risks: "/grc/risks" });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as { id: number }[]).map((x) => x.id)).toEqual([1, 2, 3]);
+    expect(server().requests).toHaveLength(3);
   });
 
   it("risks list --all: pagination claiming more pages that repeat the same records ends", async () => {

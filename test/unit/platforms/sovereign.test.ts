@@ -404,6 +404,28 @@ describe("read side", () => {
     );
   });
 
+  it("download-url: checked against the id asked for; only download_url and size required", async () => {
+    let answer: Record<string, unknown> = {};
+    server.use(http.get(`${EV}/${SHA}/download-url`, () => HttpResponse.json(answer)));
+    const { ev } = setup();
+    // Another hash announced: an answer about another evidence, refused.
+    answer = { download_url: "http://127.0.0.1:9/b/k", size: 10, sha256: "c".repeat(64) };
+    const err = await ev.requestDownloadUrl(SHA).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContradictingAnswerError);
+    expect((err as ContradictingAnswerError).message).toBe(
+      `download-url answered for SHA-256 ${"c".repeat(64)}, not the ${SHA} asked for`,
+    );
+    // No hash, no key, no expiry: the id asked for is the hash checked; the key defaults to it.
+    answer = { size: "10", download_url: "http://127.0.0.1:9/b/k" };
+    expect(await ev.requestDownloadUrl(SHA)).toEqual({
+      download_url: "http://127.0.0.1:9/b/k",
+      object_key: SHA,
+      expires_in: 0,
+      sha256: SHA,
+      size: 10,
+    });
+  });
+
   it("refuses an evidence resource without a hash", async () => {
     server.use(
       http.get(EV, () =>

@@ -148,6 +148,19 @@ function fromJson(status: number, body: unknown): Decoded | undefined {
       .filter(Boolean);
     if (texts.length > 0) return { text: texts.join("; "), details: texts };
   }
+  // StrataGRC's codes in a flatter body: {"error": "NOT_FOUND", "message"} or {"code": ...}.
+  const flatCode = [obj.error, obj.code].find(
+    (c): c is string => typeof c === "string" && STRATA_ERROR_SOLUTIONS[c] !== undefined,
+  );
+  if (flatCode) {
+    const message = typeof obj.message === "string" ? clean(obj.message) : undefined;
+    return {
+      text: message ? `${message} (${flatCode})` : flatCode,
+      details: [message ?? flatCode],
+      code: flatCode,
+      hint: STRATA_ERROR_SOLUTIONS[flatCode]!,
+    };
+  }
   if (typeof obj.error === "string" || typeof obj.message === "string") {
     const text = clean(String(obj.message ?? obj.error));
     if (text) return { text, details: [text] };

@@ -6,6 +6,7 @@
  * value read here can be written out without renaming.
  */
 import type { ResolvedProfile } from "../core/config/types.js";
+import type { Pager } from "../core/query/walker.js";
 import { UnavailableError, UsageError } from "../errors.js";
 import { decodeHttpError } from "../http/error-decoder.js";
 import type { ApiClient } from "../http/types.js";
@@ -29,24 +30,29 @@ export interface UploadUrl {
   max_size: number;
 }
 
-/** Result of `POST /verify`: the stored object's hash compared with the local one. */
-export type VerifyResult =
-  | {
-      verified: true;
-      object_key: string;
-      expected_hash: string;
-      actual_hash: string;
-      size: number;
-    }
-  | {
-      verified: false;
-      object_key: string;
-      expected_hash: string;
-      /** Present when the server said which hash it found. */
-      actual_hash: string | undefined;
-      /** The server's one-line explanation. */
-      detail: string;
-    };
+/**
+ * Result of `POST /verify`. Seed 000 documents no response body, only that the server
+ * recomputes the stored SHA-256 and checks it against `expected_hash`; see docs/platforms.md
+ * for how a verdict is read from whatever the server sends.
+ */
+export interface VerifyResult {
+  verified: boolean;
+  /** The object asked about (a server answering about another object is a mismatch). */
+  object_key: string;
+  /** The hash we sent (lower case). */
+  expected_hash: string;
+  /** The stored object's SHA-256 when the server said it (lower case). */
+  actual_hash: string | undefined;
+  /** The stored object's size in bytes when the server said it. */
+  size: number | undefined;
+  /** Why the stored object is not the file (set when `verified` is false). */
+  detail?: string | undefined;
+}
+
+/** Cross-checks a verify answer against the local file; `size` is its length when known. */
+export interface VerifyOptions extends CallOptions {
+  size?: number | undefined;
+}
 
 /** Body of `POST /{evidence_id}/link-to-control` plus the evidence id (the content SHA-256). */
 export interface LinkParams {
@@ -130,16 +136,11 @@ export interface SovereignEvidenceApi {
   readonly baseUrl: string;
   readonly orgId: string;
   requestUploadUrl(params: UploadUrlParams, options?: CallOptions): Promise<UploadUrl>;
-  verifyObject(objectKey: string, sha256: string, options?: CallOptions): Promise<VerifyResult>;
+  verifyObject(objectKey: string, sha256: string, options?: VerifyOptions): Promise<VerifyResult>;
   linkToControl(params: LinkParams, options?: CallOptions): Promise<Lineage>;
   listEvidence(params?: ListEvidenceParams, options?: CallOptions): Promise<EvidencePage>;
-  /** Follows `links.next` from a previous page (same origin only: the client enforces it). */
-  nextEvidencePage(page: EvidencePage, options?: CallOptions): Promise<EvidencePage | undefined>;
-  /** The first page, then (with `all`) every next page until the last or an abort. */
-  evidencePages(
-    params: ListEvidenceParams,
-    options: CallOptions & { all: boolean },
-  ): AsyncGenerator<EvidencePage>;
+  /** The requests of a walk over the evidence collection (for src/core/query/walker.ts). */
+  evidencePager(params: ListEvidenceParams): Pager;
   getEvidence(evidenceId: string, options?: CallOptions): Promise<EvidenceDocument>;
   requestDownloadUrl(evidenceId: string, options?: CallOptions): Promise<DownloadUrl>;
 }
@@ -164,8 +165,7 @@ export function sovereignEvidence(api: ApiClient, orgId: string): SovereignEvide
     verifyObject: (k, h, o) => verifyObject(api, orgId, k, h, o),
     linkToControl: (p, o) => linkToControl(api, orgId, p, o),
     listEvidence: (p, o) => listEvidence(api, orgId, p, o),
-    nextEvidencePage: (page, o) => nextEvidencePage(api, page, o),
-    evidencePages: (p, o) => evidencePages(api, orgId, p, o),
+    evidencePager: (p) => evidencePager(orgId, p),
     getEvidence: (id, o) => getEvidence(api, orgId, id, o),
     requestDownloadUrl: (id, o) => requestDownloadUrl(api, orgId, id, o),
   };
@@ -214,6 +214,7 @@ export async function requestUploadUrl(
     permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
+  // The seed's four fields, nothing else; numbers may come as numeric strings.
   const body = objectOf(res.json(), "upload-url");
   const uploadUrl = stringField(body, "upload_url", "upload-url");
   const objectKey = stringField(body, "object_key", "upload-url");
@@ -228,39 +229,44 @@ export async function requestUploadUrl(
 }
 
 /**
- * Step 3: asks the server to recompute the stored object's SHA-256. A mismatch (422 with
- * `verified: false`) is a result, not an exception: the caller decides how to report the file.
+ * Step 3: asks the server to recompute the stored object's SHA-256. The seed documents no
+ * response body, so the verdict is read liberally and checked against what we know:
+ * - `verified: false` (with 2xx, 409 or 422) is a mismatch;
+ * - a returned hash (`actual_hash`, `sha256`, `hash`; any letter case) that differs from the
+ *   local one, an `expected_hash` that is not ours, an `object_key` that is not the one asked
+ *   about, or a `size` that is not the file's, is a mismatch whatever `verified` says;
+ * - any other 2xx, empty or JSON, is a pass: the server's check succeeded (HTTP success is
+ *   the verdict); a 2xx whose body is not JSON (a proxy's page) is an unexpected answer.
+ * A mismatch is a result, not an exception: the caller decides how to report the file.
  */
 export async function verifyObject(
   api: ApiClient,
   orgId: string,
   objectKey: string,
   sha256: string,
-  options: CallOptions = {},
+  options: VerifyOptions = {},
 ): Promise<VerifyResult> {
   assertSafeObjectKey(objectKey);
-  // send() resolves with any status, so the 422 body (with the stored hash) stays readable.
+  const expected = sha256.toLowerCase();
+  // send() resolves with any status, so a 409/422 body (with the stored hash) stays readable.
   const res = await api.send({
     method: "POST",
-    path: evidencePaths(orgId).verify(objectKey, sha256),
+    path: evidencePaths(orgId).verify(objectKey, expected),
     headers: { accept: "application/json" },
     // Verify only reads the stored object.
     idempotent: true,
     permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
-  const body = res.status === 200 || res.status === 422 ? jsonOrUndefined(res.text()) : undefined;
-  // The seed's 422 is the "hash mismatch" answer; any other error is the client's to decode.
-  if (res.status === 422 && isObject(body) && body.verified === false) {
-    return {
-      verified: false,
-      object_key: objectKey,
-      expected_hash: sha256,
-      actual_hash: optionalString(body.actual_hash),
-      detail: optionalString(body.detail) ?? "hash mismatch",
-    };
-  }
-  if (res.status !== 200) {
+  const ok = res.status >= 200 && res.status < 300;
+  const text = ok || res.status === 409 || res.status === 422 ? res.text() : "";
+  const parsed = jsonOrUndefined(text);
+  // An empty body is a verdict-less answer; a body that is not JSON (a proxy's or captive
+  // portal's page) is not an answer from the API at all.
+  if (ok && parsed === undefined && text.trim() !== "") throw unexpected("verify", "body");
+  const body = isObject(parsed) ? parsed : { verified: parsed };
+  const verdict = booleanOf(body.verified);
+  if (!ok && verdict !== false) {
     throw decodeHttpError({
       status: res.status,
       headers: res.headers,
@@ -269,18 +275,51 @@ export async function verifyObject(
       url: res.url,
     });
   }
-  const ok = objectOf(body, "verify");
-  if (ok.verified !== true) throw unexpected("verify", "verified");
-  return {
+  const actual = reportedHash(body);
+  const size = optionalNumber(body.size);
+  const result: VerifyResult = {
     verified: true,
-    object_key: stringField(ok, "object_key", "verify"),
-    expected_hash: stringField(ok, "expected_hash", "verify"),
-    actual_hash: stringField(ok, "actual_hash", "verify"),
-    size: numberField(ok, "size", "verify"),
+    object_key: objectKey,
+    expected_hash: expected,
+    actual_hash: actual,
+    size,
   };
+  const fail = (detail: string): VerifyResult => ({ ...result, verified: false, detail });
+  if (verdict === false) {
+    return fail(optionalString(body.detail) ?? optionalString(body.message) ?? "hash mismatch");
+  }
+  if (actual !== undefined && actual !== expected) {
+    return fail(`the server reports SHA-256 ${actual} for the stored object`);
+  }
+  const echoedHash = optionalString(body.expected_hash);
+  if (echoedHash !== undefined && echoedHash.toLowerCase() !== expected) {
+    return fail(`the answer is about another hash (${echoedHash.slice(0, 80)})`);
+  }
+  const echoedKey = optionalString(body.object_key);
+  if (echoedKey !== undefined && echoedKey !== objectKey) {
+    return fail(`the answer is about another object (${JSON.stringify(echoedKey.slice(0, 200))})`);
+  }
+  if (size !== undefined && options.size !== undefined && size !== options.size) {
+    return fail(`the stored object is ${size} bytes, the file ${options.size}`);
+  }
+  return result;
 }
 
-/** Step 4: links the stored object to a control (idempotent per content hash + control). */
+/** The stored object's hash as a verify answer names it, lower-cased; undefined when absent. */
+function reportedHash(body: Record<string, unknown>): string | undefined {
+  for (const key of ["actual_hash", "sha256", "hash"]) {
+    const v = body[key];
+    if (typeof v === "string" && v.trim() !== "") return v.trim().toLowerCase();
+  }
+  return undefined;
+}
+
+/**
+ * Step 4: links the stored object to a control (idempotent per content hash + control). The
+ * seed's answer `{lineage_id, evidence_id, control_id, framework_id, assessment_id, created}`
+ * is checked against the request: a row for another evidence or control (or framework or
+ * assessment) is refused, never reported as linked.
+ */
 export async function linkToControl(
   api: ApiClient,
   orgId: string,
@@ -306,16 +345,35 @@ export async function linkToControl(
     signal: options.signal,
   });
   const body = objectOf(res.json(), "link-to-control");
-  const created = body.created;
-  if (typeof created !== "boolean") throw unexpected("link-to-control", "created");
-  return {
+  const created = booleanOf(body.created);
+  if (created === undefined) throw unexpected("link-to-control", "created");
+  const lineage: Lineage = {
     lineage_id: idField(body, "lineage_id", "link-to-control"),
-    evidence_id: stringField(body, "evidence_id", "link-to-control"),
-    control_id: stringField(body, "control_id", "link-to-control"),
+    evidence_id: idField(body, "evidence_id", "link-to-control"),
+    control_id: idField(body, "control_id", "link-to-control"),
     framework_id: optionalString(body.framework_id) ?? null,
     assessment_id: optionalString(body.assessment_id) ?? null,
     created,
   };
+  const differs = (field: string, got: string, sent: string) =>
+    new ContradictingAnswerError(
+      `link-to-control answered for ${field} ${JSON.stringify(got.slice(0, 100))}, not the ${JSON.stringify(sent.slice(0, 100))} sent; not counted as linked`,
+    );
+  if (lineage.evidence_id.toLowerCase() !== evidence_id.toLowerCase()) {
+    throw differs("evidence", lineage.evidence_id, evidence_id);
+  }
+  if (lineage.control_id !== rest.control_id) {
+    throw differs("control", lineage.control_id, rest.control_id);
+  }
+  // A row naming a framework or assessment we did not send (or another one) is another link;
+  // null or absent where we sent one is accepted (the seed makes both optional).
+  for (const key of ["framework_id", "assessment_id"] as const) {
+    const got = lineage[key];
+    if (got !== null && got !== (rest[key] ?? null)) {
+      throw differs(key.replace("_id", ""), got, rest[key] ?? "none");
+    }
+  }
+  return { ...lineage, evidence_id: lineage.evidence_id.toLowerCase() };
 }
 
 /** Query string of `GET /evidence` (page[number], page[size], filters, include). */
@@ -343,30 +401,36 @@ export async function listEvidence(
   return fetchPage(api, `${evidencePaths(orgId).collection}${evidenceListQuery(params)}`, options);
 }
 
-/** Reads the page after `page`, or undefined on the last page. */
-export async function nextEvidencePage(
-  api: ApiClient,
-  page: EvidencePage,
-  options: CallOptions = {},
-): Promise<EvidencePage | undefined> {
-  const next = page.links.next;
-  if (!next) return undefined;
-  return fetchPage(api, next, options);
+const READ_HEADERS = { accept: "application/vnd.api+json, application/json" };
+
+/**
+ * The evidence collection's requests for the one `links.next` walker: the first page with the
+ * filters, then the server's own `links.next` URLs (same origin only: the client enforces it).
+ */
+export function evidencePager(orgId: string, params: ListEvidenceParams): Pager {
+  const collection = evidencePaths(orgId).collection;
+  return {
+    page: (n) => ({
+      method: "GET",
+      path: `${collection}${evidenceListQuery(n === undefined ? params : { ...params, pageNumber: n })}`,
+      headers: READ_HEADERS,
+    }),
+    next: (link) => ({ method: "GET", path: link, headers: READ_HEADERS }),
+  };
 }
 
-/** Yields the first page and, with `all`, each following page; stop iterating to stop paging. */
-export async function* evidencePages(
-  api: ApiClient,
-  orgId: string,
-  params: ListEvidenceParams,
-  options: CallOptions & { all: boolean },
-): AsyncGenerator<EvidencePage> {
-  let page: EvidencePage | undefined = await listEvidence(api, orgId, params, options);
-  while (page) {
-    yield page;
-    if (!options.all || options.signal?.aborted) return;
-    page = await nextEvidencePage(api, page, options);
-  }
+/** The evidence resources of a walked page, checked (sha256 must be a hash: downloads verify it). */
+export function evidencePageOf(document: {
+  data: unknown;
+  included?: unknown;
+}): Pick<EvidencePage, "data" | "included"> {
+  const data = Array.isArray(document.data) ? document.data : [];
+  return {
+    data: data.map((r) => evidenceResourceOf(r, "evidence list")),
+    included: Array.isArray(document.included)
+      ? document.included.map((r) => resourceOf(r, "evidence list"))
+      : [],
+  };
 }
 
 async function fetchPage(
@@ -377,7 +441,7 @@ async function fetchPage(
   const res = await api.request({
     method: "GET",
     path,
-    headers: { accept: "application/vnd.api+json, application/json" },
+    headers: READ_HEADERS,
     signal: options.signal,
   });
   const body = objectOf(res.json(), "evidence list");
@@ -435,18 +499,30 @@ export async function requestDownloadUrl(
     permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
+  // Seed 000 names this call (read:evidence) but not its answer: grc needs download_url and
+  // size; sha256 and object_key are optional and checked against what was asked.
   const body = objectOf(res.json(), "download-url");
   const downloadUrl = stringField(body, "download_url", "download-url");
-  const objectKey = stringField(body, "object_key", "download-url");
   assertSafeStorageUrl(downloadUrl, api.baseUrl, "download");
+  const objectKey = optionalString(body.object_key) ?? evidenceId;
   assertSafeObjectKey(objectKey);
-  const sha256 = stringField(body, "sha256", "download-url");
-  if (!/^[0-9a-f]{64}$/i.test(sha256)) throw unexpected("download-url", "sha256");
+  const announced = optionalString(body.sha256);
+  if (announced !== undefined && !/^[0-9a-f]{64}$/i.test(announced)) {
+    throw unexpected("download-url", "sha256");
+  }
+  const asked = evidenceId.toLowerCase();
+  // The evidence id is the content's SHA-256: the download is checked against the id asked
+  // for, and an answer announcing another hash is about another evidence.
+  if (announced !== undefined && announced.toLowerCase() !== asked) {
+    throw new ContradictingAnswerError(
+      `download-url answered for SHA-256 ${announced.toLowerCase()}, not the ${asked} asked for`,
+    );
+  }
   return {
     download_url: downloadUrl,
     object_key: objectKey,
-    expires_in: numberField(body, "expires_in", "download-url"),
-    sha256: sha256.toLowerCase(),
+    expires_in: optionalNumber(body.expires_in) ?? 0,
+    sha256: asked,
     size: numberField(body, "size", "download-url"),
   };
 }
@@ -481,19 +557,36 @@ export function assertSafeStorageUrl(url: string, apiBaseUrl: string, kind: "upl
   }
 }
 
+/**
+ * An answer that cannot be used for the item asked about: an unsafe object key, or a row for
+ * another evidence or control. It fails that item (a push goes on with the other files).
+ */
+export class ContradictingAnswerError extends UnavailableError {
+  constructor(message: string, hint = "refusing to use it; report this to the platform operator") {
+    super(message, hint);
+  }
+}
+
 /** Refuses an object key that is absolute or walks up (`../`), or holds control characters. */
 export function assertSafeObjectKey(objectKey: string): void {
+  const control = /[\u0000-\u001f\u007f]/.exec(objectKey)?.[0];
+  const shown = JSON.stringify(objectKey.slice(0, 200));
+  if (control !== undefined) {
+    const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
+    throw new ContradictingAnswerError(
+      `the server returned an unsafe object key ${shown} (it holds the control character ${code}, most likely echoed from the file name)`,
+      "rename the file without control characters, or report the key to the platform operator",
+    );
+  }
   const bad =
     objectKey.length === 0 ||
     objectKey.startsWith("/") ||
     objectKey.includes("\\") ||
     /^[a-z]+:/i.test(objectKey) ||
-    /[\u0000-\u001f\u007f]/.test(objectKey) ||
     objectKey.split("/").some((s) => s === ".." || s === ".");
   if (bad) {
-    throw new UnavailableError(
-      `the server returned an unsafe object key ${JSON.stringify(objectKey.slice(0, 200))} (absolute or path traversal)`,
-      "refusing to use it; report this to the platform operator",
+    throw new ContradictingAnswerError(
+      `the server returned an unsafe object key ${shown} (absolute or path traversal)`,
     );
   }
 }
@@ -554,10 +647,26 @@ function idField(body: Record<string, unknown>, key: string, what: string): stri
   return stringField(body, key, what);
 }
 
+/** A non-negative number, or its decimal text ("3600"): harmless either way. */
+function optionalNumber(v: unknown): number | undefined {
+  const n =
+    typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : NaN;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
 function numberField(body: Record<string, unknown>, key: string, what: string): number {
-  const v = body[key];
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw unexpected(what, key);
-  return v;
+  const n = optionalNumber(body[key]);
+  if (n === undefined) throw unexpected(what, key);
+  return n;
+}
+
+/** true/false, or their text ("true", "False"); undefined for anything else. */
+function booleanOf(v: unknown): boolean | undefined {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string" && /^(true|false)$/i.test(v.trim())) {
+    return v.trim().toLowerCase() === "true";
+  }
+  return undefined;
 }
 
 function optionalString(v: unknown): string | undefined {

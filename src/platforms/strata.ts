@@ -251,44 +251,77 @@ export class StrataApi {
     return this.target.paths?.[key] ?? STRATA_DEFAULT_PATHS[key];
   }
 
-  /** Sends a request and unwraps `{success: true, data}`; maps the seed's errors to one line. */
+  /**
+   * Sends a request and reads the answer in any of the shapes a StrataGRC server may use (the
+   * seed shows no response body): the envelope `{"success": true, "data": ...}`, `{"data":
+   * ...}`, or the bare value. A body carrying one of the seed's error codes is that error,
+   * whatever the status.
+   */
   async call<T = unknown>(
     req: Omit<ApiRequest, "headers"> & { headers?: Record<string, string> },
     shape: DataShape = "any",
   ): Promise<{ data: T; envelope: Record<string, unknown> }> {
     const headers: Record<string, string> = { accept: "application/json", ...req.headers };
     if (this.target.orgId) headers["x-organization-id"] = this.target.orgId;
-    let envelope: Record<string, unknown>;
+    const where = `${req.method} ${req.path.split("?")[0]}`;
+    let body: unknown;
     try {
       const res = await this.api.request({ ...req, headers });
-      envelope = res.json<Record<string, unknown>>();
+      body = res.body.length === 0 ? undefined : res.json<unknown>();
     } catch (err) {
+      if (err instanceof SyntaxError) throw unexpectedAnswer(where, "the body is not JSON");
       throw strataError(err);
     }
-    if (envelope === null || typeof envelope !== "object" || envelope.success !== true) {
-      throw new UnavailableError(
-        `unexpected StrataGRC response from ${req.method} ${req.path.split("?")[0]}`,
-        "check the base URL and the profile's StrataGRC paths (`grc config list`)",
+    const coded = strataCodeError(body);
+    if (coded) throw coded;
+    const { data, envelope } = unwrap(body);
+    const normalised = normalise(data, shape);
+    if (normalised === undefined) {
+      throw unexpectedAnswer(
+        where,
+        body === undefined ? "the body is empty" : `"data" is not ${SHAPE_TEXT[shape]}`,
       );
     }
-    if (!hasShape(envelope.data, shape)) {
-      throw new UnavailableError(
-        `unexpected StrataGRC response from ${req.method} ${req.path.split("?")[0]}: "data" is not ${SHAPE_TEXT[shape]}`,
-        "check the base URL and the profile's StrataGRC paths (`grc config list`)",
-      );
-    }
-    return { data: envelope.data as T, envelope };
+    return { data: normalised as T, envelope };
   }
 
   private json(body: unknown): { body: string; headers: Record<string, string> } {
     return { body: JSON.stringify(body), headers: { "content-type": "application/json" } };
   }
 
-  /** GET auth status: who is logged in, for which organization. */
+  /**
+   * GET auth status: who is logged in, for which organization. `authenticated: false` is the
+   * seed's "not logged in or session expired" (exit 3), whatever the status code.
+   */
   async authStatus(): Promise<StrataAuthStatus> {
-    return (
-      await this.call<StrataAuthStatus>({ method: "GET", path: this.path("authStatus") }, "object")
-    ).data;
+    const { data } = await this.call<Record<string, unknown>>(
+      { method: "GET", path: this.path("authStatus") },
+      "object",
+    );
+    const authenticated = data.authenticated;
+    if (authenticated === false || authenticated === "false") {
+      throw new AuthError(SESSION_EXPIRED_MESSAGE);
+    }
+    const user = isRecord(data.user) ? data.user : undefined;
+    const org = isRecord(data.organization) ? data.organization : undefined;
+    const text = (v: unknown) =>
+      typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+    return {
+      ...data,
+      authenticated: true,
+      ...(user
+        ? {
+            user: {
+              ...user,
+              username:
+                text(user.username) ?? text(user.name) ?? text(user.email) ?? text(user.id) ?? "",
+            } as NonNullable<StrataAuthStatus["user"]>,
+          }
+        : {}),
+      organization: org
+        ? ({ ...org, id: text(org.id) ?? "" } as { id: string; name?: string })
+        : null,
+    };
   }
 
   /** GET dashboard KPI counts. */
@@ -318,6 +351,14 @@ export class StrataApi {
     filters: Record<string, unknown> = {},
     paging: { page?: number; perPage?: number } = {},
   ): Promise<StrataPage> {
+    return (await this.listPage(module, filters, paging)).page;
+  }
+
+  private async listPage(
+    module: StrataModule,
+    filters: Record<string, unknown>,
+    paging: { page?: number; perPage?: number },
+  ): Promise<{ page: StrataPage; paginated: boolean }> {
     const specs = STRATA_FILTERS[module];
     const params: Record<string, string | number | undefined> = { action: "list" };
     for (const [key, value] of Object.entries(filters)) {
@@ -333,29 +374,58 @@ export class StrataApi {
       "list",
     );
     const items = data;
-    const p = (envelope.pagination ?? {}) as Record<string, unknown>;
-    const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
-    return {
+    // Pagination, when the server gives it: `pagination` beside data or in `meta` (numbers or
+    // their text). Without it the answer is the whole list: one page.
+    const meta = isRecord(envelope.meta) ? envelope.meta : {};
+    const p = isRecord(envelope.pagination)
+      ? envelope.pagination
+      : isRecord(meta.pagination)
+        ? meta.pagination
+        : {};
+    const num = (v: unknown, d: number): number => {
+      const n = typeof v === "number" ? v : typeof v === "string" ? Number(v.trim()) : Number.NaN;
+      return Number.isInteger(n) && n >= 0 && (typeof v !== "string" || v.trim() !== "") ? n : d;
+    };
+    const page: StrataPage = {
       items,
       page: num(p.page, 1),
       perPage: num(p.per_page, items.length),
       total: num(p.total, items.length),
       totalPages: num(p.total_pages, 1),
     };
+    // Whether the answer said how it is paginated (listAll walks on without it).
+    return { page, paginated: p.total_pages !== undefined };
   }
 
-  /** Every page of a list, one page at a time (`--all`). */
+  /**
+   * Every page of a list, one page at a time (`--all`). With pagination in the answers the
+   * walk ends on the last page; without it (the seed documents none) it asks for the next page
+   * until one is empty or brings no record not seen before, so a server that pages silently
+   * is read whole and one that ignores `page` costs one more request. Either way a page that
+   * brings nothing new ends the walk (a server claiming 10^9 pages is not walked to them).
+   */
   async *listAll(
     module: StrataModule,
     filters: Record<string, unknown> = {},
     perPage?: number,
   ): AsyncGenerator<StrataPage> {
+    const seen = new Set<string>();
     let page = 1;
     for (;;) {
-      const result = await this.list(module, filters, { page, ...(perPage ? { perPage } : {}) });
+      const { page: result, paginated } = await this.listPage(module, filters, {
+        page,
+        ...(perPage ? { perPage } : {}),
+      });
+      const keys = result.items.map((r) =>
+        r.id !== undefined ? `id:${String(r.id)}` : JSON.stringify(r),
+      );
+      const fresh = keys.filter((k) => !seen.has(k));
+      for (const k of keys) seen.add(k);
+      if (page > 1 && fresh.length === 0) return;
       yield result;
-      if (result.page >= result.totalPages || result.items.length === 0) return;
-      page = result.page + 1;
+      if (result.items.length === 0) return;
+      if (paginated && result.page >= result.totalPages) return;
+      page = Math.max(page, result.page) + 1;
     }
   }
 
@@ -472,20 +542,37 @@ export class StrataApi {
     contentLength: number,
     signal?: AbortSignal,
   ): Promise<StrataCaseEvidence> {
-    return (
-      await this.call<StrataCaseEvidence>(
-        {
-          method: "POST",
-          path: this.path("cases") + CASE_EVIDENCE_SUFFIX + query({ case_id: caseId }),
-          headers: { "content-type": contentType },
-          body,
-          contentLength,
-          idempotent: true,
-          ...(signal ? { signal } : {}),
-        },
-        "object",
-      )
-    ).data;
+    const { data } = await this.call<Record<string, unknown>>(
+      {
+        method: "POST",
+        path: this.path("cases") + CASE_EVIDENCE_SUFFIX + query({ case_id: caseId }),
+        headers: { "content-type": contentType },
+        body,
+        contentLength,
+        idempotent: true,
+        ...(signal ? { signal } : {}),
+      },
+      "object",
+    );
+    // The record's id is what the receipt and state name the upload by: required. The
+    // SHA-256 the server computed is checked by the caller when it is given (any case).
+    const id = data.id;
+    const validId =
+      (typeof id === "number" && Number.isFinite(id)) ||
+      (typeof id === "string" && id.trim() !== "");
+    if (!validId) {
+      throw unexpectedAnswer(
+        `POST ${this.path("cases")}${CASE_EVIDENCE_SUFFIX}`,
+        'the uploaded evidence has no "id"',
+      );
+    }
+    const created = data.created;
+    return {
+      ...data,
+      id: id as number | string,
+      sha256: typeof data.sha256 === "string" ? data.sha256.trim().toLowerCase() : undefined,
+      created: typeof created === "boolean" ? created : null,
+    } as StrataCaseEvidence;
   }
 
   private async recordAction(
@@ -522,23 +609,97 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function hasShape(data: unknown, shape: DataShape): boolean {
+/**
+ * `data` in the shape a caller needs, or undefined when it is not: objects as they are, a list
+ * of objects, a chart whose values are numbers (also sent as their text).
+ */
+function normalise(data: unknown, shape: DataShape): unknown {
   switch (shape) {
     case "object":
-      return isRecord(data);
+      return isRecord(data) ? data : undefined;
     case "list":
-      return Array.isArray(data) && data.every(isRecord);
-    case "chart":
-      return (
-        isRecord(data) &&
-        Array.isArray(data.labels) &&
-        data.labels.every((l) => typeof l === "string") &&
-        Array.isArray(data.values) &&
-        data.values.every((v) => typeof v === "number")
+      return Array.isArray(data) && data.every(isRecord) ? data : undefined;
+    case "chart": {
+      if (!isRecord(data) || !Array.isArray(data.labels) || !Array.isArray(data.values)) {
+        return undefined;
+      }
+      const values = data.values.map((v) =>
+        typeof v === "string" && v.trim() !== "" ? Number(v) : v,
       );
+      const ok =
+        data.labels.every((l) => typeof l === "string") &&
+        values.every((v) => typeof v === "number" && Number.isFinite(v));
+      return ok ? { ...data, values } : undefined;
+    }
     default:
-      return true;
+      return data;
   }
+}
+
+/**
+ * Splits an answer into its data and the object around it: `{"success": true, "data": D}` and
+ * `{"data": D}` give D; `{"success": true, ...fields}` gives the fields; anything else is the
+ * bare value.
+ */
+function unwrap(body: unknown): { data: unknown; envelope: Record<string, unknown> } {
+  if (!isRecord(body)) return { data: body, envelope: {} };
+  if ("data" in body) return { data: body.data, envelope: body };
+  if (body.success === true) {
+    const { success: _success, ...rest } = body;
+    return { data: rest, envelope: body };
+  }
+  return { data: body, envelope: {} };
+}
+
+/**
+ * The seed's error codes wherever an answer carries them (`{"success": false, "error": {code,
+ * message}}`, `{"error": "CODE", "message"}`, `{"code": "CODE"}`), even with a 200 status.
+ */
+function strataCodeError(body: unknown): HttpError | AuthError | undefined {
+  if (!isRecord(body)) return undefined;
+  const error = body.error;
+  const nested = isRecord(error) ? error : undefined;
+  const code = [nested?.code, error, body.code, body.error_code].find(
+    (c): c is string => typeof c === "string" && STRATA_ERROR_STATUS[c] !== undefined,
+  );
+  if (!code) {
+    if (body.success === false) {
+      const message = [nested?.message, body.message, error].find(
+        (m): m is string => typeof m === "string" && m.trim() !== "",
+      );
+      return new HttpError(`StrataGRC refused the request${message ? `: ${clip(message)}` : ""}`, {
+        status: 500,
+        details: message ? [clip(message)] : [],
+      });
+    }
+    return undefined;
+  }
+  const message = [nested?.message, body.message].find(
+    (m): m is string => typeof m === "string" && m.trim() !== "",
+  );
+  const text = message ? `${clip(message)} (${code})` : code;
+  const err = new HttpError(text, {
+    status: STRATA_ERROR_STATUS[code]!,
+    code,
+    details: [message ? clip(message) : code],
+    hint: STRATA_ERROR_SOLUTIONS[code]!,
+  });
+  return strataError(err) as HttpError | AuthError;
+}
+
+/** One line of server text: control characters removed, at most 300 characters. */
+function clip(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ")
+    .trim()
+    .slice(0, 300);
+}
+
+function unexpectedAnswer(where: string, why: string): UnavailableError {
+  return new UnavailableError(
+    `unexpected StrataGRC response from ${where}: ${why}`,
+    "check the base URL and the profile's StrataGRC paths (`grc config list`)",
+  );
 }
 
 /** `data` of the auth status call. */
@@ -555,16 +716,18 @@ export interface StrataChart {
   values: number[];
 }
 
-/** `data` of a case evidence upload. */
+/** `data` of a case evidence upload (`id` required; the rest as the server gave it). */
 export interface StrataCaseEvidence {
-  id: number;
-  case_id: number;
-  filename: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-  uploaded_at: string;
-  created: boolean;
+  id: number | string;
+  case_id?: number;
+  filename?: string;
+  content_type?: string;
+  size?: number;
+  /** The server's SHA-256 of what it stored, lower-cased; undefined when it did not say. */
+  sha256: string | undefined;
+  uploaded_at?: string;
+  /** false when the case already held this file; null when the server did not say. */
+  created: boolean | null;
 }
 
 /**

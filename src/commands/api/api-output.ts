@@ -1,6 +1,5 @@
 import type { CommandContext } from "../../cli/command.js";
 import { decodeHttpError } from "../../http/error-decoder.js";
-import { jsonApiPages } from "../../http/jsonapi-pages.js";
 import { redactHeaders } from "../../http/redact.js";
 import type { ApiClient, ApiResponse } from "../../http/types.js";
 import { jsonText, writeWithBackpressure } from "../../output/records.js";
@@ -51,20 +50,34 @@ export async function writeResponse(
   }
 }
 
-/** Prints every page's `data` items as one JSON array, streamed (valid JSON even when a page fails). */
+/**
+ * Prints every page's `data` items as one JSON array, streamed (valid JSON even when a page
+ * fails). Pages come from the one `links.next` walker (src/core/query/walker.ts), which ends
+ * every walk: an empty page, a page of repeats or a link followed before stops it.
+ */
 export async function writePages(
   ctx: CommandContext,
   api: ApiClient,
   path: string,
   headers: Record<string, string>,
 ): Promise<void> {
+  const { walkPages } = await import("../../core/query/walker.js");
   const out = ctx.io.stdout;
   const pretty = ctx.io.stdoutIsTTY;
   let count = 0;
   let opened = false;
+  const get = (p: string) => ({ method: "GET" as const, path: p, headers });
   try {
-    for await (const page of jsonApiPages(api, path, { headers, signal: ctx.signal })) {
-      const items = page.data ?? [page.document];
+    for await (const page of walkPages({
+      client: api,
+      pager: { page: () => get(path), next: (link) => get(link) },
+      all: true,
+      concurrency: 1,
+      decode: "any",
+      signal: ctx.signal,
+    })) {
+      // A body that is not a collection is printed whole, as the one item of its page.
+      const items: unknown[] = Array.isArray(page.document.data) ? page.resources : [page.document];
       for (const item of items) {
         const text = pretty
           ? JSON.stringify(item, null, 2).replace(/\n/g, "\n  ")
@@ -74,7 +87,7 @@ export async function writePages(
         opened = true;
         count += 1;
       }
-      ctx.debug(`page ${page.page}: ${items.length} items`);
+      ctx.debug(`page ${page.number}: ${items.length} items`);
     }
   } finally {
     await writeWithBackpressure(out, opened ? (pretty ? "\n]\n" : "]\n") : "[]\n");

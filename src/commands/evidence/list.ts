@@ -106,22 +106,34 @@ export const listCommand = defineCommand<ListOptions>({
       evidenceColumns,
     );
     const limit = opts.limit ?? Number.POSITIVE_INFINITY;
-    const pages = ev.evidencePages(
-      {
+    // The one links.next walker: with --all it follows pages until the last, an empty page,
+    // or a page that repeats (one line, exit 4); without it, one page.
+    const { walkPages } = await import("../../core/query/walker.js");
+    const pages = walkPages({
+      client: await ctx.api(),
+      pager: ev.evidencePager({
         control: opts.control,
         include: "lineage",
         query: queryPairs(spec),
         pageNumber: opts.page,
         pageSize: spec.pageSize,
-      },
-      { all: Boolean(opts.all), signal: ctx.signal },
-    );
-    for await (const page of pages) {
+      }),
+      all: Boolean(opts.all),
+      ...(opts.all && opts.limit !== undefined ? { limit: opts.limit } : {}),
+      concurrency: 1,
+      signal: ctx.signal,
+    });
+    for await (const fetched of pages) {
+      // The resources the walker kept (it drops any an earlier page printed).
+      const page = sovereign.evidencePageOf({
+        data: fetched.resources,
+        included: fetched.document.included,
+      });
       for (const resource of page.data) {
         if (writer.written >= limit) break;
         await writer.write(sovereign.evidenceRecord(resource, page.included));
       }
-      // Leaving the loop ends the generator: no further page is requested.
+      // Leaving the loop ends the walk: no further page is requested.
       if (writer.written >= limit) break;
     }
     await writer.end();

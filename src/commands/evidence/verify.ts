@@ -37,7 +37,7 @@ export const verifyCommand = defineCommand<VerifyOptions>({
       verified: result.verified,
       expected_hash: result.expected_hash,
       actual_hash: result.actual_hash ?? null,
-      size: result.verified ? result.size : null,
+      size: result.verified ? (result.size ?? null) : null,
     };
     const format = outputFormat(opts);
     if (format !== "table") {
@@ -54,13 +54,16 @@ export const verifyCommand = defineCommand<VerifyOptions>({
       await writer.write(row);
       await writer.end();
     } else if (result.verified) {
+      // A server may answer a bare 2xx (the seed documents no body): the hash shown is then
+      // the one it checked against.
+      const size = result.size !== undefined ? ` size=${result.size}` : "";
       ctx.io.stdout.write(
-        `verified ${result.object_key} sha256=${result.actual_hash} size=${result.size}\n`,
+        `verified ${result.object_key} sha256=${result.actual_hash ?? result.expected_hash}${size}\n`,
       );
     }
     if (!result.verified) {
       throw new PartialFailureError(
-        `${result.detail} (object ${objectKey}${result.actual_hash ? `, stored SHA-256 ${result.actual_hash}` : ""})`,
+        `${result.detail ?? "hash mismatch"} (object ${objectKey}${result.actual_hash ? `, stored SHA-256 ${result.actual_hash}` : ""})`,
         "the stored object is not the file you hashed; push the file again",
       );
     }

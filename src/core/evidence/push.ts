@@ -5,7 +5,11 @@ import pLimit from "p-limit";
 import { ExitCode, GrcError, HttpError, UnavailableError } from "../../errors.js";
 import { decodeHttpError } from "../../http/error-decoder.js";
 import type { StorageClient, StorageResponse } from "../../http/types.js";
-import type { SovereignEvidenceApi, UploadUrl } from "../../platforms/sovereign.js";
+import {
+  ContradictingAnswerError,
+  type SovereignEvidenceApi,
+  type UploadUrl,
+} from "../../platforms/sovereign.js";
 import { contentTypeFor } from "./content-type.js";
 import { type DiscoveredFile, uploadFilename } from "./discovery.js";
 import {
@@ -143,6 +147,11 @@ class FileFailure extends GrcError {
 /** A server-side failure, prefixed with the step it happened in ("upload-url: ..."). */
 function stepFailure(step: string, err: unknown): GrcError {
   if (err instanceof FileFailure) return err;
+  // An answer unusable for this file (unsafe object key, a row for another evidence or
+  // control) fails this file only: exit 1 like any failed file, never retried, never fatal.
+  if (err instanceof ContradictingAnswerError) {
+    return new FileFailure(`${step}: ${err.message}`, err.hint ?? "", { cause: err });
+  }
   const inner =
     err instanceof GrcError
       ? err
@@ -354,11 +363,13 @@ async function pushOne(
     times.verified_at = null;
     if (options.verify) {
       step = "verify";
-      const check = await evidence.verifyObject(objectKey, sha256);
+      // The server's verdict, cross-checked against the file's hash and size. A mismatch
+      // fails the file: the altered object is never linked, and the next run uploads again.
+      const check = await evidence.verifyObject(objectKey, sha256, { size: before.size });
       if (!check.verified) {
         result.verified = false;
         throw new FileFailure(
-          `verify failed: the stored object's SHA-256 differs from the file's (${check.detail}); it was not linked`,
+          `verify failed: the stored object's SHA-256 differs from the file's (${check.detail ?? "hash mismatch"}); it was not linked`,
           "push the file again",
         );
       }
@@ -715,6 +726,7 @@ function fileError(err: unknown): GrcError {
  */
 function isFatal(step: string, err: unknown): boolean {
   if (step === "connect") return true;
+  if (err instanceof ContradictingAnswerError) return false;
   if (step === "read" || step === "upload") return false;
   if (err instanceof HttpError) {
     if (err.status === 401 || err.status === 403) return true;

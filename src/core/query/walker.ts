@@ -42,6 +42,12 @@ export interface WalkOptions {
   /** page[number] of the first request (`--page`), when the server's `links.self` does not say. */
   firstPage?: number;
   signal?: AbortSignal;
+  /**
+   * How a page's body is read: `jsonapi` (default) requires a JSON:API document whose
+   * resources have an id and a type; `any` takes any JSON object (`grc api --paginate`): its
+   * `data` array items are the page's resources, a body without one is a page of its own.
+   */
+  decode?: "jsonapi" | "any";
 }
 
 /** Counters a caller may show with --debug. */
@@ -64,13 +70,30 @@ async function fetchPage(
   req: ApiRequest,
   n: number,
   signal: AbortSignal,
+  decode: "jsonapi" | "any" = "jsonapi",
 ): Promise<() => FetchedPage> {
   const res = await client.request({ ...req, signal });
   return () => {
     const where = `${req.method} ${req.path.split("?")[0]}`;
-    const document = decodeDocument(res.json(), where);
+    const body = res.json();
+    if (decode === "any") {
+      const document = (
+        typeof body === "object" && body !== null && !Array.isArray(body) ? body : { data: body }
+      ) as JsonApiDocument;
+      const resources = Array.isArray(document.data) ? (document.data as Resource[]) : [];
+      return { number: n, document, raw: res.body, resources };
+    }
+    const document = decodeDocument(body, where);
     return { number: n, document, raw: res.body, resources: primaryResources(document) };
   };
+}
+
+/** What makes two resources the same: type and id, or (without an id) their whole text. */
+function identity(r: Resource): string {
+  const id = (r as { id?: unknown }).id;
+  return typeof id === "string" || typeof id === "number"
+    ? `${String(r.type)}/${String(id)}`
+    : `json:${JSON.stringify(r)}`;
 }
 
 function sizeOf(link: string | null | undefined): number | undefined {
@@ -84,12 +107,18 @@ function sizeOf(link: string | null | undefined): number | undefined {
 }
 
 /**
+ * The one `links.next` walker (queries, `grc evidence list --all`, `grc api --paginate`).
  * Walks a collection page by page and yields the pages in order. With `links.last` known and
  * concurrency > 1 it keeps up to `concurrency` page requests in flight (a sliding window, so
  * at most that many pages are held in memory) and still yields page 2, 3, ... in order. A 429
  * is waited out by the client (X-RateLimit-Reset) and the same page is asked again. Each
  * resource is yielded once, and the walk stops as soon as `limit` resources were yielded;
  * stopping (limit, error or the consumer returning) aborts the requests still in flight.
+ *
+ * Every walk ends: a page that brings nothing new ends it — an empty page quietly (the
+ * collection is exhausted, whatever `links.next` or `links.last` still claim), a page whose
+ * resources were all printed before, or a `links.next` already followed, with one line
+ * (exit 4) saying the server's pagination does not end.
  */
 export async function* walkPages(
   options: WalkOptions,
@@ -104,14 +133,20 @@ export async function* walkPages(
   const seen = new Set<string>();
   let remaining = limit ?? Number.POSITIVE_INFINITY;
 
-  /** Drops repeats and cuts the page at the limit; returns false when the walk is complete. */
+  /**
+   * Drops repeats and cuts the page at the limit; returns false when the walk is complete
+   * (the limit is reached, or the page is empty). A page of nothing but repeats fails.
+   */
   const admit = (page: FetchedPage): boolean => {
     const kept: Resource[] = [];
+    const offered = page.resources.length;
+    let repeats = 0;
     for (const r of page.resources) {
       if (remaining <= 0) break;
-      const key = `${r.type}/${r.id}`;
+      const key = identity(r);
       if (walking && seen.has(key)) {
         stats.duplicates += 1;
+        repeats += 1;
         continue;
       }
       if (walking) seen.add(key);
@@ -121,11 +156,15 @@ export async function* walkPages(
     page.resources = kept;
     stats.pages += 1;
     stats.resources += kept.length;
-    return remaining > 0;
+    if (offered > 0 && repeats === offered) {
+      throw loopingServer(page.number, "the page repeats resources already printed");
+    }
+    return remaining > 0 && offered > 0;
   };
 
   try {
-    let page = (await fetchPage(client, pager.page(undefined), 1, controller.signal))();
+    const decode = options.decode ?? "jsonapi";
+    let page = (await fetchPage(client, pager.page(undefined), 1, controller.signal, decode))();
     page.number = pageNumberOf(page.document.links?.self) ?? options.firstPage ?? 1;
     let more = admit(page);
     yield page;
@@ -155,7 +194,7 @@ export async function* walkPages(
         ) {
           const n = nextToStart++;
           inFlight += 1;
-          const pending = fetchPage(client, pager.page(n), n, controller.signal);
+          const pending = fetchPage(client, pager.page(n), n, controller.signal, decode);
           window.set(n, pending);
           // Start the next page as soon as one finishes; a rejection is reported when its
           // page's turn comes (this handler only keeps it from being unhandled meanwhile).
@@ -181,20 +220,17 @@ export async function* walkPages(
     // A broken server can link a page to itself or ignore page[number]: stop when a link
     // repeats or a whole page brings nothing new, instead of walking forever.
     const followed = new Set<string>();
-    if (page.document.links?.self) followed.add(page.document.links.self);
-    while (page.document.links?.next) {
-      const link = page.document.links.next;
+    const self = hrefOf(page.document.links?.self);
+    if (self) followed.add(self);
+    for (;;) {
+      const link = hrefOf(page.document.links?.next);
+      if (!link) return;
       if (followed.has(link)) throw loopingServer(page.number + 1, "links.next repeats a page");
       followed.add(link);
       const n = page.number + 1;
       const next = pager.next(link, n);
-      page = (await fetchPage(client, next, n, controller.signal))();
-      const offered = page.resources.length;
-      const duplicatesBefore = stats.duplicates;
+      page = (await fetchPage(client, next, n, controller.signal, decode))();
       more = admit(page);
-      if (offered > 0 && stats.duplicates - duplicatesBefore === offered) {
-        throw loopingServer(n, "the page repeats resources already printed");
-      }
       yield page;
       if (!more) return;
     }
@@ -204,10 +240,20 @@ export async function* walkPages(
   }
 }
 
+/** A link as a string: JSON:API allows a string or a link object `{href}`. */
+function hrefOf(link: unknown): string | undefined {
+  if (typeof link === "string" && link !== "") return link;
+  if (typeof link === "object" && link !== null) {
+    const href = (link as { href?: unknown }).href;
+    if (typeof href === "string" && href !== "") return href;
+  }
+  return undefined;
+}
+
 /** The one-line error for a server whose pagination does not advance. */
 function loopingServer(page: number, why: string): UnavailableError {
   return new UnavailableError(
-    `stopped the walk at page ${page}: ${why} (the server's pagination does not advance)`,
+    `stopped the walk at page ${page}: ${why} (the server's pagination does not end)`,
     "the pages printed so far are complete; report the server's paging to its operator",
   );
 }

@@ -24,7 +24,7 @@ export interface CaseEvidenceResult {
   sha256: string | null;
   content_type: string;
   case_id: number;
-  evidence_id: number | null;
+  evidence_id: number | string | null;
   filename: string;
   created: boolean | null;
   status: "uploaded" | "skipped" | "failed";
@@ -201,7 +201,10 @@ export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvid
       return;
     }
     const local = body.sha256();
-    if (!local || stored.sha256 !== local) {
+    // Never believe the server about what we can check: a hash it reports must be ours (any
+    // letter case). A server that reports none is trusted with its own check of the sha256
+    // field we sent (recorded as verified: false).
+    if (!local || (stored.sha256 !== undefined && stored.sha256 !== local)) {
       finish({
         ...base,
         sha256: local ?? null,
@@ -241,8 +244,8 @@ export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvid
       control_id: target.control_id,
       framework_id: null,
       assessment_id: null,
-      created: stored.created,
-      verified: true,
+      created: stored.created !== false,
+      verified: stored.sha256 !== undefined,
       base_url: run.scope.base_url,
       org_id: run.scope.org_id,
       times: {

@@ -1,37 +1,27 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runInProcess, tempConfigDir } from "../../helpers/cli.js";
+import {
+  json,
+  type RecordedRequest,
+  startFakeServer,
+  useFakeServer,
+} from "../../helpers/fake-server.js";
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
-
-/** A loopback server that answers each request with the next scripted reply and records what it got. */
-let seen: Seen[] = [];
+/** A loopback server that answers each request with the scripted reply and records what it got. */
+const fake = useFakeServer();
+let seen: RecordedRequest[] = [];
 let reply: { status: number; body: unknown } = { status: 200, body: {} };
 let baseUrl = "";
-const server = createServer((req, res) => {
-  seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers });
-  req.resume();
-  req.on("end", () => {
-    res.writeHead(reply.status, { "content-type": "application/json" });
-    res.end(JSON.stringify(reply.body));
-  });
-});
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 let dir = "";
 beforeEach(() => {
-  seen = [];
+  const s = fake();
+  // Most commands here never reach the server; the ones that do assert what it saw.
+  s.any(() => json(reply.status, reply.body), { optional: true });
+  seen = s.requests;
+  baseUrl = s.url;
   reply = { status: 200, body: { data: [] } };
   dir = tempConfigDir();
 });
@@ -322,10 +312,9 @@ describe("grc auth login (non-interactive)", () => {
   });
 
   it("fails with exit 4 and saves nothing when the server cannot be reached", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const closed = await startFakeServer();
+    const port = closed.port;
+    await closed.close();
     const r = await run(
       ["auth", "login", "--base-url", `http://127.0.0.1:${port}`, "--org", "o", "--api-key-stdin"],
       KEY,

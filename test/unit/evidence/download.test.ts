@@ -1,11 +1,10 @@
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
+import { json, useFakeServer } from "../../helpers/fake-server.js";
 import { linkObject, mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
@@ -114,47 +113,42 @@ describe("grc evidence download (a storage that misbehaves)", () => {
   const stored = Buffer.from("the real evidence\n");
   const storedSha = createHash("sha256").update(stored).digest("hex");
   let mode: "tampered" | "expired" | "unsafe" = "tampered";
-  let server: Server;
+  const fake = useFakeServer();
   let origin = "";
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      if (req.url?.startsWith(`/api/v1/orgs/${ORG}/evidence/${storedSha}/download-url`)) {
-        res.setHeader("content-type", "application/json");
-        const url =
+  /** download-url, and (unless the URL is unsafe, when storage must never be asked) the GET. */
+  beforeEach(() => {
+    const s = fake();
+    origin = s.url;
+    s.get(`/api/v1/orgs/${ORG}/evidence/${storedSha}/download-url`, () =>
+      json(200, {
+        download_url:
           mode === "unsafe"
             ? "file:///etc/passwd"
-            : `${origin}/grc-evidence/k/report.txt?X-Amz-Signature=feedface`;
-        res.end(
-          JSON.stringify({
-            download_url: url,
-            object_key: `orgs/${ORG}/evidence/k/report.txt`,
-            expires_in: 60,
-            sha256: storedSha,
-            size: stored.length,
-          }),
-        );
-        return;
-      }
-      if (req.url?.startsWith("/grc-evidence/")) {
+            : `${origin}/grc-evidence/k/report.txt?X-Amz-Signature=feedface`,
+        object_key: `orgs/${ORG}/evidence/k/report.txt`,
+        expires_in: 60,
+        sha256: storedSha,
+        size: stored.length,
+      }),
+    );
+    s.get(
+      "/grc-evidence/k/report.txt",
+      () => {
         if (mode === "expired") {
-          res.writeHead(403, { "content-type": "application/xml" });
-          res.end(
-            '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><RequestId>1</RequestId></Error>',
-          );
-          return;
+          return {
+            status: 403,
+            headers: { "content-type": "application/xml" },
+            body: '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Request has expired</Message><RequestId>1</RequestId></Error>',
+          };
         }
         // Same length, one byte changed: only the hash can tell.
         const tampered = Buffer.from(stored);
         tampered[0] = 0x54;
-        res.end(tampered);
-        return;
-      }
-      res.writeHead(404).end();
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+        return { status: 200, body: tampered };
+      },
+      { optional: true },
+    );
   });
-  afterAll(() => new Promise<void>((r) => server.close(() => r())));
   const env = () => ({ GRC_BASE_URL: origin, GRC_ORG_ID: ORG, GRC_API_KEY: "sk-test-0123456789" });
 
   it("deletes a download whose SHA-256 differs and exits 1", async () => {
@@ -197,5 +191,6 @@ describe("grc evidence download (a storage that misbehaves)", () => {
     expect(r.stderr).toBe(
       "grc: the server returned an unsafe download URL (scheme file is not http(s)) — refusing to use it; report this to the platform operator\n",
     );
+    expect(fake().calls("GET", "/grc-evidence/k/report.txt")).toHaveLength(0);
   });
 });

@@ -64,6 +64,7 @@ export class FakePlatform {
           object_key: objectKey,
           expected_hash: sha256,
           actual_hash: obj.sha256,
+          size: obj.size,
           detail: "hash mismatch: stored object has a different SHA-256",
         };
       }

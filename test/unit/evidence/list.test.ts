@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
+import { json, useFakeServer } from "../../helpers/fake-server.js";
 import { linkObject, type MockServer, mockEnv, storeObject, withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["sovereign"] });
@@ -157,5 +158,55 @@ describe("grc evidence list", () => {
     });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toHaveLength(3);
+  });
+});
+
+describe("grc evidence list --all against a server whose links.next repeats (issue 10, 11)", () => {
+  const server = useFakeServer();
+  const ORG = "org-1";
+  const evidence = (n: number) => ({
+    id: String(n).repeat(64).slice(0, 64),
+    type: "evidence",
+    attributes: { sha256: String(n).repeat(64).slice(0, 64), filename: `${n}.csv`, size: n },
+  });
+
+  it("prints each record once and stops with one line, exit 4 (was: the same rows until killed)", async () => {
+    const path = `/api/v1/orgs/${ORG}/evidence`;
+    server().get(path, () =>
+      json(200, {
+        data: [evidence(1), evidence(2)],
+        links: { next: `${server().url}${path}?page%5Bnumber%5D=2` },
+      }),
+    );
+    const r = await runInProcess(["evidence", "list", "--all", "-o", "ndjson"], {
+      env: { GRC_BASE_URL: server().url, GRC_ORG_ID: ORG, GRC_API_KEY: "sk-list-test-0123456789" },
+    });
+    expect(r.code).toBe(4);
+    expect(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l).filename),
+    ).toEqual(["1.csv", "2.csv"]);
+    expect(r.stderr).toMatch(
+      /^grc: stopped the walk at page 2: the page repeats resources already printed \(the server's pagination does not end\)/,
+    );
+    expect(server().requests).toHaveLength(2);
+  });
+
+  it("an empty page ends the walk quietly, exit 0, whatever links.next says", async () => {
+    const path = `/api/v1/orgs/${ORG}/evidence`;
+    server().get(path, (req) =>
+      json(200, {
+        data: req.query.get("page[number]") ? [] : [evidence(3)],
+        links: { next: `${server().url}${path}?page%5Bnumber%5D=2` },
+      }),
+    );
+    const r = await runInProcess(["evidence", "list", "--all", "-o", "ndjson"], {
+      env: { GRC_BASE_URL: server().url, GRC_ORG_ID: ORG, GRC_API_KEY: "sk-list-test-0123456789" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(1);
   });
 });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { runInProcess } from "../../helpers/cli.js";
-import { closeAfterEach, sendJson } from "./test-server.js";
+import { fakeServers, sendJson } from "../../helpers/fake-server.js";
 
 /** `grc api` in-process with buffer streams: TTY formatting and pagination edge cases. */
 
 const KEY = "sk-unit-api-command-1111";
-const { server } = closeAfterEach();
+const { server } = fakeServers();
 
 describe("grc api", () => {
   it("pretty-prints JSON on a TTY and passes bytes through in a pipe", async () => {

@@ -9,13 +9,18 @@ import {
 } from "../../../src/errors.js";
 import { createApiClient, type HttpApiClient } from "../../../src/http/client.js";
 import type { ClientOptions } from "../../../src/http/types.js";
-import { type Captured, closeAfterEach, fakeSleep, sendJson } from "./test-server.js";
+import {
+  fakeServers,
+  fakeSleep,
+  type RecordedRequest,
+  sendJson,
+} from "../../helpers/fake-server.js";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
 const NOW_HTTP = "Mon, 23 Nov 2026 10:00:00 GMT";
 const KEY = "sk-test-0123456789abcdef";
 
-const { defer, server } = closeAfterEach();
+const { defer, server } = fakeServers();
 
 function client(options: Partial<ClientOptions> & { baseUrl: string }): HttpApiClient {
   const c = createApiClient({
@@ -29,7 +34,7 @@ function client(options: Partial<ClientOptions> & { baseUrl: string }): HttpApiC
   return c;
 }
 
-function header(req: Captured, name: string): string | undefined {
+function header(req: RecordedRequest, name: string): string | undefined {
   const v = req.headers[name];
   return Array.isArray(v) ? v.join(", ") : v;
 }
@@ -415,7 +420,7 @@ describe("retries", () => {
   });
 
   it("retries connection refused, then reports host, cause and fix (exit 4)", async () => {
-    const s = await server(() => {});
+    const s = await server(() => {}, { optional: true });
     const url = s.url;
     await s.close();
     const { sleeps, sleep } = fakeSleep();
@@ -546,7 +551,7 @@ describe("redirects and origins", () => {
   });
 
   it("refuses to follow a POST to another origin (exit 2, nothing sent there)", async () => {
-    const capture = await server((_req, res) => sendJson(res, 200, {}));
+    const capture = await server((_req, res) => sendJson(res, 200, {}), { optional: true });
     const s = await server((_req, res) => {
       res.writeHead(307, { location: `http://localhost:${capture.port}/x` });
       res.end();

@@ -6,13 +6,13 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ExitCode, UnavailableError, UsageError } from "../../../src/errors.js";
 import { createApiClient } from "../../../src/http/client.js";
-import { closeAfterEach, sendJson } from "./test-server.js";
+import { fakeServers, sendJson } from "../../helpers/fake-server.js";
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const CA = fixture("ca.pem");
 const KEY = "sk-proxy-test-key-9876";
 
-const { defer, server } = closeAfterEach();
+const { defer, server } = fakeServers();
 
 /** A CONNECT proxy that records the targets it was asked for and tunnels them to 127.0.0.1. */
 async function startProxy(targetPort: number) {
@@ -159,7 +159,7 @@ describe("CA certificates", () => {
       createApiClient({
         baseUrl: "https://grc.example.com",
         credential: { kind: "bearer", apiKey: KEY },
-        caCert: fixture("../test-server.ts"),
+        caCert: fixture("../client.test.ts"),
       }),
     ).toThrow("holds no PEM certificate");
   });

@@ -3,9 +3,9 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createApiClient, createStorageClient } from "../../../src/http/client.js";
 import { redactHeaders, redactUrl } from "../../../src/http/redact.js";
-import { closeAfterEach, sendJson, type TestServer } from "./test-server.js";
+import { type FakeServer, fakeServers, sendJson } from "../../helpers/fake-server.js";
 
-const { defer, server } = closeAfterEach();
+const { defer, server } = fakeServers();
 
 describe("redactUrl", () => {
   it("removes presigned signatures and credentials, keeps the rest", () => {
@@ -87,7 +87,7 @@ describe("redactHeaders", () => {
 });
 
 describe("--debug trace", () => {
-  function traceServer(): Promise<TestServer> {
+  function traceServer(): Promise<FakeServer> {
     return server((req, res) => {
       if (req.url.startsWith("/redirect")) {
         res.writeHead(302, {

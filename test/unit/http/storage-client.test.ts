@@ -4,9 +4,9 @@ import { ExitCode, UsageError } from "../../../src/errors.js";
 import { createStorageClient, readStorageError } from "../../../src/http/client.js";
 import type { HttpStorageClient } from "../../../src/http/storage-client.js";
 import type { ClientOptions } from "../../../src/http/types.js";
-import { closeAfterEach, fakeSleep } from "./test-server.js";
+import { fakeServers, fakeSleep } from "../../helpers/fake-server.js";
 
-const { defer, server } = closeAfterEach();
+const { defer, server } = fakeServers();
 
 function storage(
   options: Partial<Omit<ClientOptions, "baseUrl" | "credential">> = {},

@@ -1,12 +1,15 @@
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { walkPages } from "../../../src/core/query/walker.js";
 import { HttpError, UnavailableError } from "../../../src/errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../../src/http/types.js";
 import {
   assertSafeObjectKey,
   assertSafeStorageUrl,
+  ContradictingAnswerError,
   evidenceListQuery,
+  evidencePageOf,
   sovereignEvidence,
 } from "../../../src/platforms/sovereign.js";
 
@@ -61,7 +64,8 @@ afterAll(() => server.close());
 
 function setup() {
   const sent: ApiRequest[] = [];
-  return { sent, ev: sovereignEvidence(fetchClient(sent), ORG) };
+  const client = fetchClient(sent);
+  return { sent, client, ev: sovereignEvidence(client, ORG) };
 }
 
 const uploadReply = {
@@ -120,7 +124,7 @@ describe("requestUploadUrl", () => {
     expect((err as UnavailableError).exitCode).toBe(4);
   });
 
-  it.each(["../../etc/passwd", "/abs/key", "orgs/x/../y", "c:\\x", "a\nb"])(
+  it.each(["../../etc/passwd", "/abs/key", "orgs/x/../y", "c:\\x"])(
     "refuses the unsafe object key %j",
     async (key) => {
       server.use(
@@ -134,6 +138,22 @@ describe("requestUploadUrl", () => {
       );
     },
   );
+
+  it("names the control character of an object key echoed from a file name (issue 11)", async () => {
+    server.use(
+      http.post(`${EV}/upload-url`, () =>
+        HttpResponse.json({ ...uploadReply, object_key: "orgs/o/evidence/u/a\nb.csv" }),
+      ),
+    );
+    const { ev } = setup();
+    const err = await ev
+      .requestUploadUrl({ filename: "a\nb.csv", content_type: "text/csv", control_id: "C" })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContradictingAnswerError);
+    expect((err as ContradictingAnswerError).line()).toBe(
+      'the server returned an unsafe object key "orgs/o/evidence/u/a\\nb.csv" (it holds the control character U+000A, most likely echoed from the file name) — rename the file without control characters, or report the key to the platform operator',
+    );
+  });
 
   it("names the missing field of a malformed reply", async () => {
     server.use(
@@ -317,13 +337,23 @@ describe("read side", () => {
         });
       }),
     );
-    const { ev, sent } = setup();
+    const { ev, sent, client } = setup();
     const first = await ev.listEvidence({ control: "CC6.1" });
     expect(first.data.map((r) => r.id)).toEqual([SHA]);
     expect(first.data[0]?.attributes.object_keys).toEqual([KEY]);
-    const second = await ev.nextEvidencePage(first);
-    expect(second?.data[0]?.id).toBe("c".repeat(64));
-    expect(second && (await ev.nextEvidencePage(second))).toBeUndefined();
+    sent.length = 0;
+    // The walk `grc evidence list --all` runs: the one links.next walker over this pager.
+    const pages: string[][] = [];
+    for await (const page of walkPages({
+      client,
+      pager: ev.evidencePager({ control: "CC6.1" }),
+      all: true,
+      concurrency: 1,
+    })) {
+      pages.push(evidencePageOf({ data: page.resources }).data.map((r) => r.id));
+    }
+    expect(pages[1]?.[0]).toBe("c".repeat(64));
+    expect(pages).toHaveLength(2);
     expect(sent.map((r) => r.path)).toEqual([
       `/api/v1/orgs/${ORG}/evidence?filter[control_id_eq]=CC6.1`,
       `${EV}?page%5Bnumber%5D=2`,
@@ -372,6 +402,28 @@ describe("read side", () => {
     await expect(ev.requestDownloadUrl(SHA)).rejects.toThrow(
       "the server returned an unsafe download URL (scheme file is not http(s))",
     );
+  });
+
+  it("download-url: checked against the id asked for; only download_url and size required", async () => {
+    let answer: Record<string, unknown> = {};
+    server.use(http.get(`${EV}/${SHA}/download-url`, () => HttpResponse.json(answer)));
+    const { ev } = setup();
+    // Another hash announced: an answer about another evidence, refused.
+    answer = { download_url: "http://127.0.0.1:9/b/k", size: 10, sha256: "c".repeat(64) };
+    const err = await ev.requestDownloadUrl(SHA).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ContradictingAnswerError);
+    expect((err as ContradictingAnswerError).message).toBe(
+      `download-url answered for SHA-256 ${"c".repeat(64)}, not the ${SHA} asked for`,
+    );
+    // No hash, no key, no expiry: the id asked for is the hash checked; the key defaults to it.
+    answer = { size: "10", download_url: "http://127.0.0.1:9/b/k" };
+    expect(await ev.requestDownloadUrl(SHA)).toEqual({
+      download_url: "http://127.0.0.1:9/b/k",
+      object_key: SHA,
+      expires_in: 0,
+      sha256: SHA,
+      size: 10,
+    });
   });
 
   it("refuses an evidence resource without a hash", async () => {

@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import { buildQuerySpec } from "../../../src/core/query/query-spec.js";
 import { type FetchedPage, type WalkStats, walkPages } from "../../../src/core/query/walker.js";
 import type { GrcError } from "../../../src/errors.js";
+import { createApiClient } from "../../../src/http/client.js";
 import { collectionPager, collectionTarget } from "../../../src/platforms/evident.js";
+import { json, useFakeServer } from "../../helpers/fake-server.js";
 import { alertPage, fakeApi, pageOf } from "./fake-api.js";
 
 const BASE = "http://127.0.0.1:9";
@@ -319,5 +321,76 @@ describe("a server whose pagination does not advance", () => {
       /^stopped the walk at page 2: the page repeats resources already printed/,
     );
     expect(api.seen).toHaveLength(2);
+  });
+});
+
+describe("walks that must end (issue 11), over a real client and a loopback server", () => {
+  const server = useFakeServer();
+  const client = () =>
+    createApiClient({
+      baseUrl: server().url,
+      credential: { kind: "bearer", apiKey: "sk-walker-test-0123456789" },
+      retries: 1,
+    });
+  const pager = () =>
+    collectionPager({
+      target: collectionTarget("alerts"),
+      spec: buildQuerySpec({}, new Date()),
+      baseUrl: server().url,
+      searchMethod: "get",
+      pageSize: 10,
+      walking: true,
+    });
+  const link = (n: number) => `${server().url}/api/v2/alerts.json?page%5Bnumber%5D=${n}`;
+
+  it("links.last = 10^9 with empty pages after page 2: ends at the first empty page", async () => {
+    server().get(/^\/api\/v2\/alerts(\.json)?$/, (req) => {
+      const n = Number(req.query.get("page[number]") ?? "1");
+      const data = n <= 2 ? (alertPage(server().url, 20, n, 10) as { data: unknown[] }).data : [];
+      return json(200, { data, links: { self: link(n), next: link(n + 1), last: link(1e9) } });
+    });
+    const pages = await collect(
+      walkPages({ client: client(), pager: pager(), all: true, concurrency: 4 }),
+    );
+    expect(ids(pages)).toEqual(range(1, 20));
+    // Page 3 is empty; at most the concurrency window beyond it was asked for, then aborted.
+    expect(server().requests.length).toBeLessThanOrEqual(3 + 4);
+  });
+
+  it("links.next always present with empty pages: ends at the first empty page, one request each", async () => {
+    server().get(/^\/api\/v2\/alerts(\.json)?$/, (req) => {
+      const n = Number(req.query.get("page[number]") ?? "1");
+      const data = n === 1 ? (alertPage(server().url, 5, 1, 10) as { data: unknown[] }).data : [];
+      return json(200, { data, links: { self: link(n), next: link(n + 1) } });
+    });
+    const pages = await collect(
+      walkPages({ client: client(), pager: pager(), all: true, concurrency: 1 }),
+    );
+    expect(ids(pages)).toEqual(range(1, 5));
+    expect(server().requests).toHaveLength(2);
+  });
+
+  it("a repeating links.next over a links.last window: one line, exit 4, each record printed once", async () => {
+    server().get(/^\/api\/v2\/alerts(\.json)?$/, () =>
+      json(200, {
+        data: (alertPage(server().url, 2, 1, 10) as { data: unknown[] }).data,
+        links: { self: link(1), next: link(2), last: link(1e9) },
+      }),
+    );
+    const pages: FetchedPage[] = [];
+    const err = await (async () => {
+      for await (const p of walkPages({
+        client: client(),
+        pager: pager(),
+        all: true,
+        concurrency: 4,
+      }))
+        pages.push(p);
+    })().catch((e: unknown) => e as GrcError);
+    expect(ids(pages)).toEqual(["1", "2"]);
+    expect(err?.exitCode).toBe(4);
+    expect(err?.line()).toMatch(
+      /^stopped the walk at page 2: the page repeats resources already printed \(the server's pagination does not end\)/,
+    );
   });
 });

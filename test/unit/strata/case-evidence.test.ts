@@ -1,7 +1,5 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -10,6 +8,7 @@ import { multipartFileBody } from "../../../src/core/strata/case-evidence.js";
 import { startMockServer } from "../../../src/mock/server.js";
 import { STRATA_EXPIRED_SESSION, type StrataSnapshot } from "../../../src/mock/strata.js";
 import { runInProcess, tempConfigDir } from "../../helpers/cli.js";
+import { json, startFakeServer } from "../../helpers/fake-server.js";
 import { withMock } from "../../helpers/mock.js";
 
 const mock = withMock({ platforms: ["strata"] });
@@ -161,32 +160,27 @@ describe("grc strata cases evidence upload", () => {
 
   it("fails a file whose server-side SHA-256 differs (exit 1)", async () => {
     const { dir, files } = evidenceDir();
-    const liar = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        res.setHeader("content-type", "application/json");
-        if (req.url?.includes("action=get")) {
-          res.end(JSON.stringify({ success: true, data: { id: 4 } }));
-          return;
-        }
-        res.end(
-          JSON.stringify({
-            success: true,
-            data: {
-              id: 9,
-              case_id: 4,
-              filename: "ledger.csv",
-              size: 1,
-              sha256: "0".repeat(64),
-              created: true,
-            },
-          }),
-        );
-      });
+    // A StrataGRC that stores the file and reports another SHA-256 for it.
+    const liar = await startFakeServer();
+    liar.get("/strata/api/cases", json(200, { success: true, data: { id: 4 } }), {
+      optional: true,
     });
-    await new Promise<void>((r) => liar.listen(0, "127.0.0.1", r));
+    liar.post(
+      "/strata/api/cases/evidence",
+      json(200, {
+        success: true,
+        data: {
+          id: 9,
+          case_id: 4,
+          filename: "ledger.csv",
+          size: 1,
+          sha256: "0".repeat(64),
+          created: true,
+        },
+      }),
+    );
     try {
-      const url = `http://127.0.0.1:${(liar.address() as AddressInfo).port}`;
+      const url = liar.url;
       const res = await grc(
         ["strata", "cases", "evidence", "upload", "4", join(dir, "ledger.csv"), "--no-state"],
         tempConfigDir(),
@@ -200,8 +194,9 @@ describe("grc strata cases evidence upload", () => {
       expect(res.stderr).toBe(
         `grc: failed ${join(dir, "ledger.csv")}: SHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}\ncase 4: 0 uploaded, 0 skipped, 1 failed\n`,
       );
+      liar.verify();
     } finally {
-      await new Promise((r) => liar.close(r));
+      await liar.close();
     }
   });
 

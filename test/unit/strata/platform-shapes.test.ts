@@ -1,26 +1,23 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { GrcError } from "../../../src/errors.js";
 import { createApiClient } from "../../../src/http/client.js";
 import { StrataApi } from "../../../src/platforms/strata.js";
+import { useFakeServer } from "../../helpers/fake-server.js";
 
 // A StrataGRC that says success but sends `data` of the wrong shape: one line, exit 4.
 let body = "";
-let server: Server;
-let baseUrl = "";
-beforeAll(async () => {
-  server = createServer((_req, res) => {
-    res.writeHead(200, { "content-type": "application/json" }).end(body);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+const fake = useFakeServer();
+beforeEach(() => {
+  fake().any(() => ({ status: 200, headers: { "content-type": "application/json" }, body }));
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 function strata() {
   return new StrataApi(
-    createApiClient({ baseUrl, credential: { kind: "session", cookie: "s" }, retries: 1 }),
+    createApiClient({
+      baseUrl: fake().url,
+      credential: { kind: "session", cookie: "s" },
+      retries: 1,
+    }),
   );
 }
 

@@ -76,12 +76,12 @@ describe("StrataApi", () => {
     expect(STRATA_DEFAULT_PATHS.authStatus).toBe("/strata/api/auth/status");
   });
 
-  it("refuses a reply without success: true", async () => {
+  it("refuses a {data} reply whose data is not what the call returns (issue 10: {data} is an accepted envelope)", async () => {
     const strata = new StrataApi(fakeClient([{ data: [] }]));
     const err = await strata.dashboard().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as UnavailableError).line()).toBe(
-      "unexpected StrataGRC response from GET /strata/api/dashboard — check the base URL and the profile's StrataGRC paths (`grc config list`)",
+      'unexpected StrataGRC response from GET /strata/api/dashboard: "data" is not an object — check the base URL and the profile\'s StrataGRC paths (`grc config list`)',
     );
   });
 

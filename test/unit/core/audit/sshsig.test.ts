@@ -44,7 +44,7 @@ describe.skipIf(!HAVE_SSH_KEYGEN).each(["ed25519", "ecdsa", "rsa"] as const)(
         sshsigSign(parsePrivateKey(key.privateText), "grc-receipt", sha512(message)),
       );
       const changed = Buffer.from(message);
-      changed[3] ^= 1;
+      changed[3] = changed[3]! ^ 1;
       expect(
         sshVerify({
           allowedSigners: allowed,
@@ -96,7 +96,7 @@ describe.skipIf(!HAVE_SSH_KEYGEN).each(["ed25519", "ecdsa", "rsa"] as const)(
       expect(sig.namespace).toBe("grc-receipt");
       expect(sshsigVerify(sig, createHash(sig.hash).update(message).digest())).toBe(true);
       const changed = Buffer.from(message);
-      changed[0] ^= 1;
+      changed[0] = changed[0]! ^ 1;
       expect(sshsigVerify(sig, createHash(sig.hash).update(changed).digest())).toBe(false);
       const { signers } = parseAllowedSigners(readFileSync(allowed, "utf8"));
       expect(

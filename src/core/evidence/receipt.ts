@@ -218,6 +218,7 @@ export async function* readBoundedLines(
   file: string,
   maxLine: number,
   what: string,
+  fix = `name a ${what} written by grc`,
 ): AsyncGenerator<Buffer> {
   const input = createReadStream(file, { highWaterMark: 64 * 1024 });
   let parts: Buffer[] = [];
@@ -226,7 +227,7 @@ export async function* readBoundedLines(
   const tooLong = () =>
     new UsageError(
       `${file}: line ${lineNo + 1} is longer than ${Math.round(maxLine / 1024)} KiB: not a ${what}`,
-      `name a ${what} written by grc`,
+      fix,
     );
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
@@ -319,7 +320,7 @@ export async function verifyReceipt(
   let lineNo = 0;
   let bodyLines = 0;
   let bytes = 0;
-  for await (const raw of readBoundedLines(file, MAX_RECEIPT_LINE, "grc receipt")) {
+  for await (const raw of readBoundedLines(file, MAX_RECEIPT_LINE, "grc receipt", notReceipt)) {
     lineNo += 1;
     if (summary) {
       problems.push({ line: lineNo, message: "text after the summary line" });

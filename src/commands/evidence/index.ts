@@ -1,5 +1,6 @@
 import type { CommandSpec } from "../../cli/command.js";
 import { downloadCommand } from "./download.js";
+import { exportCommand } from "./export.js";
 import { getCommand } from "./get.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
@@ -16,4 +17,5 @@ export const evidenceCommands: CommandSpec<never>[] = [
   linkCommand,
   pushCommand,
   receiptVerifyCommand,
+  exportCommand,
 ] as CommandSpec<never>[];

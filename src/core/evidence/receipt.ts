@@ -85,7 +85,10 @@ const MAX_DEPTH = 8;
  * must not redirect grc's output). Creates the file 0644, or truncates it.
  */
 export async function openOutputFile(file: string, what: string): Promise<FileHandle> {
-  const fix = `pass --receipt with a regular file you own`;
+  const fix =
+    what === "export"
+      ? "pass -o with a regular file you own"
+      : "pass --receipt with a regular file you own";
   const before = await lstat(file).catch(() => undefined);
   if (before?.isSymbolicLink()) {
     throw new UsageError(`refusing to write ${what} ${file}: it is a symlink`, fix);

@@ -264,11 +264,18 @@ export const pushCommand = defineCommand<PushFlags>({
         receiptError = err;
       });
     await output.finish(summary, { stateFile });
+    // A complete receipt is signed even when the run stopped early: it is a true record.
+    let signError: unknown;
+    if (receipt && !receiptError) {
+      await signing.finish({ quiet: Boolean(flags.quiet) }).catch((err: unknown) => {
+        signError = err;
+      });
+    }
     if (summary.fatal) throw summary.fatal;
     // Reported after the results: the files are linked, only the record of it failed.
     if (stateError) throw stateError;
     if (receiptError) throw receiptError;
-    if (receipt) await signing.finish({ quiet: Boolean(flags.quiet) });
+    if (signError) throw signError;
     if (summary.interrupted) return ExitCode.interrupted;
     return summary.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
   },

@@ -375,7 +375,7 @@ export async function verifyReceipt(
     if (summary.version === 2) {
       if (sealed === undefined) altered("the summary does not end with its SHA-256");
       else if (sealed !== summary.sha256) {
-        altered("the summary's SHA-256 does not match the bytes before it");
+        altered("the summary's SHA-256 does not match the lines before it");
       }
     } else if (summary.version === 1) {
       notes.push(

@@ -97,13 +97,13 @@ describe("receipts", () => {
     let check = await verifyReceipt(file, { cwd: dir });
     expect(check.ok).toBe(false);
     expect(check.problems.map((p) => p.message)).toEqual([
-      "the summary's SHA-256 does not match the bytes before it: the receipt was altered",
+      "the summary's SHA-256 does not match the lines before it: the receipt was altered",
     ]);
 
     writeFileSync(file, [lines[1], lines[2], ""].join("\n"));
     check = await verifyReceipt(file, { cwd: dir });
     expect(check.problems.map((p) => p.message)).toEqual([
-      "the summary's SHA-256 does not match the bytes before it: the receipt was altered",
+      "the summary's SHA-256 does not match the lines before it: the receipt was altered",
       "the summary counts 2 lines but the receipt holds 1",
       "the summary says 2 linked but the receipt holds 1 evidence lines",
       "the summary says 3 bytes but the evidence lines add up to 2",

@@ -113,7 +113,7 @@ describe("receipt version 2", () => {
     writeFileSync(file, lines.join("\n"));
     const found = await messages(file);
     expect(found[0]).toBe(
-      "the summary's SHA-256 does not match the bytes before it: the receipt was altered",
+      "the summary's SHA-256 does not match the lines before it: the receipt was altered",
     );
     if (crossCheck) expect(found).toContain(crossCheck);
   });

@@ -291,7 +291,7 @@ describe.skipIf(!HAVE_SSH_KEYGEN).each(DIALECTS)("audit-grade evidence (%s diale
     expect(enc.code).toBe(2);
     expect(enc.stderr.trimEnd().split("\n")).toHaveLength(1);
     expect(enc.stderr).toMatch(
-      /^grc: signing key .*locked-\S+: is encrypted with a passphrase .* — grc cannot prompt for it: decrypt a copy for CI with `ssh-keygen -p -N '' -f COPY`/,
+      /^grc: signing key .*locked-\S+ is encrypted with a passphrase .* — grc cannot prompt for it: decrypt a copy for CI with `ssh-keygen -p -N '' -f COPY`/,
     );
     const noReceipt = await grc([
       "evidence",

@@ -64,7 +64,7 @@ export async function loadSigningKey(source: SignKeySource): Promise<SshSigningK
     return parsePrivateKey(text);
   } catch (err) {
     if (err instanceof SshKeyError) {
-      throw new UsageError(`${where}: ${err.message.replace(/^the signing key /, "")}`, err.fix);
+      throw new UsageError(err.message.replace(/^the signing key/, where), err.fix);
     }
     throw err;
   }

@@ -45,8 +45,6 @@ export async function prepareReceiptSigning(
   ctx: CommandContext,
   flags: ReceiptSigningFlags,
 ): Promise<ReceiptSigning> {
-  const { signKeySource, loadSigningKey } = await import("../../core/audit/sign.js");
-  const { detectCiContext } = await import("../../core/audit/ci-context.js");
   if (flags.signKey !== undefined && !flags.receipt) {
     throw new UsageError(
       "--sign-key signs the receipt, but no --receipt was given",
@@ -59,8 +57,16 @@ export async function prepareReceiptSigning(
       "add --receipt FILE",
     );
   }
+  // Without a receipt there is nothing to sign or exclude: nothing more is loaded.
+  if (!flags.receipt) {
+    return { ci: null, isOwnOutput: () => false, finish: async () => undefined };
+  }
+  const [{ signKeySource, loadSigningKey }, { detectCiContext }] = await Promise.all([
+    import("../../core/audit/sign.js"),
+    import("../../core/audit/ci-context.js"),
+  ]);
   // GRC_SIGN_KEY alone signs only when there is a receipt to sign.
-  const source = flags.receipt ? signKeySource(flags.signKey, ctx.env) : undefined;
+  const source = signKeySource(flags.signKey, ctx.env);
   if (flags.attestation !== undefined && !source) {
     throw new UsageError(
       "--attestation must be signed, but there is no signing key",

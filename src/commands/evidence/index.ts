@@ -1,6 +1,7 @@
 import type { CommandSpec } from "../../cli/command.js";
 import { applyCommand } from "./apply.js";
 import { downloadCommand } from "./download.js";
+import { exportCommand } from "./export.js";
 import { getCommand } from "./get.js";
 import { linkCommand } from "./link.js";
 import { listCommand } from "./list.js";
@@ -22,4 +23,5 @@ export const evidenceCommands: CommandSpec<never>[] = [
   applyCommand,
   receiptVerifyCommand,
   receiptMergeCommand,
+  exportCommand,
 ] as CommandSpec<never>[];

@@ -1,6 +1,7 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
 
 /** Flags of `grc evidence push` as the parser hands them over. */
 export interface PushFlags {
@@ -17,6 +18,8 @@ export interface PushFlags {
   verify: boolean;
   dryRun?: boolean;
   receipt?: string;
+  signKey?: string;
+  attestation?: string;
   /** A path, false for --no-state, undefined for the profile's default file. */
   state?: string | false;
   force?: boolean;
@@ -93,6 +96,7 @@ export const pushCommand = defineCommand<PushFlags>({
     { flags: "--no-verify", description: "skip the server-side SHA-256 check before linking" },
     { flags: "--dry-run", description: "list files with sizes and SHA-256; send nothing" },
     { flags: "--receipt <file>", description: "write an NDJSON audit receipt of the linked files" },
+    ...RECEIPT_SIGNING_OPTIONS,
     {
       flags: "--state <file>",
       description: "state file (default: <config dir>/state/<profile>.json)",
@@ -129,6 +133,7 @@ export const pushCommand = defineCommand<PushFlags>({
       { stateFilePath },
       { PushOutput },
       shards,
+      { prepareReceiptSigning },
     ] = await Promise.all([
       import("../../core/evidence/discovery.js"),
       import("../../core/evidence/map-file.js"),
@@ -139,6 +144,7 @@ export const pushCommand = defineCommand<PushFlags>({
       import("../../core/config/paths.js"),
       import("./push-output.js"),
       import("../../core/evidence/shard.js"),
+      import("./receipt-signing.js"),
     ]);
     const cwd = process.cwd();
 
@@ -178,6 +184,8 @@ export const pushCommand = defineCommand<PushFlags>({
       });
     }
     if (flags.map) rules.push(...(await loadMapFile(flags.map, cwd)));
+    // Before anything is sent: a bad or encrypted key is exit 2 with nothing pushed.
+    const signing = await prepareReceiptSigning(ctx, flags);
     const found = await discoverFiles(rules, {
       cwd,
       include: flags.include,
@@ -186,10 +194,16 @@ export const pushCommand = defineCommand<PushFlags>({
       followSymlinks: flags.followSymlinks,
       onSkip: (path, why) => ctx.debug(`skipped ${path}: ${why}`),
     });
-    const files = shard ? shards.selectShard(found, shard, cwd) : found;
+    const sharded = shard ? shards.selectShard(found, shard, cwd) : found;
     if (shard) {
-      ctx.debug(`shard ${shards.formatShard(shard)}: ${files.length} of ${found.length} files`);
+      ctx.debug(`shard ${shards.formatShard(shard)}: ${sharded.length} of ${found.length} files`);
     }
+    // This run's receipt, signature and attestation are never evidence (issue 11).
+    const files = sharded.filter((f) => {
+      const own = signing.isOwnOutput(f.absPath, f.realPath);
+      if (own) ctx.debug(`skipped ${f.path}: written by this run (--receipt/--attestation)`);
+      return !own;
+    });
 
     const profile = await ctx.profile();
     const dryRun = Boolean(flags.dryRun);
@@ -250,20 +264,37 @@ export const pushCommand = defineCommand<PushFlags>({
         stateError = err;
       });
     }
-    await receipt?.close({
-      base_url: scope.base_url,
-      org_id: scope.org_id,
-      started_at: startedAt,
-      finished_at: new Date().toISOString(),
-      linked: summary.linked,
-      skipped: summary.skipped,
-      failed: summary.failed,
-      interrupted: summary.interrupted,
-    });
+    // A receipt that cannot be finished (disk full) must not swallow the results: they are
+    // printed first, then the one error line.
+    let receiptError: unknown;
+    await receipt
+      ?.close({
+        base_url: scope.base_url,
+        org_id: scope.org_id,
+        started_at: startedAt,
+        finished_at: new Date().toISOString(),
+        linked: summary.linked,
+        skipped: summary.skipped,
+        failed: summary.failed,
+        interrupted: summary.interrupted,
+        ci: signing.ci,
+      })
+      .catch((err: unknown) => {
+        receiptError = err;
+      });
     await output.finish(summary, { stateFile });
+    // A complete receipt is signed even when the run stopped early: it is a true record.
+    let signError: unknown;
+    if (receipt && !receiptError) {
+      await signing.finish({ quiet: Boolean(flags.quiet) }).catch((err: unknown) => {
+        signError = err;
+      });
+    }
     if (summary.fatal) throw summary.fatal;
     // Reported after the results: the files are linked, only the record of it failed.
     if (stateError) throw stateError;
+    if (receiptError) throw receiptError;
+    if (signError) throw signError;
     if (summary.interrupted) return ExitCode.interrupted;
     return summary.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
   },

@@ -1,5 +1,6 @@
 import { defineCommand } from "../../cli/command.js";
 import { UsageError } from "../../errors.js";
+import { RECEIPT_SIGNING_OPTIONS } from "../evidence/receipt-signing.js";
 import { parseRecordId } from "./options.js";
 
 /** Flags of `grc strata cases evidence upload`. */
@@ -10,6 +11,8 @@ export interface CaseEvidenceFlags {
   exclude?: string[];
   hidden?: boolean;
   receipt?: string;
+  signKey?: string;
+  attestation?: string;
   state?: string | false;
   force?: boolean;
   output?: string;
@@ -47,6 +50,7 @@ export const caseEvidenceUploadCommand = defineCommand<CaseEvidenceFlags>({
     },
     { flags: "--hidden", description: "include dot files and dot folders" },
     { flags: "--receipt <file>", description: "write an NDJSON receipt of every uploaded file" },
+    ...RECEIPT_SIGNING_OPTIONS,
     {
       flags: "--state <file>",
       description:

@@ -43,14 +43,18 @@ export async function runCaseEvidenceUpload(
   flags: CaseEvidenceFlags,
 ): Promise<number> {
   const cwd = process.cwd();
-  // Input first: nothing touches the network until the file list is known to be good.
-  const files = await discoverFiles([{ paths, target: caseTarget(caseId), baseDir: cwd }], {
+  const { prepareReceiptSigning } = await import("../evidence/receipt-signing.js");
+  // Input first: nothing touches the network until the file list and the key are good.
+  const signing = await prepareReceiptSigning(ctx, flags);
+  const discovered = await discoverFiles([{ paths, target: caseTarget(caseId), baseDir: cwd }], {
     cwd,
     include: flags.include,
     exclude: flags.exclude,
     hidden: flags.hidden,
     onSkip: (path, why) => ctx.warn(`skipped ${path}: ${why}`),
   });
+  // This run's receipt, signature and attestation are never evidence.
+  const files = discovered.filter((f) => !signing.isOwnOutput(f.absPath, f.realPath));
   const strata = await openStrata(ctx);
   // One cheap call first: a wrong case id or an expired session is one line, not N failures.
   await strata.get("cases", caseId);
@@ -69,6 +73,7 @@ export async function runCaseEvidenceUpload(
   let results: CaseEvidenceResult[] = [];
   const count = (status: string) => results.filter((r) => r.status === status).length;
   const progress = await Progress.start(ctx, caseId, files.length, sum(files.map((f) => f.size)));
+  let receiptError: unknown;
   try {
     results = await uploadCaseEvidence({
       strata,
@@ -92,16 +97,22 @@ export async function runCaseEvidenceUpload(
   } finally {
     progress.stop();
     await state?.close();
-    await receipt?.close({
-      base_url: scope.base_url,
-      org_id: scope.org_id,
-      started_at: startedAt,
-      finished_at: new Date().toISOString(),
-      linked: count("uploaded"),
-      skipped: count("skipped"),
-      failed: count("failed"),
-      interrupted: ctx.signal.aborted,
-    });
+    // A receipt that cannot be finished must not swallow the results: reported after them.
+    await receipt
+      ?.close({
+        base_url: scope.base_url,
+        org_id: scope.org_id,
+        started_at: startedAt,
+        finished_at: new Date().toISOString(),
+        linked: count("uploaded"),
+        skipped: count("skipped"),
+        failed: count("failed"),
+        interrupted: ctx.signal.aborted,
+        ci: signing.ci,
+      })
+      .catch((err: unknown) => {
+        receiptError = err;
+      });
   }
   await Promise.all(pending);
   if (!streaming) {
@@ -116,6 +127,8 @@ export async function runCaseEvidenceUpload(
     `case ${caseId}: ${count("uploaded")} uploaded, ${count("skipped")} skipped, ${failed} failed` +
       (files.length > results.length ? `, ${files.length - results.length} not attempted` : ""),
   );
+  if (receiptError) throw receiptError;
+  if (receipt) await signing.finish({});
   if (ctx.signal.aborted) return ExitCode.interrupted;
   return failed > 0 ? ExitCode.someFailed : ExitCode.ok;
 }

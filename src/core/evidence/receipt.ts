@@ -1,15 +1,21 @@
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
+import { constants, createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { type FileHandle, lstat, open, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { finished } from "node:stream/promises";
 import { UsageError } from "../../errors.js";
+import type { CiContext } from "../audit/ci-context.js";
 import { hashFile } from "./hashing-stream.js";
 
 /**
  * A receipt is the audit trail of one push: NDJSON, one line per linked file, then a summary
- * line holding the SHA-256 of every byte before it. It never holds a presigned URL or a
- * credential, only what an auditor needs to find each object again.
+ * line. It never holds a presigned URL or a credential, only what an auditor needs to find
+ * each object again.
+ *
+ * Version 2 (written since 0.2): the summary's last member, `"sha256":"<hex>"`, is the
+ * SHA-256 of every byte of the file before those 64 hex digits: the evidence lines and the
+ * summary's own fields are covered, so `head -c -67 receipt | sha256sum` checks it. Version 1
+ * summaries hashed only the evidence lines; they are still verified, and said to be v1.
  */
 
 /** UTC times of each step of one file (ISO 8601). */
@@ -41,10 +47,10 @@ export interface ReceiptEntry {
   times: ReceiptTimes;
 }
 
-/** The last line: counts and the SHA-256 over all previous lines (bytes incl. newlines). */
+/** The last line: counts, the CI context and the SHA-256 that seals the receipt. */
 export interface ReceiptSummary {
   type: "summary";
-  version: 1;
+  version: 1 | 2;
   base_url: string;
   org_id: string;
   started_at: string;
@@ -56,7 +62,60 @@ export interface ReceiptSummary {
   skipped: number;
   failed: number;
   interrupted: boolean;
+  /** Where the run happened (version 2; null outside CI). */
+  ci?: CiContext | null;
+  /** v2: SHA-256 of every byte before its hex value; v1: of the evidence lines. */
   sha256: string;
+}
+
+/** What the caller supplies when closing a receipt. */
+export type ReceiptCloseInfo = Omit<
+  ReceiptSummary,
+  "type" | "version" | "lines" | "bytes" | "sha256" | "ci"
+> & { ci?: CiContext | null };
+
+/** Longest line `receipt verify` reads (a grc line is about 1 KiB). */
+export const MAX_RECEIPT_LINE = 1024 * 1024;
+/** Deepest JSON nesting a receipt line may have (an evidence line has 2). */
+const MAX_DEPTH = 8;
+
+/**
+ * Opens a file for writing the way receipts and signatures must be written: never through a
+ * symlink, never over a file of another user or a non-regular file (a planted receipt path
+ * must not redirect grc's output). Creates the file 0644, or truncates it.
+ */
+export async function openOutputFile(file: string, what: string): Promise<FileHandle> {
+  const fix =
+    what === "export"
+      ? "pass -o with a regular file you own"
+      : "pass --receipt with a regular file you own";
+  const before = await lstat(file).catch(() => undefined);
+  if (before?.isSymbolicLink()) {
+    throw new UsageError(`refusing to write ${what} ${file}: it is a symlink`, fix);
+  }
+  if (before && !before.isFile()) {
+    throw new UsageError(`refusing to write ${what} ${file}: it is not a regular file`, fix);
+  }
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  if (before && uid !== undefined && before.uid !== uid) {
+    throw new UsageError(`refusing to write ${what} ${file}: it belongs to another user`, fix);
+  }
+  try {
+    // O_NOFOLLOW closes the race between the check and the open.
+    return await open(
+      file,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0),
+      0o644,
+    );
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new UsageError(
+      code === "ELOOP"
+        ? `refusing to write ${what} ${file}: it is a symlink`
+        : `cannot write ${what} ${file}: ${code}`,
+      fix,
+    );
+  }
 }
 
 /** Appends receipt lines as files link, hashing them on the way; `close` adds the summary. */
@@ -75,21 +134,10 @@ export class ReceiptWriter {
     });
   }
 
-  /** Creates (or truncates) the receipt file; fails early when it cannot be written. */
+  /** Creates (or truncates) the receipt file; fails early when it cannot or must not be written. */
   static async open(file: string): Promise<ReceiptWriter> {
-    const out = createWriteStream(file, { flags: "w", mode: 0o644 });
-    await new Promise<void>((res, rej) => {
-      out.once("open", () => res());
-      out.once("error", (err: NodeJS.ErrnoException) =>
-        rej(
-          new UsageError(
-            `cannot write receipt ${file}: ${err.code ?? err.message}`,
-            "pass --receipt with a writable path",
-          ),
-        ),
-      );
-    });
-    return new ReceiptWriter(file, out);
+    const handle = await openOutputFile(file, "receipt");
+    return new ReceiptWriter(file, createWriteStream("", { fd: handle }));
   }
 
   /** Adds one linked file. */
@@ -99,33 +147,43 @@ export class ReceiptWriter {
     this.byteCount += entry.size;
   }
 
-  /** Writes the summary line and closes the file. */
-  async close(
-    info: Omit<ReceiptSummary, "type" | "version" | "lines" | "bytes" | "sha256">,
-  ): Promise<ReceiptSummary> {
-    const summary: ReceiptSummary = {
+  /** Writes the (version 2) summary line and closes the file; throws when any write failed. */
+  async close(info: ReceiptCloseInfo): Promise<ReceiptSummary> {
+    const head: Omit<ReceiptSummary, "sha256"> = {
       type: "summary",
-      version: 1,
-      ...info,
+      version: 2,
+      base_url: info.base_url,
+      org_id: info.org_id,
+      started_at: info.started_at,
+      finished_at: info.finished_at,
       lines: this.lineCount,
       bytes: this.byteCount,
-      sha256: this.hash.digest("hex"),
+      linked: info.linked,
+      skipped: info.skipped,
+      failed: info.failed,
+      interrupted: info.interrupted,
+      ci: info.ci ?? null,
     };
-    this.out.write(`${JSON.stringify(summary)}\n`);
-    await new Promise<void>((res) => this.out.end(res));
+    const prefix = `${JSON.stringify(head).slice(0, -1)},"sha256":"`;
+    this.hash.update(prefix);
+    const sha256 = this.hash.digest("hex");
+    this.out.write(`${prefix}${sha256}"}\n`);
+    // Wait for 'close', not 'finish': a failed write (ENOSPC, EFBIG) reports after end().
+    if (!this.out.destroyed) this.out.end();
+    await finished(this.out).catch(() => undefined);
     if (this.failure) {
       throw new UsageError(
         `cannot write receipt ${this.file}: ${(this.failure as NodeJS.ErrnoException).code ?? this.failure.message}`,
-        "check free disk space and permissions",
+        "check free disk space and permissions; the state file records what was linked",
       );
     }
-    return summary;
+    return { ...head, sha256 };
   }
 
   private writeLine(json: string): void {
     const line = `${json}\n`;
     this.hash.update(line);
-    this.out.write(line);
+    if (!this.out.destroyed) this.out.write(line);
   }
 }
 
@@ -139,70 +197,159 @@ export interface ReceiptProblem {
 /** What `grc evidence receipt verify` found. */
 export interface ReceiptCheck {
   ok: boolean;
+  /** Summary version (1 or 2), undefined without a summary. */
+  version: 1 | 2 | undefined;
   entries: number;
   bytes: number;
   summary: ReceiptSummary | undefined;
   /** Files re-hashed (with `files: true`). */
   filesChecked: number;
   problems: ReceiptProblem[];
+  /** Things an auditor should know that are not failures (a version 1 summary). */
+  notes: string[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const V2_TAIL = /,"sha256":"([0-9a-f]{64})"\}$/;
 
 /**
- * Checks a receipt: every line parses, the summary is last, its counts and SHA-256 match the
- * lines before it; with `files`, each file still has the recorded size and SHA-256 (read
- * from `path` relative to `cwd`, else from `abs_path`). Streams the file line by line.
+ * Reads a file as lines of at most `maxLine` bytes (without the newline), streaming.
+ * Throws UsageError on a longer line: a receipt never has one, and a single 700 MB line
+ * must not be held in memory.
+ */
+export async function* readBoundedLines(
+  file: string,
+  maxLine: number,
+  what: string,
+  fix = `name a ${what} written by grc`,
+): AsyncGenerator<Buffer> {
+  const input = createReadStream(file, { highWaterMark: 64 * 1024 });
+  let parts: Buffer[] = [];
+  let partLen = 0;
+  let lineNo = 0;
+  const tooLong = () =>
+    new UsageError(
+      `${file}: line ${lineNo + 1} is longer than ${Math.round(maxLine / 1024)} KiB: not a ${what}`,
+      fix,
+    );
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf(10, start);
+        if (nl < 0) break;
+        const piece = chunk.subarray(start, nl);
+        if (partLen + piece.length > maxLine) throw tooLong();
+        const line = partLen ? Buffer.concat([...parts, piece]) : Buffer.from(piece);
+        parts = [];
+        partLen = 0;
+        lineNo += 1;
+        yield line;
+        start = nl + 1;
+      }
+      const rest = chunk.subarray(start);
+      if (rest.length) {
+        if (partLen + rest.length > maxLine) throw tooLong();
+        parts.push(Buffer.from(rest));
+        partLen += rest.length;
+      }
+    }
+    if (partLen) yield Buffer.concat(parts);
+  } finally {
+    input.destroy();
+  }
+}
+
+/** JSON nesting depth of a line, counted outside strings; stops counting past `limit`. */
+function depthExceeds(line: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i += 1;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 125 || c === 93) depth -= 1;
+  }
+  return false;
+}
+
+/** Parses one receipt line as a JSON object, or says why it is not one. */
+function parseLine(line: string): { obj: Record<string, unknown> } | { why: string } {
+  if (!line.startsWith("{")) return { why: "not a JSON object" };
+  if (depthExceeds(line, MAX_DEPTH)) return { why: `nested deeper than ${MAX_DEPTH} levels` };
+  try {
+    const obj = JSON.parse(line) as unknown;
+    if (!obj || typeof obj !== "object" || Array.isArray(obj)) return { why: "not a JSON object" };
+    return { obj: obj as Record<string, unknown> };
+  } catch {
+    return { why: "not valid JSON" };
+  }
+}
+
+/**
+ * Checks a receipt: every line parses, the summary is last, its SHA-256 matches (v2: every
+ * byte before it, summary fields included; v1: the evidence lines), and its counts, bytes,
+ * server and organization agree with the lines. With `files`, each file still has the
+ * recorded size and SHA-256 (read from `path` relative to `cwd`, else from `abs_path`).
+ * Streams the file; lines are bounded (MAX_RECEIPT_LINE), so any input ends in one line.
  */
 export async function verifyReceipt(
   file: string,
   options: { files?: boolean; cwd: string; onEntry?: (e: ReceiptEntry) => void },
 ): Promise<ReceiptCheck> {
+  const notReceipt = "name a receipt written by `grc evidence push --receipt`";
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => err);
   if (st instanceof Error) {
     throw new UsageError(
       st.code === "ENOENT"
         ? `receipt not found: ${file}`
         : `cannot read receipt ${file}: ${st.code}`,
-      "name a receipt written by `grc evidence push --receipt`",
+      notReceipt,
     );
   }
+  if (!st.isFile())
+    throw new UsageError(`${file} is not a regular file, not a grc receipt`, notReceipt);
   const problems: ReceiptProblem[] = [];
-  const hash = createHash("sha256");
+  const notes: string[] = [];
+  const body = createHash("sha256");
   const entries: ReceiptEntry[] = [];
   let summary: ReceiptSummary | undefined;
+  let sealed: string | undefined;
   let lineNo = 0;
   let bodyLines = 0;
   let bytes = 0;
-  const input = createReadStream(file, { encoding: "utf8" });
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  for await (const line of lines) {
+  for await (const raw of readBoundedLines(file, MAX_RECEIPT_LINE, "grc receipt", notReceipt)) {
     lineNo += 1;
     if (summary) {
       problems.push({ line: lineNo, message: "text after the summary line" });
       continue;
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      if (lineNo === 1) {
-        throw new UsageError(
-          `${file} is not a grc receipt (line 1 is not JSON)`,
-          "name a receipt written by `grc evidence push --receipt`",
-        );
-      }
-      problems.push({ line: lineNo, message: "not valid JSON" });
-      hash.update(`${line}\n`);
+    const line = raw.toString("utf8");
+    const parsed = parseLine(line);
+    if ("why" in parsed) {
+      if (lineNo === 1)
+        throw new UsageError(`${file} is not a grc receipt (line 1 is ${parsed.why})`, notReceipt);
+      problems.push({ line: lineNo, message: parsed.why });
+      body.update(raw).update("\n");
       bodyLines += 1;
       continue;
     }
-    const obj = parsed as Record<string, unknown>;
-    if (obj?.type === "summary") {
+    const obj = parsed.obj;
+    if (obj.type === "summary") {
       summary = obj as unknown as ReceiptSummary;
+      const tail = V2_TAIL.exec(line);
+      if (summary.version === 2 && tail) {
+        const prefix = raw.subarray(0, raw.length - 66);
+        sealed = body.copy().update(prefix).digest("hex");
+      }
       continue;
     }
-    hash.update(`${line}\n`);
+    body.update(raw).update("\n");
     bodyLines += 1;
     const why = entryProblem(obj);
     if (why) {
@@ -214,12 +361,8 @@ export async function verifyReceipt(
     bytes += entry.size;
     options.onEntry?.(entry);
   }
-  if (lineNo === 0) {
-    throw new UsageError(
-      `${file} is empty, not a grc receipt`,
-      "name a receipt written by `grc evidence push --receipt`",
-    );
-  }
+  if (lineNo === 0) throw new UsageError(`${file} is empty, not a grc receipt`, notReceipt);
+  const summaryLine = lineNo;
   if (!summary) {
     problems.push({
       line: lineNo,
@@ -227,20 +370,24 @@ export async function verifyReceipt(
         "no summary line: the receipt is incomplete (the push was killed or the file cut short)",
     });
   } else {
-    const digest = hash.digest("hex");
-    if (summary.sha256 !== digest) {
-      problems.push({
-        line: lineNo,
-        message:
-          "the summary's SHA-256 does not match the lines before it: the receipt was altered",
-      });
+    const altered = (what: string) =>
+      problems.push({ line: summaryLine, message: `${what}: the receipt was altered` });
+    if (summary.version === 2) {
+      if (sealed === undefined) altered("the summary does not end with its SHA-256");
+      else if (sealed !== summary.sha256) {
+        altered("the summary's SHA-256 does not match the lines before it");
+      }
+    } else if (summary.version === 1) {
+      notes.push(
+        "version 1 receipt: its SHA-256 covers the evidence lines but not the summary line itself",
+      );
+      if (summary.sha256 !== body.digest("hex")) {
+        altered("the summary's SHA-256 does not match the lines before it");
+      }
+    } else {
+      problems.push({ line: summaryLine, message: "unknown receipt version" });
     }
-    if (summary.lines !== bodyLines) {
-      problems.push({
-        line: lineNo,
-        message: `the summary counts ${summary.lines} lines but the receipt holds ${bodyLines}`,
-      });
-    }
+    crossCheck(summary, entries, bodyLines, bytes, summaryLine, problems);
   }
   let filesChecked = 0;
   if (options.files) {
@@ -252,22 +399,73 @@ export async function verifyReceipt(
   }
   return {
     ok: problems.length === 0,
+    version:
+      summary && (summary.version === 1 || summary.version === 2) ? summary.version : undefined,
     entries: entries.length,
     bytes,
     summary,
     filesChecked,
     problems,
+    notes,
   };
 }
 
-function entryProblem(obj: Record<string, unknown> | null): string | undefined {
-  if (!obj || typeof obj !== "object" || obj.type !== "evidence") return "not an evidence line";
+/** The summary must agree with the lines: counts, bytes, server, organization and times. */
+function crossCheck(
+  s: ReceiptSummary,
+  entries: ReceiptEntry[],
+  bodyLines: number,
+  bytes: number,
+  line: number,
+  problems: ReceiptProblem[],
+): void {
+  const add = (message: string) => problems.push({ line, message });
+  if (s.lines !== bodyLines)
+    add(`the summary counts ${s.lines} lines but the receipt holds ${bodyLines}`);
+  if (s.linked !== entries.length) {
+    add(
+      `the summary says ${s.linked} linked but the receipt holds ${entries.length} evidence lines`,
+    );
+  }
+  if (s.bytes !== bytes)
+    add(`the summary says ${s.bytes} bytes but the evidence lines add up to ${bytes}`);
+  for (const k of ["skipped", "failed"] as const) {
+    if (!Number.isInteger(s[k]) || s[k] < 0) add(`the summary's ${k} is not a count`);
+  }
+  if (typeof s.interrupted !== "boolean") add("the summary's interrupted is not true or false");
+  const servers = new Set(entries.map((e) => e.base_url));
+  const orgs = new Set(entries.map((e) => e.org_id));
+  if ([...servers].some((b) => b !== s.base_url)) {
+    add(
+      `the summary names base URL ${s.base_url} but evidence lines name ${[...servers].join(", ")}`,
+    );
+  }
+  if ([...orgs].some((o) => o !== s.org_id)) {
+    add(`the summary names org ${s.org_id} but evidence lines name ${[...orgs].join(", ")}`);
+  }
+  const late = entries.find(
+    (e) => e.times?.linked_at < s.started_at || e.times?.linked_at > s.finished_at,
+  );
+  if (late) {
+    add(
+      `${late.path} was linked at ${late.times.linked_at}, outside the run's ${s.started_at} .. ${s.finished_at}`,
+    );
+  }
+}
+
+function entryProblem(obj: Record<string, unknown>): string | undefined {
+  if (obj.type !== "evidence") return "not an evidence line";
   for (const k of ["path", "object_key", "lineage_id", "control_id", "base_url", "org_id"]) {
     if (typeof obj[k] !== "string" || obj[k] === "") return `missing ${k}`;
   }
-  if (typeof obj.size !== "number" || obj.size < 0) return "missing size";
+  if (typeof obj.size !== "number" || !Number.isSafeInteger(obj.size) || obj.size < 0)
+    return "missing size";
   if (typeof obj.sha256 !== "string" || !HEX64.test(obj.sha256)) return "sha256 is not a SHA-256";
   if (obj.evidence_id !== obj.sha256) return "evidence_id differs from sha256";
+  const times = obj.times as Record<string, unknown> | undefined;
+  if (!times || typeof times !== "object" || typeof times.linked_at !== "string") {
+    return "missing times.linked_at";
+  }
   return undefined;
 }
 

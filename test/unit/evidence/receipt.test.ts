@@ -67,7 +67,11 @@ describe("receipts", () => {
     expect(lines).toHaveLength(4); // two entries, the summary, the final newline
     expect(JSON.parse(lines[2]!)).toEqual(summary);
     expect(summary).toMatchObject({ type: "summary", lines: 2, bytes: 3 });
-    expect(summary.sha256).toBe(sha256(`${lines[0]}\n${lines[1]}\n`));
+    // Version 2: the SHA-256 of every byte before its 64 hex digits (`head -c -67 | sha256sum`).
+    const bytes = readFileSync(file);
+    expect(summary.version).toBe(2);
+    expect(summary.sha256).toBe(sha256(bytes.subarray(0, bytes.length - 67)));
+    expect(bytes.subarray(bytes.length - 67, bytes.length - 3).toString()).toBe(summary.sha256);
     const check = await verifyReceipt(file, { cwd: dir, files: true });
     expect(check).toMatchObject({ ok: true, entries: 2, bytes: 3, filesChecked: 2, problems: [] });
   });
@@ -101,6 +105,8 @@ describe("receipts", () => {
     expect(check.problems.map((p) => p.message)).toEqual([
       "the summary's SHA-256 does not match the lines before it: the receipt was altered",
       "the summary counts 2 lines but the receipt holds 1",
+      "the summary says 2 linked but the receipt holds 1 evidence lines",
+      "the summary says 3 bytes but the evidence lines add up to 2",
     ]);
 
     writeFileSync(file, [lines[0], lines[1], ""].join("\n"));
@@ -127,7 +133,7 @@ describe("receipts", () => {
     writeFileSync(file, "hello\n");
     const err = await verifyReceipt(file, { cwd: dir }).catch((e) => e);
     expect(err.line()).toBe(
-      `${file} is not a grc receipt (line 1 is not JSON) — name a receipt written by \`grc evidence push --receipt\``,
+      `${file} is not a grc receipt (line 1 is not a JSON object) — name a receipt written by \`grc evidence push --receipt\``,
     );
     expect(err.exitCode).toBe(2);
     await expect(verifyReceipt(join(dir, "nope"), { cwd: dir })).rejects.toThrow(

@@ -572,3 +572,73 @@ describe("receipt verify on hostile files", () => {
     expect(res.stderr).not.toMatch(/RangeError|Maximum call stack|at /);
   });
 });
+
+describe.skipIf(!HAVE_SSH_KEYGEN)("signed receipts from evidence apply and --evidence", () => {
+  const mock = withMock();
+  let key: TestKey;
+  let allowed: string;
+  beforeAll(() => {
+    const keys = mkdtempSync(join(root, "apply-keys-"));
+    key = makeKey(keys, "apply");
+    allowed = join(keys, "allowed_signers");
+    writeFileSync(allowed, `auditor@example.com namespaces="grc-receipt" ${key.pub}\n`);
+  });
+  const verified = (receipt: string) =>
+    sshVerify({
+      allowedSigners: allowed,
+      identity: "auditor@example.com",
+      namespace: "grc-receipt",
+      sigFile: `${receipt}.sig`,
+      message: readFileSync(receipt),
+    });
+
+  it("apply --sign-key signs its receipt; the receipt is never part of the plan's files", async () => {
+    const dir = tree("apply-signed", { "evidence/a.csv": "a\n", "evidence/b.csv": "b\n" });
+    writeFileSync(join(dir, "grc.yaml"), "rules:\n  - paths: [evidence]\n    control: CC6.1\n");
+    const receipt = join(dir, "evidence", "apply.ndjson");
+    const res = await runGrc(
+      ["evidence", "apply", "--receipt", receipt, "--sign-key", key.file, "--no-verify"],
+      { cwd: dir, env: { ...mock.env(), GRC_CONFIG_DIR: tempConfigDir() } },
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(
+      /^receipt signed: .*apply\.ndjson\.sig \(ssh-ed25519 SHA256:\S+\)$/m,
+    );
+    expect(verified(receipt).status).toBe(0);
+    const lines = readFileSync(receipt, "utf8").trim().split("\n");
+    expect(
+      lines
+        .map((l) => (JSON.parse(l) as { path?: string }).path)
+        .slice(0, -1)
+        .sort(),
+    ).toEqual(["evidence/a.csv", "evidence/b.csv"]);
+  });
+
+  it("alerts list --evidence --sign-key signs the snapshot's receipt", async () => {
+    const receipt = join(root, "snapshot-signed.ndjson");
+    const res = await runGrc(
+      [
+        "alerts",
+        "list",
+        "--limit",
+        "3",
+        "--evidence",
+        "CC7.1",
+        "--receipt",
+        receipt,
+        "--sign-key",
+        key.file,
+        "--snapshot-dir",
+        join(root, "snapshots-signed"),
+      ],
+      { cwd: root, env: { ...mock.env(), GRC_CONFIG_DIR: tempConfigDir() } },
+    );
+    expect(res.code, res.stderr).toBe(0);
+    expect(verified(receipt).status).toBe(0);
+    const check = await runGrc(
+      ["evidence", "receipt", "verify", receipt, "--allowed-signers", allowed],
+      { cwd: root, env: {} },
+    );
+    expect(check.code, check.stderr).toBe(0);
+  });
+});

@@ -1,11 +1,11 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { PlanFlags } from "./plan-build.js";
+import { RECEIPT_SIGNING_OPTIONS, type ReceiptSigningFlags } from "./receipt-signing.js";
 
 /** Flags of `grc evidence apply`. */
-export interface ApplyFlags extends PlanFlags {
+export interface ApplyFlags extends PlanFlags, ReceiptSigningFlags {
   plan?: string;
-  receipt?: string;
   concurrency: number;
   verify: boolean;
   quiet?: boolean;
@@ -33,6 +33,7 @@ export const applyCommand = defineCommand<ApplyFlags>({
       description: "plan grc.yaml now and apply it (default grc.yaml; not with --plan)",
     },
     { flags: "--receipt <file>", description: "write an NDJSON audit receipt of the linked files" },
+    ...RECEIPT_SIGNING_OPTIONS,
     {
       flags: "--state <file>",
       description: "state file (default: the plan's, or <config dir>/state/<profile>.json)",
@@ -85,11 +86,15 @@ export const applyCommand = defineCommand<ApplyFlags>({
       { makePlan },
       { loadPlanFile, checkPlanFiles, applyInputs },
       { executePush, pushScope },
+      { prepareReceiptSigning },
     ] = await Promise.all([
       import("./plan-build.js"),
       import("./plan-file.js"),
       import("./run-push.js"),
+      import("./receipt-signing.js"),
     ]);
+    // Before anything is sent: a bad or encrypted key is exit 2 with nothing pushed.
+    const signing = await prepareReceiptSigning(ctx, flags);
     let plan: Awaited<ReturnType<typeof makePlan>>;
     if (flags.plan) {
       plan = await loadPlanFile(flags.plan);
@@ -114,7 +119,10 @@ export const applyCommand = defineCommand<ApplyFlags>({
     }
     // A saved plan holds only if the files are still what it saw.
     const current = flags.plan ? await checkPlanFiles(plan, flags.plan) : undefined;
-    const { files, expected, adopt } = applyInputs(plan, current);
+    const inputs = applyInputs(plan, current);
+    const { expected, adopt } = inputs;
+    // This run's receipt, signature and attestation are never evidence.
+    const files = inputs.files.filter((f) => !signing.isOwnOutput(f.absPath, f.realPath));
     if (files.length === 0 && adopt.length === 0) {
       if (!flags.quiet) {
         ctx.warn(
@@ -128,6 +136,7 @@ export const applyCommand = defineCommand<ApplyFlags>({
       scope: { base_url: plan.base_url, org_id: plan.org_id },
       stateFile: flags.state ?? plan.state_file,
       receipt: flags.receipt,
+      signing,
       concurrency: flags.concurrency,
       verify: flags.verify !== false,
       expectedSha256: expected,

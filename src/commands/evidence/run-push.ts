@@ -19,6 +19,8 @@ export interface ExecutePushOptions {
   stateFile: string | undefined;
   /** `--receipt FILE`. */
   receipt?: string | undefined;
+  /** `--sign-key` / `--attestation` (with `receipt`): signed once the receipt is closed. */
+  signing?: import("./receipt-signing.js").ReceiptSigning | undefined;
   concurrency: number;
   verify: boolean;
   force?: boolean;
@@ -94,21 +96,36 @@ export async function executePush(
       stateError = err;
     });
   }
-  await receipt?.close({
-    base_url: scope.base_url,
-    org_id: scope.org_id,
-    started_at: startedAt,
-    finished_at: new Date().toISOString(),
-    linked: summary.linked,
-    skipped: summary.skipped,
-    failed: summary.failed,
-    interrupted: summary.interrupted,
-  });
-  // Signing seam: once the audit helper's `--sign-key` lands, sign `options.receipt` here
-  // (after close, the receipt is final), exactly as `grc evidence push` does.
+  // A receipt that cannot be finished (disk full) must not swallow the results: they are
+  // printed first, then the one error line.
+  let receiptError: unknown;
+  await receipt
+    ?.close({
+      base_url: scope.base_url,
+      org_id: scope.org_id,
+      started_at: startedAt,
+      finished_at: new Date().toISOString(),
+      linked: summary.linked,
+      skipped: summary.skipped,
+      failed: summary.failed,
+      interrupted: summary.interrupted,
+      ci: options.signing?.ci ?? null,
+    })
+    .catch((err: unknown) => {
+      receiptError = err;
+    });
   await output.finish(summary, { stateFile: options.stateFile });
+  // A complete receipt is signed even when the run stopped early: it is a true record.
+  let signError: unknown;
+  if (receipt && !receiptError && options.signing) {
+    await options.signing.finish({ quiet: options.quiet }).catch((err: unknown) => {
+      signError = err;
+    });
+  }
   if (summary.fatal) throw summary.fatal;
   if (stateError) throw stateError;
+  if (receiptError) throw receiptError;
+  if (signError) throw signError;
   const code = summary.interrupted
     ? ExitCode.interrupted
     : summary.failed > 0

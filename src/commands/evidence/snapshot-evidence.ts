@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { CommandContext, OptionSpec } from "../../cli/command.js";
 import { ExitCode, UsageError } from "../../errors.js";
+import { RECEIPT_SIGNING_OPTIONS, type ReceiptSigningFlags } from "./receipt-signing.js";
 
 /**
  * `--evidence CONTROL` on the query commands (`grc alerts list`, `grc list`, `grc get`,
@@ -9,7 +10,7 @@ import { ExitCode, UsageError } from "../../errors.js";
  */
 
 /** The flags `--evidence` brings. */
-export interface EvidenceFlags {
+export interface EvidenceFlags extends ReceiptSigningFlags {
   evidence?: string;
   framework?: string;
   assessment?: string;
@@ -53,6 +54,7 @@ export const evidenceOptions: readonly OptionSpec[] = [
     description: "where the snapshot is written (default: <config dir>/snapshots/<profile>)",
   },
   { flags: "--receipt <file>", description: "write an NDJSON audit receipt of the push" },
+  ...RECEIPT_SIGNING_OPTIONS,
   {
     flags: "--state <file>",
     description: "push state file (default: <config dir>/state/<profile>.json)",
@@ -114,6 +116,8 @@ export async function runWithEvidence(
         ["--evidence-profile", flags.evidenceProfile],
         ["--snapshot-dir", flags.snapshotDir],
         ["--receipt", flags.receipt],
+        ["--sign-key", flags.signKey],
+        ["--attestation", flags.attestation],
         ["--state", flags.state],
       ] as const
     ).find(([, v]) => v !== undefined);
@@ -131,13 +135,17 @@ export async function runWithEvidence(
     capture,
     { snapshotDocument, snapshotName, writeSnapshot },
     { stateFilePath },
+    { prepareReceiptSigning },
   ] = await Promise.all([
     import("./profile-context.js"),
     import("./run-push.js"),
     import("./snapshot-capture.js"),
     import("../../core/evidence/snapshot.js"),
     import("../../core/config/paths.js"),
+    import("./receipt-signing.js"),
   ]);
+  // Before the query runs: a bad or encrypted key is exit 2 with nothing fetched or pushed.
+  const signing = await prepareReceiptSigning(ctx, flags);
   const other = flags.evidenceProfile ? profileContext(ctx, flags.evidenceProfile) : undefined;
   try {
     const evidenceCtx = other ?? ctx;
@@ -195,6 +203,7 @@ export async function runWithEvidence(
       scope,
       stateFile,
       receipt: flags.receipt,
+      signing,
       concurrency: 1,
       verify: true,
       io,

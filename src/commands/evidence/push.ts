@@ -46,6 +46,8 @@ export const pushCommand = defineCommand<PushFlags>({
   args: "[paths...]",
   summary: "Upload evidence files and link them to a control",
   output: true,
+  // `grc evidence push dir -o ndjson | head -1`: the push finishes; only its rows are lost.
+  finishOnClosedStdout: true,
   options: [
     {
       flags: "--control <id>",

@@ -1,6 +1,7 @@
 import type { Readable } from "node:stream";
 import { type HttpError, InterruptedError, UnavailableError } from "../errors.js";
 import { decodeHttpError } from "./error-decoder.js";
+import { storageUrlForDisplay, storageUrlSecrets } from "./redact.js";
 import type { StorageResponse } from "./types.js";
 
 /**
@@ -146,7 +147,9 @@ export async function readStorageError(
     headers: res.headers,
     body,
     method,
-    url,
+    // Never the query: it is the credential (see storageUrlForDisplay).
+    url: storageUrlForDisplay(url).replace(/\?\[query hidden\]$/, ""),
     now,
+    secrets: storageUrlSecrets(url),
   });
 }

@@ -4,6 +4,7 @@ import { InterruptedError, UsageError } from "../errors.js";
 import { anySignal, discardBody } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import { isPermanentNetworkError, networkError, networkErrorCode } from "./error-decoder.js";
+import { storageUrlForDisplay } from "./redact.js";
 import { failureLine, headerRecord, requestLine, responseLine } from "./request-trace.js";
 import { abortableSleep, type ClientStats, RetryBudget } from "./retry-budget.js";
 import {
@@ -99,7 +100,7 @@ export function createStorageClient(
       const wireBody: string | Uint8Array | Readable | undefined =
         typeof body === "function" ? body() : body;
       const sent = body === undefined ? omit(headers, "content-length") : headers;
-      debug?.(requestLine(method, url.href, attempt, maxAttempts, sent));
+      debug?.(requestLine(method, storageUrlForDisplay(url.href), attempt, maxAttempts, sent));
       budget.stats.attempts += 1;
       const started = performance.now();
       let res: Dispatcher.ResponseData;
@@ -119,17 +120,36 @@ export function createStorageClient(
         if (stopSignal?.aborted) throw new InterruptedError();
         const code = networkErrorCode(err);
         const ms = Math.round(performance.now() - started);
-        debug?.(failureLine(method, url.href, ms, attempt, maxAttempts, code));
+        debug?.(
+          failureLine(method, storageUrlForDisplay(url.href), ms, attempt, maxAttempts, code),
+        );
         const repeatable = !isPermanentNetworkError(code) && !TIMEOUT_CODES.has(code);
         if (repeatable && attempt < maxAttempts && budget.take()) {
           await wait(backoffDelayMs(attempt, random), stopSignal);
           continue;
         }
-        throw networkError(err, { url: url.href, attempts: attempt, timeoutMs });
+        throw networkError(err, {
+          url: storageUrlForDisplay(url.href),
+          attempts: attempt,
+          timeoutMs,
+        });
       }
       const resHeaders = headerRecord(res.headers);
       const ms = Math.round(performance.now() - started);
-      debug?.(responseLine(res.statusCode, method, url.href, ms, attempt, maxAttempts, resHeaders));
+      const shownHeaders = resHeaders.location
+        ? { ...resHeaders, location: storageUrlForDisplay(resHeaders.location) }
+        : resHeaders;
+      debug?.(
+        responseLine(
+          res.statusCode,
+          method,
+          storageUrlForDisplay(url.href),
+          ms,
+          attempt,
+          maxAttempts,
+          shownHeaders,
+        ),
+      );
 
       if (REDIRECT_STATUSES.has(res.statusCode) && resHeaders.location) {
         const next = new URL(resHeaders.location, url);

@@ -59,6 +59,7 @@ let storageHandler: (req: Captured, res: ServerResponse) => void = (_q, res) =>
   res.writeHead(200).end();
 const storage = withServer((req, res) => storageHandler(req, res));
 let uploadUrlHandler: ((res: ServerResponse) => void) | undefined;
+let slotQuery = "X-Amz-Signature=abc";
 const api = withServer();
 beforeAll(() => {
   api.handle((req, res) => {
@@ -66,7 +67,7 @@ beforeAll(() => {
       return uploadUrlHandler(res);
     }
     const slot = () => ({
-      url: `${storage.url}/bucket/orgs/${ORG}/evidence/e1/evidence.txt?X-Amz-Signature=abc`,
+      url: `${storage.url}/bucket/orgs/${ORG}/evidence/e1/evidence.txt?${slotQuery}`,
       object_key: `orgs/${ORG}/evidence/e1/evidence.txt`,
     });
     if (answerEvidenceFlow(req, res, { content: CONTENT, maxSize: 1 << 20, slot })) return;
@@ -75,6 +76,7 @@ beforeAll(() => {
 });
 beforeEach(() => {
   uploadUrlHandler = undefined;
+  slotQuery = "X-Amz-Signature=abc";
   storage.requests.length = 0;
   api.requests.length = 0;
 });
@@ -195,4 +197,30 @@ describe("an API answer that never ends", () => {
     expect(hasStackTrace(r.stderr)).toBe(false);
     expect(r.stderr).not.toMatch(/unexpected error/);
   }, 45_000);
+});
+
+describe("a presigned URL whose credential sits in a query parameter grc does not know", () => {
+  // Backblaze B2 style: the credential is the value of ?Authorization=...
+  const B2 = "4_0021b2secretvalue0123456789abcdefABCDEF";
+  it("is never printed, --debug included, whatever storage answers", async () => {
+    slotQuery = `Authorization=${B2}&b2ContentDisposition=inline&X-Custom-Cred=cred-${B2.slice(2, 20)}`;
+    for (const answer of [500, 403, 404]) {
+      storageHandler = (_q, res) =>
+        reply(
+          res,
+          answer,
+          "application/xml",
+          `<Error><Code>E${answer}</Code><Message>bad request to /bucket/x?Authorization=${B2}</Message></Error>`,
+        );
+      const r = await runGrc([...push, "--debug", "--retries", "2", "-o", "json"], {
+        env: env(),
+        cwd: work,
+        timeoutMs: 30_000,
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/\[debug\] > PUT /);
+      const out = r.stdout + r.stderr;
+      expect(out).not.toContain(B2.slice(2, 20));
+    }
+  }, 60_000);
 });

@@ -281,9 +281,19 @@ async function pushOne(
 
     // Uploaded and verified by a run that was killed before it could record the link: link
     // that object (idempotent) instead of uploading the file again.
-    const resumable = options.force
+    const claimed = options.force
       ? undefined
       : deps.state?.lookupPending(file, file.target, options.scope);
+    // A journal entry is a claim, not a proof (the journal is a plain file): the file is
+    // read again and must hash to the entry's SHA-256 before its stored object is linked.
+    const resumable =
+      claimed &&
+      (await hashFile(file.realPath, file.size).then(
+        (h) => h.sha256 === claimed.sha256,
+        () => false,
+      ))
+        ? claimed
+        : undefined;
     if (resumable) {
       step = "link-to-control";
       Object.assign(result, {

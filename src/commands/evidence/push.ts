@@ -175,7 +175,12 @@ export const pushCommand = defineCommand<PushFlags>({
       exclude: flags.exclude,
       hidden: flags.hidden,
       followSymlinks: flags.followSymlinks,
-      onSkip: (path, why) => ctx.debug(`skipped ${path}: ${why}`),
+      // A symlink loop is said on stderr (one line each); other skips under --debug.
+      onSkip: (path, why) =>
+        why.startsWith("symlink loop")
+          ? ctx.warn(`grc: skipped ${path}: ${why}`)
+          : ctx.debug(`skipped ${path}: ${why}`),
+      signal: ctx.signal,
     });
 
     const profile = await ctx.profile();

@@ -75,7 +75,15 @@ function spawnPush(
     child.stderr!.on("data", (c) => {
       stderr += c;
     });
-    const poll = setInterval(() => void onTick(child), 20);
+    // One poll at a time: overlapping polls of a 4,000-request state would swamp the mock.
+    let busy = false;
+    const poll = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      Promise.resolve(onTick(child)).finally(() => {
+        busy = false;
+      });
+    }, 50);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearInterval(poll);

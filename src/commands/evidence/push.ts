@@ -203,7 +203,13 @@ export const pushCommand = defineCommand<PushFlags>({
       const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
       return { evidence, storage: await ctx.storage() };
     };
-    const receipt = flags.receipt && !dryRun ? await ReceiptWriter.open(flags.receipt) : undefined;
+    const receipt =
+      flags.receipt && !dryRun
+        ? await ReceiptWriter.open(flags.receipt).catch((err: unknown) => {
+            state?.unlock(); // nothing was done: the state file is free again
+            throw err;
+          })
+        : undefined;
 
     const output = new PushOutput({
       io: ctx.io,

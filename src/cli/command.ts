@@ -25,6 +25,8 @@ export interface GlobalOptions extends ProfileFlags {
   retries?: number;
   /** Request timeout in seconds (--timeout). */
   timeout?: number;
+  /** Total time budget of the run in seconds (--max-time): in-flight requests are aborted then. */
+  maxTime?: number;
 }
 
 /** Lazy dependencies a command handler uses; tests hand in fakes and buffers. */
@@ -65,6 +67,8 @@ export interface CommandSpec<Opts = Record<string, unknown>> {
    * (`grc evidence plan`: 2 = changes pending, so bad input must not look like it).
    */
   usageExitCode?: number;
+  /** Changes server state: a stdout whose reader went away does not stop it (rows are dropped). */
+  finishOnClosedStdout?: boolean;
   /** Adds --base-url/--org/--profile style connection flags (most commands). */
   connection?: boolean;
   /** Handler: import heavy modules inside it, not at the top of the file. Returns the exit code. */
@@ -96,6 +100,10 @@ export const CONNECTION_FLAGS: readonly OptionSpec[] = [
   { flags: "--ca-cert <file>", description: "PEM file of extra CA certificates" },
   { flags: "--retries <n>", description: "attempts per request, including the first (default 5)" },
   { flags: "--timeout <seconds>", description: "request timeout in seconds" },
+  {
+    flags: "--max-time <seconds>",
+    description: "stop the whole run after this many seconds (exit 4; state saved)",
+  },
 ];
 
 /** Output flags of commands with `output: true`. */

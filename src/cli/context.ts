@@ -9,6 +9,8 @@ interface ContextInit {
   env: NodeJS.ProcessEnv;
   globals: GlobalOptions;
   signal: AbortSignal;
+  /** Aborts requests in flight (a run's grace after a signal ran out, --max-time); default `signal`'s twin never fires. */
+  requestSignal?: AbortSignal | undefined;
   overrides?: Partial<CommandContext> | undefined;
 }
 
@@ -36,6 +38,7 @@ export function createContext(init: ContextInit): DisposableContext {
     debug: globals.debug ? debug : undefined,
     notice: warn,
     env,
+    ...(init.requestSignal ? { signal: init.requestSignal } : {}),
   });
 
   const ctx: DisposableContext = {

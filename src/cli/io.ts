@@ -1,4 +1,4 @@
-import type { Readable, Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 
 /**
  * The standard streams a command writes to, and what it knows about them. Commands never
@@ -28,13 +28,43 @@ export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
   return isTTY && env.TERM !== "dumb";
 }
 
-/** IOStreams over the real process streams. */
-export function systemIO(proc: NodeJS.Process): IOStreams {
+/**
+ * A stdout that survives its reader going away (`| head -1`, `grep -q`): after EPIPE every
+ * write is dropped and `onClosed` is told once, so the command decides whether to finish
+ * its work or stop, instead of the process dying mid-run.
+ */
+export function closableStdout(out: Writable, onClosed: () => void): Writable {
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    onClosed();
+  };
+  out.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE" || err.code === "ERR_STREAM_DESTROYED") close();
+    else throw err;
+  });
+  return new Writable({
+    write(chunk, encoding, done) {
+      if (closed) return done();
+      out.write(chunk, encoding, (err) => {
+        if (err) close();
+        done();
+      });
+    },
+    final(done) {
+      done();
+    },
+  });
+}
+
+/** IOStreams over the real process streams; `onStdoutClosed` is told when stdout's reader goes away. */
+export function systemIO(proc: NodeJS.Process, onStdoutClosed?: () => void): IOStreams {
   const stdoutIsTTY = Boolean(proc.stdout.isTTY);
   const stderrIsTTY = Boolean(proc.stderr.isTTY);
   return {
     stdin: proc.stdin,
-    stdout: proc.stdout,
+    stdout: onStdoutClosed ? closableStdout(proc.stdout, onStdoutClosed) : proc.stdout,
     stderr: proc.stderr,
     stdinIsTTY: Boolean(proc.stdin.isTTY),
     stdoutIsTTY,

@@ -19,6 +19,10 @@ export interface CliDeps {
   io: IOStreams;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Aborts requests in flight (the grace after a signal ran out); the run's own deadline adds to it. */
+  requestSignal?: AbortSignal;
+  /** Told which command runs (main decides what a closed stdout means for it). */
+  onCommand?: (spec: CommandSpec<never>) => void;
   /** Replace parts of the context (tests hand in fake clients). */
   context?: Partial<CommandContext>;
 }
@@ -114,6 +118,7 @@ function buildProgram(
       if (o.choices) option.choices(o.choices);
       if (o.flags.startsWith("--retries")) option.argParser(positiveInt("--retries"));
       if (o.flags.startsWith("--timeout")) option.argParser(positiveInt("--timeout"));
+      if (o.flags.startsWith("--max-time")) option.argParser(positiveInt("--max-time"));
       cmd.addOption(option);
     }
     cmd.option("--debug", "trace requests on stderr (secrets redacted) and show stack traces");
@@ -134,9 +139,10 @@ function buildProgram(
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let debug = argv.includes("--debug");
-  const signal = deps.signal ?? new AbortController().signal;
+  const outer = deps.signal ?? new AbortController().signal;
   const program = buildProgram(deps, async (spec, args, opts) => {
     debug = Boolean(opts.debug);
+    deps.onCommand?.(spec);
     const globals: GlobalOptions = {
       debug,
       profile: opts.profile as string | undefined,
@@ -147,16 +153,30 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
       retries: opts.retries as number | undefined,
       timeout: opts.timeout as number | undefined,
       envFile: opts.envFile as string | undefined,
+      maxTime: opts.maxTime as number | undefined,
     };
     // --env-file: the file's variables under the real environment, for this command only.
     const env = globals.envFile
       ? (await import("../core/config/env-file.js")).mergeEnvFile(globals.envFile, deps.env)
       : deps.env;
+    // --max-time: one budget for the whole run. When it runs out, no new work starts and
+    // requests in flight are aborted, so the command still ends through its own summary.
+    const deadline = new AbortController();
+    const timer =
+      globals.maxTime !== undefined
+        ? setTimeout(() => deadline.abort(new Error("max-time")), globals.maxTime * 1000)
+        : undefined;
+    const signal = AbortSignal.any([outer, deadline.signal]);
+    const requestSignal = AbortSignal.any([
+      deadline.signal,
+      ...(deps.requestSignal ? [deps.requestSignal] : []),
+    ]);
     const ctx = createContext({
       io: deps.io,
       env,
       globals,
       signal,
+      requestSignal,
       overrides: deps.context,
     });
     try {
@@ -167,11 +187,17 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
             )
           : await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
     } catch (err) {
-      throw withUsageExitCode(err, spec.usageExitCode);
+      if (!deadline.signal.aborted) throw withUsageExitCode(err, spec.usageExitCode);
     } finally {
+      clearTimeout(timer);
       await ctx.dispose();
     }
-    if (signal.aborted && exitCode === ExitCode.ok && !spec.stopsOnSignal) {
+    if (deadline.signal.aborted && !outer.aborted) {
+      deps.io.stderr.write(
+        `grc: stopped after --max-time ${globals.maxTime}s — raise --max-time, or rerun: the state remembers what was done\n`,
+      );
+      exitCode = ExitCode.unavailable;
+    } else if (signal.aborted && exitCode === ExitCode.ok && !spec.stopsOnSignal) {
       exitCode = ExitCode.interrupted;
     }
   });
@@ -225,33 +251,77 @@ function reportErrorLine(err: unknown, io: IOStreams, debug: boolean): number {
   return ExitCode.someFailed;
 }
 
-/** Entry point for bin/grc.js: wires the real process, SIGINT and exit code. */
+/** Signals that stop a run the way Ctrl-C does (CI runners cancel with SIGTERM; a closed terminal sends SIGHUP). */
+const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+/** After a stop signal, in-flight work gets this long to finish before its requests are aborted. */
+export const STOP_GRACE_MS = 10_000;
+
+/** Entry point for bin/grc.js: wires the real process, stop signals, a closed stdout and the exit code. */
 export async function main(proc: NodeJS.Process): Promise<number> {
-  const io = systemIO(proc);
-  // A reader that goes away (`grc alerts list | head -3`) is not an error: stop quietly.
-  proc.stdout.on("error", (err: NodeJS.ErrnoException) => {
-    if (err.code === "EPIPE") proc.exit(proc.exitCode ?? ExitCode.ok);
-    throw err;
+  // A terminal that went away (SIGHUP) makes stderr writes fail: never let that crash the run.
+  proc.stderr.on("error", () => {});
+  let current: CommandSpec<never> | undefined;
+  let stdoutClosed = false;
+  const io = systemIO(proc, () => {
+    if (stdoutClosed) return;
+    stdoutClosed = true;
+    if (current?.finishOnClosedStdout) {
+      // Work that changes the server is finished, not dropped: results stop being printed.
+      io.stderr.write(
+        "grc: stdout was closed; finishing the run without printing more results (see the summary below)\n",
+      );
+      return;
+    }
+    // A reader that goes away (`grc alerts list | head -3`) is not an error: stop quietly.
+    proc.exit(proc.exitCode ?? ExitCode.ok);
   });
-  const controller = new AbortController();
-  let firstSignalAt = 0;
+  const stop = new AbortController();
+  const abortRequests = new AbortController();
+  let stopping = false;
   const onSignal = (name: NodeJS.Signals) => {
-    const now = Date.now();
-    if (firstSignalAt !== 0) {
-      // conf's atomic writer (when-exit) re-raises a signal it caught: a repeat within
-      // half a second is that echo, not the user pressing Ctrl-C again.
-      if (now - firstSignalAt < 500) return;
-      io.stderr.write("grc: interrupted again, quitting now\n");
+    swallowReRaise(proc, name);
+    if (stopping) {
+      io.stderr.write(`grc: ${name === "SIGINT" ? "interrupted" : name} again, quitting now\n`);
       proc.exit(ExitCode.interrupted);
     }
-    firstSignalAt = now;
-    if (name === "SIGINT") {
-      io.stderr.write("\ngrc: stopping — finishing in-flight work (Ctrl-C again to quit now)\n");
-    }
-    controller.abort(new Error(name));
+    stopping = true;
+    const what = name === "SIGINT" ? "" : ` (${name})`;
+    io.stderr.write(
+      `\ngrc: stopping${what} — finishing in-flight work (Ctrl-C again to quit now)\n`,
+    );
+    stop.abort(new Error(name));
+    // Work that cannot finish (a server that stopped answering) is aborted after the grace.
+    setTimeout(() => abortRequests.abort(new Error(name)), STOP_GRACE_MS).unref();
   };
-  proc.on("SIGINT", onSignal);
-  proc.on("SIGTERM", onSignal);
-  const code = await runCli(proc.argv.slice(2), { io, env: proc.env, signal: controller.signal });
+  for (const name of STOP_SIGNALS) proc.on(name, onSignal);
+  const code = await runCli(proc.argv.slice(2), {
+    io,
+    env: proc.env,
+    signal: stop.signal,
+    requestSignal: abortRequests.signal,
+    onCommand: (spec) => {
+      current = spec;
+    },
+  });
   return code;
+}
+
+/**
+ * conf's atomic writer (when-exit) listens for the same signals and, after its own cleanup,
+ * re-raises the signal with process.kill to end the process. grc ends the process itself,
+ * after the summary. The re-raise happens synchronously in the same emit as this listener,
+ * so process.kill is wrapped until that emit is over and a kill of this process with this
+ * signal is not sent: no echo arrives to be mistaken for the user's second Ctrl-C, which,
+ * however soon it comes, quits at once.
+ */
+function swallowReRaise(proc: NodeJS.Process, name: NodeJS.Signals): void {
+  const realKill = proc.kill;
+  proc.kill = ((pid: number, signal?: string | number) => {
+    if ((pid === proc.pid || pid === 0) && signal === name) return true;
+    return realKill.call(proc, pid, signal);
+  }) as typeof proc.kill;
+  queueMicrotask(() => {
+    proc.kill = realKill;
+  });
 }

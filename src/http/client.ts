@@ -2,6 +2,16 @@ import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { HttpError, InterruptedError, UnavailableError, UsageError } from "../errors.js";
 import { credentialHeaders, credentialSecrets, JSON_MEDIA_TYPE } from "./auth/signer.js";
+import {
+  anySignal,
+  BodyTimeoutError,
+  BodyTooLargeError,
+  discardBody,
+  ERROR_BODY_TIME_MS,
+  MAX_API_BODY,
+  MAX_ERROR_BODY,
+  readBody,
+} from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import {
   decodeHttpError,
@@ -293,11 +303,14 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     let attempt = 0;
     /** Waits a 429 scheduled (see below), counted at 1 s or more each. */
     let scheduledMs = 0;
+    // The caller's signal and the run's (in-flight work aborted after a stop signal's grace
+    // or --max-time): either ends waits, attempts and body reads.
+    const stopSignal = anySignal(req.signal, options.signal);
 
     for (;;) {
       attempt += 1;
-      await waitForPause(req.signal);
-      if (req.signal?.aborted) throw new InterruptedError();
+      await waitForPause(stopSignal);
+      if (stopSignal?.aborted) throw new InterruptedError();
       const { method, body, target } = flight;
       const headers = attemptHeaders(
         method,
@@ -313,7 +326,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       budget.stats.attempts += 1;
       const started = performance.now();
       const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+      const signal = stopSignal ? AbortSignal.any([stopSignal, timeout]) : timeout;
       let status: number;
       let resHeaders: Record<string, string>;
       let resBody: Buffer;
@@ -328,15 +341,33 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
         });
         status = res.statusCode;
         resHeaders = headerRecord(res.headers);
-        resBody = Buffer.from(await res.body.arrayBuffer());
+        if (REDIRECT_STATUSES.has(status) && resHeaders.location) {
+          discardBody(res.body);
+          resBody = Buffer.alloc(0);
+        } else {
+          // Bounded in size and total time: an endless or trickled answer cannot hold grc.
+          const ok = status >= 200 && status < 300;
+          resBody = await readBody(
+            res.body,
+            {
+              maxBytes: ok ? MAX_API_BODY : MAX_ERROR_BODY,
+              over: ok ? "fail" : "cut",
+              timeMs: ok ? timeoutMs : Math.min(timeoutMs, ERROR_BODY_TIME_MS),
+              signal: stopSignal,
+              what: `the answer to ${displayTarget(method, target.url)}`,
+            },
+            ok ? resHeaders["content-length"] : undefined,
+          );
+        }
       } catch (err) {
-        if (req.signal?.aborted) throw new InterruptedError();
+        if (stopSignal?.aborted) throw new InterruptedError();
+        if (err instanceof BodyTooLargeError || err instanceof BodyTimeoutError) throw err;
         const code = timeout.aborted ? "ETIMEDOUT" : networkErrorCode(err);
         const ms = Math.round(performance.now() - started);
         debug?.(failureLine(method, target.url, ms, attempt, attempts, code));
         const safe = idempotent || isNotSent(code);
         if (!isPermanentNetworkError(code) && safe && attempt < attempts && budget.take()) {
-          await wait(backoffDelayMs(attempt, random), req.signal);
+          await wait(backoffDelayMs(attempt, random), stopSignal);
           continue;
         }
         const cause = timeout.aborted ? Object.assign(new Error("timeout"), { code }) : err;
@@ -419,7 +450,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
               `${host} answered ${status}; waiting ${formatWait(delay)} until ${serverWait.until} (${serverWait.source})`,
             );
           }
-          await wait(delay, req.signal);
+          await wait(delay, stopSignal);
           continue;
         }
       }

@@ -61,13 +61,24 @@ export function displayTarget(method: string, url: string): string {
   return `${method.toUpperCase()} ${shown}`;
 }
 
-/** One readable line from server-provided text (no control characters, bounded length). */
+/** Longest piece of server-provided text shown in one error line. */
+const MAX_SERVER_TEXT = 300;
+
+/**
+ * One readable line from server-provided text (no control characters). Not cut here: text
+ * is cut only after secrets are scrubbed (`shown`), or a cut could split a secret so that
+ * its exact value no longer matches while most of it is still printed.
+ */
 function clean(text: string): string {
-  const flat = text
+  return text
     .replace(/[\u0000-\u001f\u007f]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();
-  return flat.length > 300 ? `${flat.slice(0, 299)}…` : flat;
+}
+
+/** Cuts already scrubbed text to `max` characters. */
+function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 function decodeXmlEntities(text: string): string {
@@ -265,14 +276,16 @@ export function decodeHttpError(res: ErrorResponse): HttpError {
   const err = decodeUnredacted(res);
   // A server (or a proxy's error page) may echo the request's credentials or a presigned
   // URL back in its error text: redact them by shape and by exact value before anyone prints.
-  const clean = (text: string) => scrubSecrets(redactText(text), res.secrets ?? []);
+  // Scrub first, then cut: the message holds the server's text (cut to 300) plus our words.
+  const shown = (text: string) =>
+    cut(scrubSecrets(redactText(text), res.secrets ?? []), MAX_SERVER_TEXT * 2);
   return new HttpError(
-    clean(err.message),
+    shown(err.message),
     {
       status: err.status,
       ...(err.code ? { code: err.code } : {}),
-      details: err.details.map(clean),
-      ...(err.hint ? { hint: clean(err.hint) } : {}),
+      details: err.details.map((d) => shown(d)),
+      ...(err.hint ? { hint: shown(err.hint) } : {}),
     },
     err.cause === undefined ? undefined : { cause: err.cause },
   );
@@ -430,5 +443,7 @@ export function networkError(
     message = `request to ${host} failed: ${innermostMessage(err)} (${code})${after}`;
     hint = "check the network, the base URL and any proxy settings";
   }
-  return new UnavailableError(redactUrl(message), hint, { cause: err });
+  return new UnavailableError(cut(redactText(redactUrl(message)), MAX_SERVER_TEXT * 2), hint, {
+    cause: err,
+  });
 }

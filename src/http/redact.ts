@@ -9,6 +9,7 @@ export const REDACTED = "[REDACTED]";
 
 /** Query parameters whose values are credentials or signatures (lower-cased). */
 const SECRET_QUERY_PARAMS = new Set([
+  "authorization",
   "x-amz-signature",
   "x-amz-credential",
   "x-amz-security-token",
@@ -137,4 +138,37 @@ export function redactText(text: string): string {
     .replace(/\bsk-[A-Za-z0-9_-]{8,}/g, (key) => maskApiKey(key))
     .replace(/\b(APIAuth(?:-HMAC-SHA\d+)?)\s+([^:\s]+):\S+/gi, `$1 $2:${REDACTED}`)
     .replace(SECRET_PARAM_IN_TEXT, `$1$2=${REDACTED}`);
+}
+
+/**
+ * A presigned storage URL as grc shows it: origin and path, never the query. Storage
+ * services put credentials in query parameters of their own naming (`?Authorization=` on
+ * Backblaze B2), so no list of parameter names can be trusted to catch them all.
+ */
+export function storageUrlForDisplay(url: string): string {
+  const cut = url.search(/[?#]/);
+  const base = redactUrl(cut >= 0 ? url.slice(0, cut) : url);
+  return cut >= 0 && url[cut] === "?" ? `${base}?[query hidden]` : base;
+}
+
+/** Every query value of a presigned URL (each may be a credential): scrubbed from echoed text. */
+export function storageUrlSecrets(url: string): string[] {
+  const q = url.indexOf("?");
+  if (q < 0) return [];
+  const out: string[] = [];
+  for (const pair of url
+    .slice(q + 1)
+    .split("#")[0]!
+    .split("&")) {
+    const value = pair.slice(pair.indexOf("=") + 1);
+    if (value.length < 8) continue;
+    out.push(value);
+    try {
+      const decoded = decodeURIComponent(value.replace(/\+/g, " "));
+      if (decoded !== value) out.push(decoded);
+    } catch {
+      // the raw value is scrubbed
+    }
+  }
+  return out;
 }

@@ -1,13 +1,10 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { type HttpError, InterruptedError, UsageError } from "../errors.js";
+import { InterruptedError, UsageError } from "../errors.js";
+import { anySignal, discardBody } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
-import {
-  decodeHttpError,
-  isPermanentNetworkError,
-  networkError,
-  networkErrorCode,
-} from "./error-decoder.js";
+import { isPermanentNetworkError, networkError, networkErrorCode } from "./error-decoder.js";
+import { storageUrlForDisplay } from "./redact.js";
 import { failureLine, headerRecord, requestLine, responseLine } from "./request-trace.js";
 import { abortableSleep, type ClientStats, RetryBudget } from "./retry-budget.js";
 import {
@@ -43,8 +40,12 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Storage retries 5xx and 429 (and 408); 403 is returned at once: "Request has expired" needs a fresh URL, not a repeat. */
 const STORAGE_RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
-/** Error bodies larger than this are cut before decoding. */
-const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * A storage that took the whole body and then went silent until the timeout is not sent the
+ * file again at once (each repeat costs a full upload and a full timeout); the push gives
+ * such a file one last go at the end of the run.
+ */
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
 
 /** Creates the credential-free client for presigned storage URLs. */
 export function createStorageClient(
@@ -91,13 +92,15 @@ export function createStorageClient(
     }
     let attempt = 0;
     let redirects = 0;
+    // The caller's signal and the run's: either aborts an upload in flight and any wait.
+    const stopSignal = anySignal(req.signal, options.signal);
     for (;;) {
       attempt += 1;
-      if (req.signal?.aborted) throw new InterruptedError();
+      if (stopSignal?.aborted) throw new InterruptedError();
       const wireBody: string | Uint8Array | Readable | undefined =
         typeof body === "function" ? body() : body;
       const sent = body === undefined ? omit(headers, "content-length") : headers;
-      debug?.(requestLine(method, url.href, attempt, maxAttempts, sent));
+      debug?.(requestLine(method, storageUrlForDisplay(url.href), attempt, maxAttempts, sent));
       budget.stats.attempts += 1;
       const started = performance.now();
       let res: Dispatcher.ResponseData;
@@ -108,31 +111,51 @@ export function createStorageClient(
           method: method as Dispatcher.HttpMethod,
           headers: sent,
           body: wireBody ?? null,
-          signal: req.signal ?? null,
+          signal: stopSignal ?? null,
         });
       } catch (err) {
         if (typeof wireBody === "object" && wireBody && "destroy" in wireBody) {
           (wireBody as Readable).destroy();
         }
-        if (req.signal?.aborted) throw new InterruptedError();
+        if (stopSignal?.aborted) throw new InterruptedError();
         const code = networkErrorCode(err);
         const ms = Math.round(performance.now() - started);
-        debug?.(failureLine(method, url.href, ms, attempt, maxAttempts, code));
-        if (!isPermanentNetworkError(code) && attempt < maxAttempts && budget.take()) {
-          await wait(backoffDelayMs(attempt, random), req.signal);
+        debug?.(
+          failureLine(method, storageUrlForDisplay(url.href), ms, attempt, maxAttempts, code),
+        );
+        const repeatable = !isPermanentNetworkError(code) && !TIMEOUT_CODES.has(code);
+        if (repeatable && attempt < maxAttempts && budget.take()) {
+          await wait(backoffDelayMs(attempt, random), stopSignal);
           continue;
         }
-        throw networkError(err, { url: url.href, attempts: attempt, timeoutMs });
+        throw networkError(err, {
+          url: storageUrlForDisplay(url.href),
+          attempts: attempt,
+          timeoutMs,
+        });
       }
       const resHeaders = headerRecord(res.headers);
       const ms = Math.round(performance.now() - started);
-      debug?.(responseLine(res.statusCode, method, url.href, ms, attempt, maxAttempts, resHeaders));
+      const shownHeaders = resHeaders.location
+        ? { ...resHeaders, location: storageUrlForDisplay(resHeaders.location) }
+        : resHeaders;
+      debug?.(
+        responseLine(
+          res.statusCode,
+          method,
+          storageUrlForDisplay(url.href),
+          ms,
+          attempt,
+          maxAttempts,
+          shownHeaders,
+        ),
+      );
 
       if (REDIRECT_STATUSES.has(res.statusCode) && resHeaders.location) {
         const next = new URL(resHeaders.location, url);
         redirects += 1;
         if (redirects <= MAX_REDIRECTS) {
-          await res.body.dump();
+          discardBody(res.body);
           url = checkedUrl(next.href, "storage redirect target", options.insecure ?? false);
           if (res.statusCode === 303) {
             method = "GET";
@@ -146,14 +169,14 @@ export function createStorageClient(
       if (STORAGE_RETRY_STATUSES.has(res.statusCode) && attempt < maxAttempts) {
         const serverWait = serverRequestedWait(res.statusCode, resHeaders, now());
         if ((!serverWait || serverWait.ms <= MAX_SERVER_WAIT_MS) && budget.take()) {
-          await res.body.dump();
+          discardBody(res.body);
           const delay = serverWait ? serverWait.ms : backoffDelayMs(attempt, random);
           if (serverWait && delay >= 1000) {
             notice(
               `${url.host} answered ${res.statusCode}; waiting ${formatWait(delay)} until ${serverWait.until} (${serverWait.source})`,
             );
           }
-          await wait(delay, req.signal);
+          await wait(delay, stopSignal);
           continue;
         }
       }
@@ -176,29 +199,4 @@ function omit(headers: Record<string, string>, name: string): Record<string, str
   return rest;
 }
 
-/**
- * Reads a failed storage response (bounded) and decodes its S3 XML into one HttpError line;
- * the caller decides what a 403 "Request has expired" means.
- */
-export async function readStorageError(
-  res: StorageResponse,
-  method: string,
-  url: string,
-  now: Date = new Date(),
-): Promise<HttpError> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of res.body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    if (size < MAX_ERROR_BODY) chunks.push(buf.subarray(0, MAX_ERROR_BODY - size));
-    size += buf.byteLength;
-  }
-  return decodeHttpError({
-    status: res.status,
-    headers: res.headers,
-    body: Buffer.concat(chunks),
-    method,
-    url,
-    now,
-  });
-}
+export { readStorageError } from "./body-limits.js";

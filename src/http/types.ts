@@ -114,4 +114,9 @@ export interface ClientOptions {
   retryBudget?: number;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
+  /**
+   * The run's signal for work in flight: every request, wait and body read of this client
+   * ends when it aborts (after a stop signal's grace, or --max-time), whatever the caller passed.
+   */
+  signal?: AbortSignal | undefined;
 }

@@ -109,9 +109,18 @@ describe(`${N} files, killed with SIGKILL at a seeded moment, then rerun with th
         env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: "1", ...env },
         stdio: "ignore",
       });
+      // One poll at a time: overlapping polls of a 4,000-request state swamp the mock on a
+      // loaded machine (the run then crawls for minutes).
+      let busy = false;
       const poll = setInterval(async () => {
-        links = (await stateOf(mock)).lineage.length;
-        if (links >= afterLinks) child.kill("SIGKILL");
+        if (busy) return;
+        busy = true;
+        try {
+          links = (await stateOf(mock)).lineage.length;
+          if (links >= afterLinks) child.kill("SIGKILL");
+        } finally {
+          busy = false;
+        }
       }, 20);
       child.on("error", reject);
       child.on("close", (_code, signal) => {

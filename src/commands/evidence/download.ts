@@ -1,5 +1,5 @@
-import type { Readable } from "node:stream";
 import { defineCommand } from "../../cli/command.js";
+import { UsageError } from "../../errors.js";
 import type { StorageClient } from "../../http/types.js";
 import type { DownloadUrl } from "../../platforms/sovereign.js";
 
@@ -46,7 +46,17 @@ export const downloadCommand = defineCommand<DownloadOptions>({
     const id = sovereign.parseSha256(args[0] ?? "", "the evidence id");
     const orgId = sovereign.orgIdOf(await ctx.profile());
     const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
-    const dl = await ev.requestDownloadUrl(id, { signal: ctx.signal });
+    const announced = await ev.requestDownloadUrl(id, { signal: ctx.signal });
+    // The bytes are checked against the id the user asked for, never against the hash the
+    // server announces: a server answering for another object cannot pass it off.
+    const dl = { ...announced, sha256: id.toLowerCase() };
+    if (typeof announced.sha256 === "string" && announced.sha256.toLowerCase() !== dl.sha256) {
+      const { PartialFailureError } = await import("../../errors.js");
+      throw new PartialFailureError(
+        `the server answered for another evidence (sha256 ${announced.sha256.slice(0, 80)}), not ${dl.sha256}; nothing was downloaded`,
+        "check the evidence id; report it to the platform operator if it persists",
+      );
+    }
     const storage = await ctx.storage();
     if (opts.output === "-") {
       await downloadVerified(storage, dl, { stdout: ctx.io.stdout }, ctx.signal);
@@ -74,17 +84,16 @@ export async function resolveTarget(
 ): Promise<string> {
   const { stat } = await import("node:fs/promises");
   const { join, resolve } = await import("node:path");
-  const { UsageError } = await import("../../errors.js");
-  // The object key was checked (no "..", not absolute); its last segment is the stored name.
-  const storedName = objectKey.split("/").pop() || "evidence";
   const isDir = async (p: string) => (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
   let target: string;
   let explicit = given !== undefined;
-  if (given === undefined) target = resolve(storedName);
-  else if (await isDir(given)) {
-    target = resolve(join(given, storedName));
+  if (given !== undefined && !(await isDir(given))) target = resolve(given);
+  else {
+    // The stored name is the server's choice: only a plain name lands in the folder.
+    const storedName = safeStoredName(objectKey);
+    target = resolve(join(given ?? ".", storedName));
     explicit = false;
-  } else target = resolve(given);
+  }
   if (!explicit && !force && (await stat(target).catch(() => undefined))) {
     throw new UsageError(
       `${target} already exists`,
@@ -92,6 +101,31 @@ export async function resolveTarget(
     );
   }
   return target;
+}
+
+/**
+ * The last segment of an object key when it is safe to write under that name in a folder
+ * the user did not name the file in: not a dot-file (`.bash_profile`, `.git`), no path
+ * separator or control character, not "." or "..". Anything else needs `-o`.
+ */
+export function safeStoredName(objectKey: string): string {
+  const name = objectKey.split("/").pop() ?? "";
+  const shown = JSON.stringify(name);
+  const problem =
+    name === ""
+      ? "has no file name"
+      : name.startsWith(".")
+        ? "is a dot-file"
+        : /[\\\u0000-\u001f\u007f]/.test(name) || name.length > 255
+          ? "is not a plain file name"
+          : undefined;
+  if (problem) {
+    throw new UsageError(
+      `the stored file name ${shown} ${problem}; grc does not write it into a folder on the server's word`,
+      "pass -o <file> to choose the name",
+    );
+  }
+  return name;
 }
 
 /**
@@ -112,16 +146,36 @@ export async function downloadVerified(
   const { pipeline } = await import("node:stream/promises");
   const { PartialFailureError, InterruptedError } = await import("../../errors.js");
 
+  const { readStorageError, discardBody } = await import("../../http/body-limits.js");
   const res = await storage.request({ method: "GET", url: dl.download_url, signal });
   if (res.status < 200 || res.status >= 300) {
-    throw await storageError(res.status, res.headers, res.body, dl.download_url);
+    throw await readStorageError(res, "GET", dl.download_url, new Date(), signal);
+  }
+  // The platform declared the size: storage announcing more, or sending more, is refused
+  // (an endless download would otherwise fill the disk).
+  const declared = Number(res.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > dl.size) {
+    discardBody(res.body);
+    throw new PartialFailureError(
+      `storage announces ${declared} bytes, more than the ${dl.size} bytes declared for the evidence; nothing was kept`,
+      "retry, and report it to the platform operator if it persists",
+    );
   }
   const hash = createHash("sha256");
   let size = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
-      hash.update(chunk);
       size += chunk.length;
+      if (size > dl.size) {
+        done(
+          new PartialFailureError(
+            `storage sent more than the ${dl.size} bytes declared for the evidence; the download was stopped and nothing was kept`,
+            "retry, and report it to the platform operator if it persists",
+          ),
+        );
+        return;
+      }
+      hash.update(chunk);
       done(null, chunk);
     },
   });
@@ -140,6 +194,7 @@ export async function downloadVerified(
     });
   } catch (err) {
     if (temp) await unlink(temp).catch(() => {});
+    discardBody(res.body);
     if (signal.aborted) throw new InterruptedError("download interrupted; nothing was kept");
     throw err;
   }
@@ -165,21 +220,4 @@ export async function downloadVerified(
     object_key: dl.object_key,
     verified: true,
   };
-}
-
-/** Reads a bounded error body from storage and decodes it like the client does (S3 XML). */
-async function storageError(
-  status: number,
-  headers: Record<string, string>,
-  body: Readable,
-  url: string,
-): Promise<Error> {
-  const { decodeHttpError } = await import("../../http/error-decoder.js");
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (total < 64 * 1024) chunks.push(chunk);
-    total += chunk.length;
-  }
-  return decodeHttpError({ status, headers, body: Buffer.concat(chunks), method: "GET", url });
 }

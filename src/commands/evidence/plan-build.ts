@@ -108,10 +108,17 @@ export async function makePlan(ctx: CommandContext, flags: PlanFlags): Promise<P
     }
   }
 
+  // Read and let go: a plan writes nothing, and apply takes the state's lock again to push.
   const state = await PushState.load(stateFile);
+  let entries: ReturnType<PushState["linkedEntries"]>;
+  try {
+    entries = state.linkedEntries();
+  } finally {
+    state.unlock();
+  }
   const items = await buildPlan({
     files,
-    entries: state.linkedEntries(),
+    entries,
     scope,
     cwd,
     roots: [

@@ -51,6 +51,8 @@ export const pushCommand = defineCommand<PushFlags>({
   args: "[paths...]",
   summary: "Upload evidence files and link them to a control",
   output: true,
+  // `grc evidence push dir -o ndjson | head -1`: the push finishes; only its rows are lost.
+  finishOnClosedStdout: true,
   options: [
     {
       flags: "--control <id>",
@@ -192,7 +194,12 @@ export const pushCommand = defineCommand<PushFlags>({
       exclude: flags.exclude,
       hidden: flags.hidden,
       followSymlinks: flags.followSymlinks,
-      onSkip: (path, why) => ctx.debug(`skipped ${path}: ${why}`),
+      // A symlink loop is said on stderr (one line each); other skips under --debug.
+      onSkip: (path, why) =>
+        why.startsWith("symlink loop")
+          ? ctx.warn(`grc: skipped ${path}: ${why}`)
+          : ctx.debug(`skipped ${path}: ${why}`),
+      signal: ctx.signal,
     });
     const sharded = shard ? shards.selectShard(found, shard, cwd) : found;
     if (shard) {
@@ -229,7 +236,13 @@ export const pushCommand = defineCommand<PushFlags>({
       const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
       return { evidence, storage: await ctx.storage() };
     };
-    const receipt = flags.receipt && !dryRun ? await ReceiptWriter.open(flags.receipt) : undefined;
+    const receipt =
+      flags.receipt && !dryRun
+        ? await ReceiptWriter.open(flags.receipt).catch((err: unknown) => {
+            state?.unlock(); // nothing was done: the state file is free again
+            throw err;
+          })
+        : undefined;
 
     const output = new PushOutput({
       io: ctx.io,

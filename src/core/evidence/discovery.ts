@@ -1,7 +1,7 @@
 import { realpath, stat } from "node:fs/promises";
-import { basename, isAbsolute, relative, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import fg from "fast-glob";
-import { UsageError } from "../../errors.js";
+import { InterruptedError, UsageError } from "../../errors.js";
 
 /** Where a file's evidence goes: the control and, optionally, framework and assessment. */
 export interface PushTarget {
@@ -33,8 +33,13 @@ export interface DiscoveryOptions {
   hidden?: boolean | undefined;
   /** Walk into symlinked folders (symlinked files are always pushed). */
   followSymlinks?: boolean | undefined;
-  /** Told about entries passed over that are not regular files (sockets, FIFOs, devices). */
+  /**
+   * Told about entries passed over: not regular files (sockets, FIFOs, devices), broken
+   * symlinks, and symlinks that lead back to a folder on their own path ("symlink loop ...").
+   */
   onSkip?: ((path: string, why: string) => void) | undefined;
+  /** Aborting stops the walk (InterruptedError). */
+  signal?: AbortSignal | undefined;
 }
 
 /** One file to push, found once, with the size and mtime it had when it was found. */
@@ -64,6 +69,9 @@ export async function discoverFiles(
   const out: DiscoveredFile[] = [];
   for (const rule of rules) {
     for (const given of rule.paths) {
+      if (options.signal?.aborted) {
+        throw new InterruptedError("Interrupted while looking for files");
+      }
       const found = await expandPath(given, rule, options);
       for (const file of found) {
         const key = identityKey(file.realPath, rule.target);
@@ -111,7 +119,7 @@ async function expandPath(
     return [await found(abs, options.cwd)];
   }
   if (st.isDirectory()) {
-    const files = await walkFolder(abs, options, `${given}${where}`);
+    const files = await walkFolder(abs, options, `${given}${where}`, []);
     if (files.length === 0) {
       throw new UsageError(`no files to push in folder ${given}${where}`, emptyHint(options));
     }
@@ -130,8 +138,20 @@ function emptyHint(options: DiscoveryOptions): string {
   return parts.length ? parts.join("; ") : "add files or name another folder";
 }
 
-/** Walks a folder recursively, applying --include/--exclude, hidden and symlink rules. */
-async function walkFolder(dir: string, options: DiscoveryOptions, label: string): Promise<Found[]> {
+/**
+ * Walks a folder recursively, applying --include/--exclude, hidden and symlink rules.
+ * fast-glob never follows symlinks itself: with --follow-symlinks each symlinked folder is
+ * walked here, unless it leads back to a folder on its own path (device and inode, as
+ * `find -L` checks), which is a loop: reported once through onSkip, not walked.
+ */
+async function walkFolder(
+  dir: string,
+  options: DiscoveryOptions,
+  label: string,
+  /** "dev:ino" of the folders from the walk's root down to (not including) `dir`. */
+  ancestors: readonly string[],
+): Promise<Found[]> {
+  if (options.signal?.aborted) throw new InterruptedError("Interrupted while looking for files");
   // "**/*", not "**": fast-glob's globstar never matches a name holding a line break (legal
   // on Linux and macOS), its "*" does.
   const entries = await glob(options.include?.length ? [...options.include] : ["**/*"], {
@@ -140,14 +160,54 @@ async function walkFolder(dir: string, options: DiscoveryOptions, label: string)
     label,
   });
   const files = await collect(entries, dir, options);
+  const path = [...ancestors, await folderId(dir)];
   // Nor does the globstar walk into a folder whose name holds a line break: walk it on its own.
   for (const entry of entries) {
     if (entry.dirent.isDirectory() && /[\r\n]/.test(entry.path)) {
       const sub = resolve(dir, entry.path);
-      files.push(...(await walkFolder(sub, options, `${label}/${entry.path}`)));
+      const between = await idsBetween(dir, entry.path);
+      files.push(
+        ...(await walkFolder(sub, options, `${label}/${entry.path}`, [...path, ...between])),
+      );
     }
   }
-  return files;
+  if (!options.followSymlinks) return files;
+  for (const entry of entries) {
+    if (!entry.dirent.isSymbolicLink()) continue;
+    const link = resolve(dir, entry.path);
+    const target = await stat(link).catch(() => undefined);
+    if (!target?.isDirectory()) continue;
+    const id = `${target.dev}:${target.ino}`;
+    const onPath = [...path, ...(await idsBetween(dir, dirname(entry.path)))];
+    if (onPath.includes(id)) {
+      const to = await realpath(link).catch(() => link);
+      options.onSkip?.(
+        displayPath(link, options.cwd),
+        `symlink loop (leads back to ${displayPath(to, options.cwd)}); not followed`,
+      );
+      continue;
+    }
+    files.push(...(await walkFolder(link, options, `${label}/${entry.path}`, onPath)));
+  }
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** "dev:ino" of a folder. */
+async function folderId(dir: string): Promise<string> {
+  const st = await stat(dir);
+  return `${st.dev}:${st.ino}`;
+}
+
+/** "dev:ino" of each folder from `root` down to `root/rel` (excluding root, including rel). */
+async function idsBetween(root: string, rel: string): Promise<string[]> {
+  const out: string[] = [];
+  if (rel === "." || rel === "") return out;
+  let at = root;
+  for (const part of rel.split("/")) {
+    at = join(at, part);
+    out.push(await folderId(at));
+  }
+  return out;
 }
 
 /** Expands a fast-glob pattern (relative to the rule's folder); --exclude applies. */
@@ -177,9 +237,10 @@ async function glob(
     return await fg(patterns, {
       cwd: ctx.cwd,
       dot: Boolean(ctx.options.hidden),
-      followSymbolicLinks: Boolean(ctx.options.followSymlinks),
-      // Symlinks come back as entries of their own so a symlinked folder can be told apart
-      // from a symlinked file (pushed) without fast-glob walking into it.
+      // Never followed by fast-glob (it has no loop detection): walkFolder follows symlinked
+      // folders itself. Symlinks come back as entries of their own so a symlinked folder can
+      // be told apart from a symlinked file (pushed).
+      followSymbolicLinks: false,
       onlyFiles: false,
       objectMode: true,
       // "*.csv" matches files at any depth, like .gitignore.
@@ -214,7 +275,7 @@ async function collect(
       const target = await stat(abs).catch(() => undefined);
       if (target?.isFile()) out.push(await found(abs, options.cwd));
       else if (!target) options.onSkip?.(displayPath(abs, options.cwd), "broken symlink");
-      // A symlinked folder: walked only with --follow-symlinks (then fast-glob reports its files).
+      // A symlinked folder: walked by walkFolder with --follow-symlinks.
       continue;
     }
     options.onSkip?.(displayPath(abs, options.cwd), "not a regular file");

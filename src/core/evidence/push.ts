@@ -3,7 +3,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import pLimit from "p-limit";
 import { ExitCode, GrcError, HttpError, UnavailableError } from "../../errors.js";
-import { decodeHttpError } from "../../http/error-decoder.js";
+import { discardBody, readStorageError } from "../../http/body-limits.js";
 import type { StorageClient, StorageResponse } from "../../http/types.js";
 import {
   ContradictingAnswerError,
@@ -134,8 +134,6 @@ export interface PushOptions {
 function expiryMarginMs(expiresIn: number): number {
   return Math.min(2_000, expiresIn * 100);
 }
-/** Storage error bodies are small XML documents; read at most this much of one. */
-const MAX_ERROR_BODY = 64 * 1024;
 
 /** A problem with the local file (unreadable, changed, too large) or its verification. */
 class FileFailure extends GrcError {
@@ -302,9 +300,19 @@ async function pushOne(
 
     // Uploaded and verified by a run that was killed before it could record the link: link
     // that object (idempotent) instead of uploading the file again.
-    const resumable = options.force
+    const claimed = options.force
       ? undefined
       : planned(deps.state?.lookupPending(file, file.target, options.scope));
+    // A journal entry is a claim, not a proof (the journal is a plain file): the file is
+    // read again and must hash to the entry's SHA-256 before its stored object is linked.
+    const resumable =
+      claimed &&
+      (await hashFile(file.realPath, file.size).then(
+        (h) => h.sha256 === claimed.sha256,
+        () => false,
+      ))
+        ? claimed
+        : undefined;
     if (resumable) {
       step = "link-to-control";
       Object.assign(result, {
@@ -607,7 +615,9 @@ async function putObject(
     throw err;
   }
   if (res.status >= 200 && res.status < 300) {
-    res.body.resume();
+    // The answer's body carries nothing grc needs: dropped, never waited for (a storage
+    // that trickles it would otherwise hold the run).
+    discardBody(res.body);
     if (bytes) {
       onBytes(size);
       return { expired: false, sha256: createHash("sha256").update(bytes).digest("hex") };
@@ -618,28 +628,12 @@ async function putObject(
     if (!sha256) throw new UnavailableError("storage answered before the whole file was sent");
     return { expired: false, sha256 };
   }
-  const error = decodeHttpError({
-    status: res.status,
-    headers: res.headers,
-    body: await readBounded(res.body),
-    method: "PUT",
-    url: slot.upload_url,
-  });
+  // Read bounded in size and time (64 KiB, 10 s), then decoded (S3 XML).
+  const error = await readStorageError(res, "PUT", slot.upload_url);
   // S3 says "Request has expired" with 403 AccessDenied: a fresh URL fixes that. Any other
   // 403 (a signature or Content-Type mismatch, a policy) would fail the same way again.
   if (res.status === 403 && /expired/i.test(error.message)) return { expired: true, error };
   throw error;
-}
-
-async function readBounded(body: NodeJS.ReadableStream): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    if (size < MAX_ERROR_BODY) chunks.push(buf.subarray(0, MAX_ERROR_BODY - size));
-    size += buf.length;
-  }
-  return Buffer.concat(chunks);
 }
 
 /**

@@ -1,8 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { dirname } from "node:path";
-import { UsageError } from "../../errors.js";
+import { setTimeout as delay } from "node:timers/promises";
+import { ExitCode, GrcError, UsageError } from "../../errors.js";
 import type { PushTarget } from "./discovery.js";
 
 /**
@@ -18,7 +29,14 @@ import type { PushTarget } from "./discovery.js";
  *
  * Besides "linked", the journal holds "pending" entries: a file uploaded and verified whose
  * link-to-control was about to be sent. A rerun links such a file from its recorded object
- * key instead of uploading it again (the link is idempotent).
+ * key instead of uploading it again (the link is idempotent), after reading the file again
+ * and checking its SHA-256 against the entry (a planted entry is never linked on its word).
+ *
+ * The files are grc's own: a state file or journal that is a symlink, not a regular file,
+ * or owned by another user is refused (O_NOFOLLOW, fstat). One run at a time holds
+ * `state.json.lock` (created with O_EXCL, holding pid and host); a second run waits up to
+ * STATE_LOCK_WAIT_MS, then stops with one line. A lock whose process is gone (same host)
+ * is stale and taken over.
  */
 
 /** What the state holds for one linked (file, target) on one server and organization. */
@@ -61,6 +79,22 @@ type JournalLine = { linked: StateEntry } | { pending: PendingEntry };
 /** Kept for callers that pass a batching interval: the journal writes every event at once. */
 export const STATE_WRITE_INTERVAL_MS = 0;
 
+/** How long a run waits for another run's lock on the same state file. */
+export const STATE_LOCK_WAIT_MS = 30_000;
+
+/** Options of PushState.load. */
+export interface StateLoadOptions {
+  /** Wait this long for another run's lock (default STATE_LOCK_WAIT_MS). */
+  lockWaitMs?: number;
+}
+
+/** Another run holds the state file's lock (exit 4: try again when it is done). */
+export class StateBusyError extends GrcError {
+  constructor(message: string, hint: string) {
+    super(message, ExitCode.unavailable, hint);
+  }
+}
+
 /** The state of one profile: loaded once, journaled as files finish, compacted at the end. */
 export class PushState {
   private readonly entries = new Map<string, StateEntry>();
@@ -69,6 +103,7 @@ export class PushState {
   private fd: number | undefined;
   private writeError: Error | undefined;
   private changed = false;
+  private locked = false;
 
   private constructor(readonly file: string) {}
 
@@ -81,18 +116,26 @@ export class PushState {
    * Loads a state file and replays its journal; a missing file is an empty state, a broken
    * snapshot a UsageError. The interval argument is accepted for compatibility and unused.
    */
-  static async load(file: string, _intervalMs?: number): Promise<PushState> {
+  static async load(file: string, options: StateLoadOptions | number = {}): Promise<PushState> {
+    const opts = typeof options === "number" ? {} : options;
     const state = new PushState(file);
-    const text = await readOptional(file);
-    if (text !== undefined) {
-      const doc = parseStateFile(text, file);
-      for (const entry of doc.entries) state.entries.set(stateKey(entry), entry);
-      for (const entry of doc.pending ?? []) state.pending.set(stateKey(entry), entry);
-    }
-    const journal = await readOptional(PushState.journalPath(file));
-    if (journal !== undefined) {
-      for (const line of journal.split("\n")) state.replay(line);
-      state.changed = true;
+    await acquireLock(file, opts.lockWaitMs ?? STATE_LOCK_WAIT_MS);
+    state.locked = true;
+    try {
+      const text = readOwnFile(file, "state file");
+      if (text !== undefined) {
+        const doc = parseStateFile(text, file);
+        for (const entry of doc.entries) state.entries.set(stateKey(entry), entry);
+        for (const entry of doc.pending ?? []) state.pending.set(stateKey(entry), entry);
+      }
+      const journal = readOwnFile(PushState.journalPath(file), "state journal");
+      if (journal !== undefined) {
+        for (const line of journal.split("\n")) state.replay(line);
+        state.changed = true;
+      }
+    } catch (err) {
+      state.unlock();
+      throw err;
     }
     return state;
   }
@@ -100,6 +143,17 @@ export class PushState {
   /** Every linked entry (`grc evidence plan` matches them by content hash). */
   linkedEntries(): StateEntry[] {
     return [...this.entries.values()];
+  }
+
+  /** Releases the run's lock (close does it; idempotent). */
+  unlock(): void {
+    if (!this.locked) return;
+    this.locked = false;
+    try {
+      rmSync(lockPath(this.file), { force: true });
+    } catch {
+      // The folder is gone or replaced: no lock left to remove.
+    }
   }
 
   /** Number of linked entries held. */
@@ -155,6 +209,14 @@ export class PushState {
    * Throws a UsageError when any write of the run failed: the user must know.
    */
   async close(): Promise<void> {
+    try {
+      await this.closeFiles();
+    } finally {
+      this.unlock();
+    }
+  }
+
+  private async closeFiles(): Promise<void> {
     if (this.fd !== undefined) {
       try {
         closeSync(this.fd);
@@ -172,6 +234,7 @@ export class PushState {
       }
     }
     if (this.writeError) {
+      if (this.writeError instanceof GrcError) throw this.writeError;
       const e = this.writeError as NodeJS.ErrnoException;
       throw new UsageError(
         `cannot write state file ${this.file}: ${e.code ?? e.message}`,
@@ -191,8 +254,14 @@ export class PushState {
     try {
       if (this.fd === undefined) {
         mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-        // O_APPEND: each line lands whole at the end of the file.
-        this.fd = openSync(PushState.journalPath(this.file), "a", 0o600);
+        // O_APPEND: each line lands whole at the end of the file. O_NOFOLLOW and the owner
+        // check: grc's lines never land in a file a symlink points at.
+        const journal = PushState.journalPath(this.file);
+        this.fd = openOwnFile(
+          journal,
+          constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT,
+          "state journal",
+        );
       }
       writeSync(this.fd, `${JSON.stringify(line)}\n`);
     } catch (err) {
@@ -229,7 +298,7 @@ export class PushState {
     const temp = `${this.file}.${randomBytes(6).toString("hex")}.tmp`;
     try {
       await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
-      await writeFile(temp, `${JSON.stringify(doc)}\n`, { mode: 0o600 });
+      await writeFile(temp, `${JSON.stringify(doc)}\n`, { mode: 0o600, flag: "wx" });
       // rename is atomic on one file system: a reader sees the old file or the new one.
       await rename(temp, this.file);
     } catch (err) {
@@ -241,13 +310,124 @@ export class PushState {
 
 const stateHint = "fix or delete the file, point --state elsewhere, or pass --no-state";
 
-async function readOptional(file: string): Promise<string | undefined> {
+/**
+ * Opens one of grc's own files without following a symlink, and checks it is a regular
+ * file owned by the user running grc; a UsageError naming the file and the fix otherwise.
+ */
+function openOwnFile(file: string, flags: number, what: string): number {
+  let fd: number;
   try {
-    return await readFile(file, "utf8");
+    fd = openSync(file, flags | constants.O_NOFOLLOW, 0o600);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "EMLINK") {
+      throw new UsageError(
+        `${what} ${file} is a symlink; grc writes its state only to its own files`,
+        "remove the symlink (or point --state at a real file)",
+      );
+    }
+    throw err;
+  }
+  const st = fstatSync(fd);
+  const uid = process.getuid?.();
+  const problem = !st.isFile()
+    ? "is not a regular file"
+    : uid !== undefined && st.uid !== uid
+      ? `is owned by another user (uid ${st.uid})`
+      : undefined;
+  if (problem) {
+    closeSync(fd);
+    throw new UsageError(
+      `${what} ${file} ${problem}; grc uses only files it owns`,
+      "remove it or point --state elsewhere",
+    );
+  }
+  return fd;
+}
+
+/** Reads one of grc's own files (see openOwnFile); undefined when it does not exist. */
+function readOwnFile(file: string, what: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openOwnFile(file, constants.O_RDONLY, what);
+  } catch (err) {
+    if (err instanceof GrcError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
     if (code === "ENOENT") return undefined;
-    throw new UsageError(`cannot read state file ${file}: ${code}`, stateHint);
+    throw new UsageError(`cannot read ${what} ${file}: ${code}`, stateHint);
+  }
+  try {
+    return readFileSync(fd, "utf8");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function lockPath(file: string): string {
+  return `${file}.lock`;
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  at: string;
+}
+
+/** True when the lock's process is known to be gone (same host, no such pid). */
+function isStale(info: LockInfo | undefined): boolean {
+  if (!info || typeof info.pid !== "number") return true;
+  if (info.host !== hostname()) return false;
+  try {
+    process.kill(info.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+function readLock(file: string): LockInfo | undefined {
+  try {
+    return JSON.parse(readFileSync(lockPath(file), "utf8")) as LockInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes the state file's lock, waiting up to `waitMs` for another run to finish. */
+async function acquireLock(file: string, waitMs: number): Promise<void> {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = openSync(
+        lockPath(file),
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o600,
+      );
+      const info: LockInfo = { pid: process.pid, host: hostname(), at: new Date().toISOString() };
+      writeSync(fd, `${JSON.stringify(info)}\n`);
+      closeSync(fd);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") {
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new UsageError(`cannot lock state file ${file}: ${code}`, stateHint);
+      }
+    }
+    const holder = readLock(file);
+    if (isStale(holder)) {
+      // A run killed before it could unlock: its lock protects nothing.
+      rmSync(lockPath(file), { force: true });
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.at}` : "unknown";
+      throw new StateBusyError(
+        `state file ${file} is in use by another grc run (${who}); waited ${Math.round(waitMs / 1000)}s`,
+        "let that run finish, or give this one its own --state file",
+      );
+    }
+    await delay(Math.min(200, Math.max(1, deadline - Date.now())));
   }
 }
 

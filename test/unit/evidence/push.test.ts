@@ -448,6 +448,7 @@ describe("pushEvidence", () => {
     const first = await run(["a.txt", "b.txt"], { state: killed });
     expect(first.summary.failed).toBe(2);
     await killed.flush();
+    killed.unlock(); // the run dies here: its lock is stale for the next one
     fake.evidence.linkToControl = origLink;
     // b's stored object vanished meanwhile: that one is pushed again from the start.
     const bKey = first.summary.results[1]!.object_key!;

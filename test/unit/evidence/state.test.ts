@@ -7,7 +7,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PushState, type StateEntry } from "../../../src/core/evidence/state-store.js";
@@ -35,6 +35,10 @@ function entry(n: number, over: Partial<StateEntry> = {}): StateEntry {
     linked_at: "2026-01-01T00:00:00.000Z",
     ...over,
   };
+}
+/** What a run killed while holding the lock leaves: a lock whose process is gone. */
+function diedHoldingLock(file: string): void {
+  writeFileSync(`${file}.lock`, JSON.stringify({ pid: 2 ** 22 + 4321, host: hostname(), at: "" }));
 }
 const fileOf = (e: StateEntry) => ({ realPath: e.real_path, size: e.size, mtimeMs: e.mtime_ms });
 const target = { control_id: "CC6.1" };
@@ -74,8 +78,10 @@ describe("PushState", () => {
     s.record(entry(1));
     s.record(entry(2));
     await s.flush();
-    // No close(): as if the process died here. The journal holds both, the snapshot nothing.
-    expect(readdirSync(dir).sort()).toEqual(["s.json.journal"]);
+    // No close(): as if the process died here. The journal holds both, the snapshot nothing
+    // (and the dead run's lock is left behind, stale).
+    expect(readdirSync(dir).sort()).toEqual(["s.json.journal", "s.json.lock"]);
+    diedHoldingLock(file);
     expect(statSync(PushState.journalPath(file)).mode & 0o777).toBe(0o600);
     // A line torn by the kill is ignored.
     appendFileSync(PushState.journalPath(file), '{"linked":{"real_path":"/data/f3');
@@ -101,6 +107,7 @@ describe("PushState", () => {
     };
     await s.recordPending(pending);
     expect(s.lookup(fileOf(entry(1)), target, scope)).toBeUndefined();
+    diedHoldingLock(file);
     const killed = await PushState.load(file);
     expect(killed.lookupPending(fileOf(entry(1)), target, scope)).toEqual(pending);
     expect(killed.lookupPending({ ...fileOf(entry(1)), size: 1 }, target, scope)).toBeUndefined();
@@ -125,6 +132,7 @@ describe("PushState", () => {
 
   it("reports a state file it cannot write when the run ends", async () => {
     const s = await PushState.load(join(dir, "blocker", "s.json"));
+    rmSync(join(dir, "blocker"), { recursive: true });
     writeFileSync(join(dir, "blocker"), "a file where the folder should be");
     s.record(entry(1));
     await expect(s.close()).rejects.toThrow(/^cannot write state file .*blocker\/s\.json: /);

@@ -112,7 +112,8 @@ export interface DownloadUrl {
   object_key: string;
   expires_in: number;
   sha256: string;
-  size: number;
+  /** The object's size when the server declares it (the download stops there). */
+  size: number | undefined;
 }
 
 /** Query of `GET /evidence`: pagination and JSON:API filters. */
@@ -499,8 +500,8 @@ export async function requestDownloadUrl(
     permanentFailure: storageNotConfigured,
     signal: options.signal,
   });
-  // Seed 000 names this call (read:evidence) but not its answer: grc needs download_url and
-  // size; sha256 and object_key are optional and checked against what was asked.
+  // Seed 000 names this call (read:evidence) but not its answer: grc needs download_url;
+  // size, sha256 and object_key are optional and checked against what was asked.
   const body = objectOf(res.json(), "download-url");
   const downloadUrl = stringField(body, "download_url", "download-url");
   assertSafeStorageUrl(downloadUrl, api.baseUrl, "download");
@@ -515,7 +516,7 @@ export async function requestDownloadUrl(
   // for, and an answer announcing another hash is about another evidence.
   if (announced !== undefined && announced.toLowerCase() !== asked) {
     throw new ContradictingAnswerError(
-      `download-url answered for SHA-256 ${announced.toLowerCase()}, not the ${asked} asked for`,
+      `download-url answered for another evidence (SHA-256 ${announced.toLowerCase()}), not the ${asked} asked for`,
     );
   }
   return {
@@ -523,7 +524,7 @@ export async function requestDownloadUrl(
     object_key: objectKey,
     expires_in: optionalNumber(body.expires_in) ?? 0,
     sha256: asked,
-    size: numberField(body, "size", "download-url"),
+    size: optionalNumber(body.size),
   };
 }
 

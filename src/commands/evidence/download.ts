@@ -46,23 +46,37 @@ export const downloadCommand = defineCommand<DownloadOptions>({
     const id = sovereign.parseSha256(args[0] ?? "", "the evidence id");
     const orgId = sovereign.orgIdOf(await ctx.profile());
     const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
-    const announced = await ev.requestDownloadUrl(id, { signal: ctx.signal });
-    // The bytes are checked against the id the user asked for, never against the hash the
-    // server announces: a server answering for another object cannot pass it off.
-    const dl = { ...announced, sha256: id.toLowerCase() };
-    if (typeof announced.sha256 === "string" && announced.sha256.toLowerCase() !== dl.sha256) {
-      const { PartialFailureError } = await import("../../errors.js");
-      throw new PartialFailureError(
-        `the server answered for another evidence (sha256 ${announced.sha256.slice(0, 80)}), not ${dl.sha256}; nothing was downloaded`,
-        "check the evidence id; report it to the platform operator if it persists",
-      );
+    const { PartialFailureError } = await import("../../errors.js");
+    let announced: Awaited<ReturnType<typeof ev.requestDownloadUrl>>;
+    try {
+      announced = await ev.requestDownloadUrl(id, { signal: ctx.signal });
+    } catch (err) {
+      // An answer about another evidence (or an unusable one) fails this download, like a
+      // mismatching object does: exit 1, nothing written.
+      if (err instanceof sovereign.ContradictingAnswerError) {
+        throw new PartialFailureError(`${err.message}; nothing was downloaded`, err.hint);
+      }
+      throw err;
     }
+    // The bytes are checked against the id the user asked for, never against the hash the
+    // server announces (requestDownloadUrl refuses an answer announcing another one).
+    const dl = { ...announced, sha256: id.toLowerCase() };
     const storage = await ctx.storage();
     if (opts.output === "-") {
       await downloadVerified(storage, dl, { stdout: ctx.io.stdout }, ctx.signal);
       return 0;
     }
-    const target = await resolveTarget(opts.output, dl.object_key, Boolean(opts.force));
+    // Without an object key in the answer, the stored name is the evidence's `filename`
+    // (its metadata, which read:evidence may read), else the id.
+    const storedAs =
+      announced.object_key === id.toLowerCase() &&
+      (opts.output === undefined || (await isFolder(opts.output)))
+        ? await ev
+            .getEvidence(id, { signal: ctx.signal })
+            .then((doc) => doc.data.attributes.filename || dl.object_key)
+            .catch(() => dl.object_key)
+        : dl.object_key;
+    const target = await resolveTarget(opts.output, storedAs, Boolean(opts.force));
     const result = await downloadVerified(storage, dl, { path: target }, ctx.signal);
     ctx.io.stdout.write(
       opts.json
@@ -72,6 +86,11 @@ export const downloadCommand = defineCommand<DownloadOptions>({
     return 0;
   },
 });
+
+async function isFolder(path: string): Promise<boolean> {
+  const { stat } = await import("node:fs/promises");
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}
 
 /**
  * The file a download writes: `-o` as given (a folder gets the stored name inside it), or the
@@ -129,6 +148,13 @@ export function safeStoredName(objectKey: string): string {
 }
 
 /**
+ * The most a download whose size neither the platform nor storage declares may bring (the
+ * SHA-256 of the evidence id still decides whether it is kept): 5 GiB, the largest object
+ * the platform's upload URLs allow by default.
+ */
+export const MAX_UNDECLARED_DOWNLOAD = 5 * 1024 ** 3;
+
+/**
  * Streams a presigned GET into a temp file beside the target (or to a stream), hashing on
  * the way; renames only when SHA-256 and size match what the platform recorded.
  */
@@ -152,24 +178,28 @@ export async function downloadVerified(
     throw await readStorageError(res, "GET", dl.download_url, new Date(), signal);
   }
   // The platform declared the size: storage announcing more, or sending more, is refused
-  // (an endless download would otherwise fill the disk).
-  const declared = Number(res.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > dl.size) {
+  // (an endless download would otherwise fill the disk). Without a declared size, storage's
+  // Content-Length is the bound, and without either, MAX_UNDECLARED_DOWNLOAD.
+  const announced = Number(res.headers["content-length"]);
+  const storageLength = Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
+  if (dl.size !== undefined && storageLength !== undefined && storageLength > dl.size) {
     discardBody(res.body);
     throw new PartialFailureError(
-      `storage announces ${declared} bytes, more than the ${dl.size} bytes declared for the evidence; nothing was kept`,
+      `storage announces ${storageLength} bytes, more than the ${dl.size} bytes declared for the evidence; nothing was kept`,
       "retry, and report it to the platform operator if it persists",
     );
   }
+  const limit = dl.size ?? storageLength ?? MAX_UNDECLARED_DOWNLOAD;
+  const expectedSize = dl.size ?? storageLength;
   const hash = createHash("sha256");
   let size = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      if (size > dl.size) {
+      if (size > limit) {
         done(
           new PartialFailureError(
-            `storage sent more than the ${dl.size} bytes declared for the evidence; the download was stopped and nothing was kept`,
+            `storage sent more than the ${limit} bytes ${dl.size !== undefined ? "declared for the evidence" : storageLength !== undefined ? "it announced" : "grc accepts for a download of undeclared size"}; the download was stopped and nothing was kept`,
             "retry, and report it to the platform operator if it persists",
           ),
         );
@@ -199,12 +229,12 @@ export async function downloadVerified(
     throw err;
   }
   const sha256 = hash.digest("hex");
-  if (sha256 !== dl.sha256 || size !== dl.size) {
+  if (sha256 !== dl.sha256 || (expectedSize !== undefined && size !== expectedSize)) {
     if (temp) await unlink(temp).catch(() => {});
     const what =
       sha256 !== dl.sha256
         ? `SHA-256 ${sha256}, expected ${dl.sha256}`
-        : `${size} bytes, expected ${dl.size}`;
+        : `${size} bytes, expected ${expectedSize}`;
     throw new PartialFailureError(
       `the downloaded object does not match the evidence (${what})`,
       temp

@@ -404,7 +404,7 @@ describe("read side", () => {
     );
   });
 
-  it("download-url: checked against the id asked for; only download_url and size required", async () => {
+  it("download-url: checked against the id asked for; only download_url required", async () => {
     let answer: Record<string, unknown> = {};
     server.use(http.get(`${EV}/${SHA}/download-url`, () => HttpResponse.json(answer)));
     const { ev } = setup();
@@ -413,7 +413,7 @@ describe("read side", () => {
     const err = await ev.requestDownloadUrl(SHA).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ContradictingAnswerError);
     expect((err as ContradictingAnswerError).message).toBe(
-      `download-url answered for SHA-256 ${"c".repeat(64)}, not the ${SHA} asked for`,
+      `download-url answered for another evidence (SHA-256 ${"c".repeat(64)}), not the ${SHA} asked for`,
     );
     // No hash, no key, no expiry: the id asked for is the hash checked; the key defaults to it.
     answer = { size: "10", download_url: "http://127.0.0.1:9/b/k" };
@@ -424,6 +424,12 @@ describe("read side", () => {
       sha256: SHA,
       size: 10,
     });
+    // The document names the call, not its answer: without a size the download is bounded
+    // by storage (see the download command); only download_url is required.
+    answer = { download_url: "http://127.0.0.1:9/b/k" };
+    expect((await ev.requestDownloadUrl(SHA)).size).toBeUndefined();
+    answer = { size: 10 };
+    await expect(ev.requestDownloadUrl(SHA)).rejects.toThrow(/download_url/);
   });
 
   it("refuses an evidence resource without a hash", async () => {

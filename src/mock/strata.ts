@@ -9,7 +9,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   CASE_EVIDENCE_SUFFIX,
   FINDING_RESPONSE_FIELDS,
@@ -20,6 +19,7 @@ import {
   type StrataFieldSpec,
   type StrataModule,
 } from "../platforms/strata.js";
+import { packageFixturesDir } from "./package-fixtures.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 
 /** A session whose user has the read-only "viewer" role: every change is PERMISSION_DENIED. */
@@ -118,11 +118,6 @@ const SINGULAR: Record<StrataModule, string> = {
   kpis: "KPI",
 };
 
-/** The package's fixtures/ folder (works from src/ under vitest and from dist/ when built). */
-function packageFixtures(): string {
-  return fileURLToPath(new URL("../../fixtures", import.meta.url));
-}
-
 function readJson<T>(dir: string, name: string): T {
   return JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as T;
 }
@@ -133,7 +128,7 @@ function loadData(dataDir: string | undefined): StrataData {
   const dir =
     candidate && existsSync(join(candidate, "risks.json"))
       ? candidate
-      : join(packageFixtures(), "strata");
+      : join(packageFixturesDir(), "strata");
   return {
     organizationName: readJson<{ name: string }>(dir, "organization").name,
     users: readJson(dir, "users"),

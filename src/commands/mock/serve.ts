@@ -35,6 +35,15 @@ const port = (flag: string) => (value: string) => {
   return n;
 };
 
+/** Points the mock at the fixtures that ship with grc (beside the code, or in the binary). */
+export async function useShippedFixtures(): Promise<void> {
+  const [{ packageAssetDir }, { usePackageFixtures }] = await Promise.all([
+    import("../../cli/assets.js"),
+    import("../../mock/package-fixtures.js"),
+  ]);
+  usePackageFixtures(await packageAssetDir("fixtures"));
+}
+
 /** `grc mock serve`: runs the embedded mock of all three platforms until SIGINT/SIGTERM. */
 export const serveCommand = defineCommand<ServeOptions>({
   path: ["mock", "serve"],
@@ -131,6 +140,7 @@ export const serveCommand = defineCommand<ServeOptions>({
     }
     const { startMockServer, isLoopback } = await import("../../mock/server.js");
     const { formatIdentity } = await import("./banner.js");
+    await useShippedFixtures();
     const server = await startMockServer({
       host: opts.host,
       port: opts.port,

@@ -19,7 +19,11 @@ const work = ".tmp/sea";
 function filesUnder(dir) {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((d) => d.isFile())
-    .map((d) => relative(root, join(d.parentPath ?? d.path, d.name)).split("\\").join("/"))
+    .map((d) =>
+      relative(root, join(d.parentPath ?? d.path, d.name))
+        .split("\\")
+        .join("/"),
+    )
     .sort();
 }
 

@@ -38,6 +38,24 @@ if (args.includes("--if-stale")) {
 
 const { build } = await import("esbuild");
 
+/**
+ * commander requires child_process at the top of its module, for executable subcommands grc
+ * never uses; that pulls net and dgram into every start. Load it on first use instead.
+ */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) throw new Error(`${args.path}: the child_process line moved`);
+      const lazy =
+        "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: source.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 const common = {
   entryPoints: { grc: "src/cli/main.ts" },
   bundle: true,
@@ -47,6 +65,7 @@ const common = {
   // The version is compiled in: no package.json read at start-up (src/cli/version.ts).
   define: { __GRC_VERSION__: JSON.stringify(pkg.version) },
   metafile: true,
+  plugins: [lazyChildProcess],
   logLevel: "warning",
 };
 

@@ -11,6 +11,6 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   // the baseline compiler is plenty for a few thousand responses (test/bench/query-all.js).
   const v8 = await import("node:v8");
   v8.setFlagsFromString("--liftoff-only");
-  const { main } = await import("../dist/cli/main.js");
+  const { main } = await import("../dist/grc.js");
   process.exitCode = await main(process);
 }

@@ -1,4 +1,5 @@
 import { type Readable, Writable } from "node:stream";
+import { type ColorSupportLevel, supportsColor, supportsColorStderr } from "chalk";
 
 /**
  * The standard streams a command writes to, and what it knows about them. Commands never
@@ -19,13 +20,17 @@ export interface IOStreams {
   columns: number;
 }
 
-/** Colour decision shared by stdout and stderr: NO_COLOR wins over a TTY, FORCE_COLOR over both. */
-export function colorEnabled(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
-  const force = env.FORCE_COLOR;
-  if (force !== undefined && force !== "" && force !== "0" && force !== "false") return true;
-  if (force === "0" || force === "false") return false;
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
-  return isTTY && env.TERM !== "dumb";
+/**
+ * Colour on a stream from chalk's detection for it (TTY, TERM=dumb, FORCE_COLOR, CI), plus
+ * NO_COLOR (https://no-color.org), which chalk does not read: it wins unless FORCE_COLOR asks.
+ */
+export function colorEnabled(
+  detected: { level: ColorSupportLevel } | false,
+  env: NodeJS.ProcessEnv,
+): boolean {
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "";
+  if (!forced && env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return detected !== false && detected.level > 0;
 }
 
 /**
@@ -69,8 +74,8 @@ export function systemIO(proc: NodeJS.Process, onStdoutClosed?: () => void): IOS
     stdinIsTTY: Boolean(proc.stdin.isTTY),
     stdoutIsTTY,
     stderrIsTTY,
-    colorStdout: colorEnabled(stdoutIsTTY, proc.env),
-    colorStderr: colorEnabled(stderrIsTTY, proc.env),
+    colorStdout: colorEnabled(supportsColor, proc.env),
+    colorStderr: colorEnabled(supportsColorStderr, proc.env),
     columns: proc.stdout.columns || 80,
   };
 }

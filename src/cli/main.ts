@@ -11,8 +11,8 @@ import {
 } from "./command.js";
 import { createContext } from "./context.js";
 import { type IOStreams, systemIO } from "./io.js";
-import { commands, nounSummaries } from "./registry.js";
-import { version } from "./version.js";
+import { commandGroups, commandsFor, nounSummaries } from "./registry.js";
+import { packageVersion } from "./version.js";
 
 /** What runCli needs from the outside world; tests pass buffers and fakes. */
 export interface CliDeps {
@@ -40,11 +40,12 @@ function positiveInt(name: string) {
 /** Builds the commander program from the registry; the only place that touches commander. */
 function buildProgram(
   deps: CliDeps,
+  commands: readonly CommandSpec<never>[],
   onRun: (spec: CommandSpec<never>, args: string[], opts: Record<string, unknown>) => Promise<void>,
 ): Command {
   const program = new Command("grc")
     .description("Move compliance evidence into GRC platforms and query security findings.")
-    .version(version, "-V, --version", "print the version")
+    .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
     .exitOverride()
@@ -132,6 +133,12 @@ function buildProgram(
       await onRun(spec, positional, opts);
     });
   }
+  // Nouns whose commands were not loaded still appear in `grc --help`.
+  for (const noun of commandGroups.flatMap((g) => g.nouns)) {
+    if (!commands.some((spec) => spec.path[0] === noun)) {
+      program.command(noun).description(nounSummaries[noun] ?? "");
+    }
+  }
   return program;
 }
 
@@ -140,7 +147,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let debug = argv.includes("--debug");
   const outer = deps.signal ?? new AbortController().signal;
-  const program = buildProgram(deps, async (spec, args, opts) => {
+  const program = buildProgram(deps, await commandsFor(argv), async (spec, args, opts) => {
     debug = Boolean(opts.debug);
     deps.onCommand?.(spec);
     const globals: GlobalOptions = {

@@ -1,28 +1,61 @@
-import { apiCommands } from "../commands/api/index.js";
-import { authCommands } from "../commands/auth/index.js";
-import { completionCommands } from "../commands/completion/index.js";
-import { configCommands } from "../commands/config/index.js";
-import { demoCommands } from "../commands/demo/index.js";
-import { evidenceCommands } from "../commands/evidence/index.js";
-import { mcpCommands } from "../commands/mcp/index.js";
-import { mockCommands } from "../commands/mock/index.js";
-import { queryCommands } from "../commands/query/index.js";
-import { strataCommands } from "../commands/strata/index.js";
 import type { CommandSpec } from "./command.js";
 
-/** Every command grc has, one list per noun. Command files load their heavy modules lazily. */
-export const commands: readonly CommandSpec<never>[] = [
-  ...authCommands,
-  ...configCommands,
-  ...evidenceCommands,
-  ...queryCommands,
-  ...strataCommands,
-  ...apiCommands,
-  ...mcpCommands,
-  ...mockCommands,
-  ...completionCommands,
-  ...demoCommands,
-] as CommandSpec<never>[];
+/**
+ * One noun's commands (or a few top-level commands), imported only when argv names one of
+ * its nouns: `grc --help` imports no command file, `grc auth status` only the auth ones.
+ */
+export interface CommandGroup {
+  /** First words of the group's command paths, in help order (checked by a unit test). */
+  nouns: readonly string[];
+  load(): Promise<readonly CommandSpec<never>[]>;
+}
+
+/** Every command grc has, one group per folder of src/commands. Handlers load lazily too. */
+export const commandGroups: readonly CommandGroup[] = [
+  { nouns: ["auth"], load: async () => (await import("../commands/auth/index.js")).authCommands },
+  {
+    nouns: ["config"],
+    load: async () => (await import("../commands/config/index.js")).configCommands,
+  },
+  {
+    nouns: ["evidence"],
+    load: async () => (await import("../commands/evidence/index.js")).evidenceCommands,
+  },
+  {
+    nouns: ["alerts", "list", "get"],
+    load: async () => (await import("../commands/query/index.js")).queryCommands,
+  },
+  {
+    nouns: ["strata"],
+    load: async () => (await import("../commands/strata/index.js")).strataCommands,
+  },
+  { nouns: ["api"], load: async () => (await import("../commands/api/index.js")).apiCommands },
+  { nouns: ["mcp"], load: async () => (await import("../commands/mcp/index.js")).mcpCommands },
+  { nouns: ["mock"], load: async () => (await import("../commands/mock/index.js")).mockCommands },
+  {
+    nouns: ["completion"],
+    load: async () => (await import("../commands/completion/index.js")).completionCommands,
+  },
+  { nouns: ["demo"], load: async () => (await import("../commands/demo/index.js")).demoCommands },
+];
+
+/** Every command, in help order (completion scripts, tests). */
+export async function loadAllCommands(): Promise<CommandSpec<never>[]> {
+  const groups = await Promise.all(commandGroups.map((g) => g.load()));
+  return groups.flat();
+}
+
+/**
+ * The commands argv can reach: the named noun's group; none for `grc`, `grc --help` and
+ * `grc --version` (help lists the nouns from `nounSummaries`); all for anything else
+ * (`grc help auth`, a typo that deserves a suggestion).
+ */
+export async function commandsFor(argv: readonly string[]): Promise<CommandSpec<never>[]> {
+  const first = argv[0];
+  if (first === undefined || first.startsWith("-")) return [];
+  const group = commandGroups.find((g) => g.nouns.includes(first));
+  return group ? [...(await group.load())] : loadAllCommands();
+}
 
 /** One-line descriptions of the nouns, for `grc --help`. */
 export const nounSummaries: Record<string, string> = {

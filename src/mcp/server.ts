@@ -1,5 +1,5 @@
 import type { CommandContext } from "../cli/command.js";
-import { version } from "../cli/version.js";
+import { packageVersion } from "../cli/version.js";
 import { GrcError } from "../errors.js";
 import { jsonText } from "../output/records.js";
 import { oneLine } from "../output/sanitize.js";
@@ -73,7 +73,7 @@ export async function serveStdio(
     import("@modelcontextprotocol/sdk/types.js"),
   ]);
   const server = new Server(
-    { name: "grc", title: "grc (read-only GRC evidence and findings)", version },
+    { name: "grc", title: "grc (read-only GRC evidence and findings)", version: packageVersion() },
     {
       capabilities: { tools: {} },
       instructions:

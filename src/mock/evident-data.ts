@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { seededRandom } from "./faults.js";
 import {
   ArraySource,
@@ -9,6 +8,7 @@ import {
   type ResourceTypeSpec,
   type StoredResource,
 } from "./jsonapi.js";
+import { packageFixturesDir } from "./package-fixtures.js";
 
 /**
  * The Evident mock's data: the resource types it serves (attributes and relationships as
@@ -699,11 +699,6 @@ export async function writeEvidentFixtures(dir: string): Promise<void> {
   for (const [type, resources] of Object.entries(generateEvidentFixtures())) {
     await writeFile(join(dir, `${type}.json`), renderFixture(resources));
   }
-}
-
-/** The package's fixtures/ folder (two levels above both src/mock and dist/mock). */
-export function packageFixturesDir(): string {
-  return fileURLToPath(new URL("../../fixtures/", import.meta.url));
 }
 
 /** Where the data came from, for the mock's banner and tests. */

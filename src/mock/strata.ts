@@ -9,8 +9,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { isMinimal, reverseKeys } from "./dialect.js";
+import { packageFixturesDir } from "./package-fixtures.js";
 import {
   MOCK_FINDING_RESPONSE_FIELDS as FINDING_RESPONSE_FIELDS,
   MOCK_STRATA_PATHS,
@@ -120,11 +120,6 @@ const SINGULAR: Record<StrataModule, string> = {
   kpis: "KPI",
 };
 
-/** The package's fixtures/ folder (works from src/ under vitest and from dist/ when built). */
-function packageFixtures(): string {
-  return fileURLToPath(new URL("../../fixtures", import.meta.url));
-}
-
 function readJson<T>(dir: string, name: string): T {
   return JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as T;
 }
@@ -135,7 +130,7 @@ function loadData(dataDir: string | undefined): StrataData {
   const dir =
     candidate && existsSync(join(candidate, "risks.json"))
       ? candidate
-      : join(packageFixtures(), "strata");
+      : join(packageFixturesDir(), "strata");
   return {
     organizationName: readJson<{ name: string }>(dir, "organization").name,
     users: readJson(dir, "users"),

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { Chalk, type ChalkInstance } from "chalk";
 import type { OutputFormat } from "../cli/command.js";
 import type { IOStreams } from "../cli/io.js";
 import { stripControl } from "./sanitize.js";
@@ -11,8 +12,8 @@ export interface Column<Row = Record<string, unknown>> {
   get?: (row: Row) => unknown;
   /** Text for a cell (default: the value as text). */
   format?: (value: unknown, row: Row) => string;
-  /** Colour for a cell on a colour TTY (receives the formatted text). */
-  color?: (text: string, value: unknown, row: Row) => string;
+  /** Colour for a cell on a colour TTY: paints the formatted text with stdout's chalk. */
+  color?: (text: string, value: unknown, row: Row, paint: ChalkInstance) => string;
   /** Right-align (numbers, sizes). */
   align?: "left" | "right";
 }
@@ -23,8 +24,14 @@ export interface RecordSink {
   format: OutputFormat;
   /** Table for people (aligned, coloured) when stdout is a TTY; tab-separated rows otherwise. */
   tty: boolean;
+  /** Colour on this stream (IOStreams.colorStdout): chalk paints at basic level or not at all. */
   color: boolean;
   columns?: number;
+}
+
+/** The chalk for a stream whose colour decision is `color` (stdout and stderr decide apart). */
+export function painter(color: boolean): ChalkInstance {
+  return new Chalk({ level: color ? 1 : 0 });
 }
 
 /** The sink for a command's stdout: its TTY, colour and width decide how a table looks. */
@@ -108,13 +115,14 @@ export function renderTable<Row>(
       })
       .join(" ".repeat(gap))
       .trimEnd();
-  const out = [line(headers, (_i, t) => (sink.color ? `\u001b[1m${t}\u001b[22m` : t))];
+  const paint = painter(sink.color);
+  const out = [line(headers, (_i, t) => paint.bold(t))];
   rows.forEach((row, r) => {
     out.push(
       line(cells[r]!, (i, t) => {
         const col = columns[i]!;
         if (!sink.color || !col.color) return t;
-        return col.color(t, cellValue(col, row), row);
+        return col.color(t, cellValue(col, row), row, paint);
       }),
     );
   });
@@ -136,12 +144,13 @@ export function renderFieldList<Row>(
     return lines.map(({ col }) => `${col.header ?? col.key}\t${formatCell(col, row)}\n`).join("");
   }
   const width = Math.max(...columns.map((c) => (c.header ?? c.key).length));
+  const paint = painter(sink.color);
   return lines
     .map(({ col, value }) => {
       const label = (col.header ?? col.key).padEnd(width);
       const text = formatCell(col, row);
-      const painted = sink.color && col.color ? col.color(text, value, row) : text;
-      return `${sink.color ? `\u001b[1m${label}\u001b[22m` : label}  ${painted}\n`;
+      const painted = sink.color && col.color ? col.color(text, value, row, paint) : text;
+      return `${paint.bold(label)}  ${painted}\n`;
     })
     .join("");
 }

@@ -1,5 +1,5 @@
+import type { ChalkInstance } from "chalk";
 import { UsageError } from "../errors.js";
-import { colorRisk, colorStatus } from "./ansi.js";
 import { type Column, cellText } from "./records.js";
 import { isTimestamp, relativeTime } from "./relative-time.js";
 
@@ -92,6 +92,30 @@ export function parseColumnList(text: string): string[] {
   return keys;
 }
 
+type Painter = (paint: ChalkInstance) => (text: string) => string;
+
+const STATUS_COLOURS: Record<string, Painter> = {
+  pass: (p) => p.green,
+  fail: (p) => p.red,
+  warn: (p) => p.yellow,
+  error: (p) => p.magenta,
+  info: (p) => p.cyan,
+};
+
+const RISK_COLOURS: Record<string, Painter> = {
+  high: (p) => p.red,
+  medium: (p) => p.yellow,
+  low: (p) => p.green,
+};
+
+/** A column colour that picks the painter by the cell's value (unknown values stay plain). */
+function colourBy(table: Record<string, Painter>): NonNullable<Column<Row>["color"]> {
+  return (text, value, _row, paint) => {
+    const pick = table[String(value).toLowerCase()];
+    return pick ? pick(paint)(text) : text;
+  };
+}
+
 /**
  * Columns for flattened resources. On a TTY timestamps read as relative times and status and
  * risk are coloured; piped, cells keep the exact values (ISO timestamps) for scripts.
@@ -111,8 +135,10 @@ export function resourceColumns(
       format: (value) =>
         options.tty && isTimestamp(value) ? relativeTime(value, options.now) : cellText(value),
     };
-    if (leaf === "status") column.color = colorStatus;
-    if (leaf === "risk_level") column.color = colorRisk;
+    // Status: fail red, warn yellow, pass green, error magenta, info cyan. Risk: high red,
+    // medium yellow, low green.
+    if (leaf === "status") column.color = colourBy(STATUS_COLOURS);
+    if (leaf === "risk_level") column.color = colourBy(RISK_COLOURS);
     if (leaf === "size") column.align = "right";
     return column;
   });

@@ -21,13 +21,13 @@ export const completionCommand = defineCommand({
       throw new UsageError(`unknown shell "${shell}"`, `pick one of ${SHELL_NAMES.join(", ")}`);
     }
     // The registry imports this file, so load it (and the generators) only when run.
-    const [{ commands, nounSummaries }, { completionTree }, { completionScript }] =
+    const [{ loadAllCommands, nounSummaries }, { completionTree }, { completionScript }] =
       await Promise.all([
         import("../../cli/registry.js"),
         import("./model.js"),
         import("./scripts.js"),
       ]);
-    const tree = completionTree(commands, nounSummaries);
+    const tree = completionTree(await loadAllCommands(), nounSummaries);
     await writeWithBackpressure(
       ctx.io.stdout,
       completionScript(shell as "bash" | "zsh" | "fish", tree),

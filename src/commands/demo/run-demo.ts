@@ -1,18 +1,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { CommandContext } from "../../cli/command.js";
 import { ExitCode } from "../../errors.js";
 
-const evidenceDir = fileURLToPath(new URL("../../../fixtures/demo/evidence", import.meta.url));
-
 /** Runs the demo steps against an in-process mock; returns the first failing step's exit code. */
 export async function runDemo(ctx: CommandContext): Promise<number> {
-  const [{ startMockServer }, { runCli }] = await Promise.all([
-    import("../../mock/server.js"),
-    import("../../cli/main.js"),
-  ]);
+  const [{ startMockServer }, { runCli }, { packageAssetDir }, { useShippedFixtures }] =
+    await Promise.all([
+      import("../../mock/server.js"),
+      import("../../cli/main.js"),
+      import("../../cli/assets.js"),
+      import("../mock/serve.js"),
+    ]);
+  await useShippedFixtures();
+  const evidenceDir = await packageAssetDir("fixtures/demo/evidence");
   const mock = await startMockServer({ host: "127.0.0.1", port: 0, storagePort: 0 });
   const work = mkdtempSync(join(tmpdir(), "grc-demo-"));
   const receipt = join(work, "receipt.ndjson");

@@ -37,7 +37,7 @@ export const exportCommand = defineCommand<ExportFlags>({
     const { basename } = await import("node:path");
     const { verifyReceipt, openOutputFile } = await import("../../core/evidence/receipt.js");
     const { assessmentResults } = await import("../../core/audit/oscal.js");
-    const { version } = await import("../../cli/version.js");
+    const version = (await import("../../cli/version.js")).packageVersion();
     type Entry = import("../../core/evidence/receipt.js").ReceiptEntry;
     const read = [];
     for (const file of receipts) {

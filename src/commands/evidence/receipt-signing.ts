@@ -100,7 +100,7 @@ export async function prepareReceiptSigning(
         ctx.warn(`receipt signed: ${signed.signaturePath} (${key.keyType} ${signed.fingerprint})`);
       }
       if (flags.attestation) {
-        const { version: toolVersion } = await import("../../cli/version.js");
+        const toolVersion = (await import("../../cli/version.js")).packageVersion();
         const att = await writeAttestation({
           receiptPath: flags.receipt,
           attestationPath: flags.attestation,

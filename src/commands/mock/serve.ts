@@ -51,6 +51,15 @@ const port = (flag: string) => (value: string) => {
   return n;
 };
 
+/** Points the mock at the fixtures that ship with grc (beside the code, or in the binary). */
+export async function useShippedFixtures(): Promise<void> {
+  const [{ packageAssetDir }, { usePackageFixtures }] = await Promise.all([
+    import("../../cli/assets.js"),
+    import("../../mock/package-fixtures.js"),
+  ]);
+  usePackageFixtures(await packageAssetDir("fixtures"));
+}
+
 /** `grc mock serve`: runs the embedded mock of all three platforms until SIGINT/SIGTERM. */
 export const serveCommand = defineCommand<ServeOptions>({
   path: ["mock", "serve"],
@@ -162,6 +171,7 @@ export const serveCommand = defineCommand<ServeOptions>({
     const { startMockServer, isLoopback } = await import("../../mock/server.js");
     const { MockOptionError } = await import("../../mock/errors.js");
     const { formatIdentity } = await import("./banner.js");
+    await useShippedFixtures();
     const server = await startMockServer({
       dialect: opts.dialect,
       relativeDates: !opts.fixedDates,

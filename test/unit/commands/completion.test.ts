@@ -2,9 +2,11 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { commands } from "../../../src/cli/registry.js";
+import { loadAllCommands } from "../../../src/cli/registry.js";
 import { commandFlags } from "../../../src/commands/completion/model.js";
 import { runInProcess, tempConfigDir } from "../../helpers/cli.js";
+
+const commands = await loadAllCommands();
 
 const has = (shell: string) => spawnSync(shell, ["-c", "exit 0"]).status === 0;
 

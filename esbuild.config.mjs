@@ -1,0 +1,120 @@
+// Builds the published CLI with esbuild.
+//   node esbuild.config.mjs             dist/: ESM, code-split, so `grc --help` loads one file
+//                                       and each command's handler is a chunk loaded when it runs
+//   node esbuild.config.mjs --if-stale  the same, only when src/ changed since the last build
+//                                       (`npm run demo`, `prepare`); skips without esbuild
+//                                       (`npm ci --omit=dev` in a checkout)
+//   node esbuild.config.mjs --sea       .tmp/sea/grc.cjs: one CommonJS file for a Node single
+//                                       executable (bin/build-binary.mjs)
+// What `dependencies` lists stays external (native addons such as @napi-rs/keyring, loaded
+// from node_modules); everything else is bundled, so the runtime libraries are devDependencies
+// and their licences go to dist/THIRD-PARTY-LICENSES.txt.
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
+const args = process.argv.slice(2);
+
+/** Newest modification time under the given files and folders. */
+function newest(paths) {
+  let latest = 0;
+  for (const p of paths) {
+    const info = statSync(p);
+    if (info.isDirectory()) {
+      latest = Math.max(latest, newest(readdirSync(p).map((name) => join(p, name))));
+    } else latest = Math.max(latest, info.mtimeMs);
+  }
+  return latest;
+}
+
+if (args.includes("--if-stale")) {
+  const built = existsSync("dist/grc.js") ? statSync("dist/grc.js").mtimeMs : 0;
+  if (built > newest(["src", "package.json", "esbuild.config.mjs"])) process.exit(0);
+  if (!existsSync("node_modules/esbuild")) {
+    console.error("grc build: esbuild is not installed (npm ci --omit=dev?); dist/ left as is");
+    process.exit(0);
+  }
+}
+
+const { build } = await import("esbuild");
+
+/**
+ * commander requires child_process at the top of its module, for executable subcommands grc
+ * never uses; that pulls net and dgram into every start. Load it on first use instead.
+ */
+const lazyChildProcess = {
+  name: "lazy-child-process",
+  setup(b) {
+    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager)) throw new Error(`${args.path}: the child_process line moved`);
+      const lazy =
+        "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: source.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
+const common = {
+  entryPoints: { grc: "src/cli/main.ts" },
+  bundle: true,
+  platform: "node",
+  target: "node20.18",
+  external: Object.keys(pkg.dependencies ?? {}),
+  // The version is compiled in: no package.json read at start-up (src/cli/version.ts).
+  define: { __GRC_VERSION__: JSON.stringify(pkg.version) },
+  metafile: true,
+  plugins: [lazyChildProcess],
+  logLevel: "warning",
+};
+
+/** Writes the licence texts of every bundled package next to the bundle. */
+function writeLicenses(metafile, file) {
+  const names = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g);
+    if (m) names.add(m.at(-1).slice("node_modules/".length, -1));
+  }
+  const parts = [...names].sort().map((name) => {
+    const dir = join("node_modules", name);
+    const meta = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
+    const licence = readdirSync(dir).find((f) => /^(licen[sc]e|copying)/i.test(f));
+    const text = licence ? readFileSync(join(dir, licence), "utf8").trim() : `${meta.license}`;
+    return `${name}@${meta.version} (${meta.license})\n\n${text}\n`;
+  });
+  writeFileSync(file, `grc bundles these packages:\n\n${parts.join(`\n${"-".repeat(72)}\n\n`)}`);
+}
+
+if (args.includes("--sea")) {
+  const result = await build({
+    ...common,
+    entryPoints: { grc: "bin/sea-main.ts" },
+    format: "cjs",
+    outdir: ".tmp/sea",
+    outExtension: { ".js": ".cjs" },
+    // import.meta.url means nothing in one embedded script; src/cli/assets.ts asks node:sea
+    // before it looks beside the code.
+    define: { ...common.define, "import.meta.url": "__grc_import_meta_url" },
+    banner: {
+      js: 'var __grc_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+    },
+  });
+  writeLicenses(result.metafile, ".tmp/sea/THIRD-PARTY-LICENSES.txt");
+} else {
+  rmSync("dist", { recursive: true, force: true });
+  const result = await build({
+    ...common,
+    // The mock server on its own, for the benchmarks (test/bench/) and scripts.
+    entryPoints: { ...common.entryPoints, "mock/server": "src/mock/server.ts" },
+    format: "esm",
+    splitting: true,
+    outdir: "dist",
+    chunkNames: "chunks/[name]-[hash]",
+    // Bundled CommonJS libraries (fast-glob, aws4) require() node built-ins.
+    banner: {
+      js: 'import { createRequire as __grcCreateRequire } from "node:module"; const require = __grcCreateRequire(import.meta.url);',
+    },
+  });
+  writeLicenses(result.metafile, "dist/THIRD-PARTY-LICENSES.txt");
+}

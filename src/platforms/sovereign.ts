@@ -366,12 +366,17 @@ export async function linkToControl(
   if (lineage.control_id !== rest.control_id) {
     throw differs("control", lineage.control_id, rest.control_id);
   }
-  // A row naming a framework or assessment we did not send (or another one) is another link;
-  // null or absent where we sent one is accepted (the seed makes both optional).
-  for (const key of ["framework_id", "assessment_id"] as const) {
-    const got = lineage[key];
-    if (got !== null && got !== (rest[key] ?? null)) {
-      throw differs(key.replace("_id", ""), got, rest[key] ?? "none");
+  // The link is idempotent per (object, control): a re-link returns the existing row with
+  // created: false, whatever framework or assessment it was made with, so those are checked
+  // only on a row this request created, and only where we sent one. Null or absent where we
+  // sent one is accepted (the seed makes both optional).
+  if (created) {
+    for (const key of ["framework_id", "assessment_id"] as const) {
+      const got = lineage[key];
+      const sent = rest[key];
+      if (got !== null && sent !== undefined && got !== sent) {
+        throw differs(key.replace("_id", ""), got, sent);
+      }
     }
   }
   return { ...lineage, evidence_id: lineage.evidence_id.toLowerCase() };

@@ -219,6 +219,39 @@ describe("Sovereign push against a seed-000 server (issue 10)", () => {
     expect(readFileSync(receipt, "utf8")).not.toMatch(/"type":"evidence"/);
   });
 
+  it("a re-link returns the existing row whatever its framework; a new row must carry the framework sent", async () => {
+    const s = server();
+    stubUpload(s);
+    s.post(`${EV}/verify`, { status: 200 });
+    // a.csv: linked before with SOC2 (created: false) while this push names none or another;
+    // b.csv: a new row for another framework than the one sent.
+    stubLink(s, (req, sha) => {
+      const body = req.json<{ object_key: string; framework_id?: string }>();
+      return body.object_key.endsWith("/a.csv")
+        ? {
+            lineage_id: "7",
+            evidence_id: sha,
+            control_id: "CC6.1",
+            framework_id: "SOC2",
+            created: false,
+          }
+        : {
+            lineage_id: "8",
+            evidence_id: sha,
+            control_id: "CC6.1",
+            framework_id: "SOC2",
+            created: true,
+          };
+    });
+    const r = await push(folder({ "a.csv": "a\n", "b.csv": "b\n" }), ["--framework", "ISO27001"]);
+    expect(r.code).toBe(1);
+    const byPath = Object.fromEntries(rows(r.stdout).map((x) => [x.path.split("/").at(-1), x]));
+    expect(byPath["a.csv"]).toMatchObject({ status: "linked", lineage_id: "7" });
+    expect(byPath["b.csv"]?.error).toMatch(
+      /answered for framework "SOC2", not the "ISO27001" sent; not counted as linked/,
+    );
+  });
+
   it("a file name with a control character the server echoes into its object key fails that file only (issue 11)", async () => {
     const s = server();
     stubUpload(s);

@@ -89,6 +89,15 @@ describe.skipIf(!hasFlask)(
         ).toBe(true);
       });
 
+      it("--all against a server that knows no paging: each record once, and it ends", async () => {
+        const r = await runGrc(["strata", "risks", "list", "--all", "--json"], {
+          env,
+          timeoutMs: 30_000,
+        });
+        expectExit(r, 0);
+        expect(ids(r)).toEqual([11, 12, 13]);
+      });
+
       it("strata controls list, with and without the documented filters", async () => {
         const all = await grc("strata", "controls", "list", "--json");
         expectExit(all, 0);

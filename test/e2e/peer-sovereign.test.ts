@@ -192,6 +192,61 @@ describe.skipIf(!hasFlask)(
       }, 180_000);
     });
 
+    describe.each(VARIANTS)("grc evidence verify / link, verify answering %s", (_v, args) => {
+      const p = withPeer(args);
+
+      it("verify: the right hash exits 0, a wrong one exits 1; link repeats with created: false", async () => {
+        const { dir } = evidenceDir();
+        const cwd = mkdtempSync(join(tmpdir(), "grc-peer-cwd-"));
+        const env = { ...p.env(), GRC_CONFIG_DIR: tempConfigDir() };
+        expectExit(await push(dir, cwd, env), 0);
+        const [key, obj] = Object.entries((await p.state()).objects)[0]!;
+        const good = await runGrc(["evidence", "verify", key, "--sha256", obj.sha256], { env });
+        expectExit(good, 0);
+        const bad = await runGrc(["evidence", "verify", key, "--sha256", "0".repeat(64)], { env });
+        expectExit(bad, 1);
+        const link = await runGrc(
+          [
+            "evidence",
+            "link",
+            obj.sha256,
+            "--object-key",
+            key,
+            "--control",
+            "CC6.1",
+            "--framework",
+            "SOC2",
+            "--json",
+          ],
+          { env },
+        );
+        expectExit(link, 0);
+        expect(link.stdout).toMatch(/"created":\s*false/);
+        noSecretsIn(good, p.peer().info);
+      }, 120_000);
+    });
+
+    describe("re-linking without a framework", () => {
+      const p = withPeer([]);
+
+      // Seed 000: "re-linking the same object to the same control returns the existing
+      // association with created: false". The existing association carries the framework it
+      // was first linked with (SOC2); nothing in the document says a re-link must name it again.
+      it("the existing association (framework SOC2) comes back: exit 0, created: false", async () => {
+        const { dir } = evidenceDir();
+        const cwd = mkdtempSync(join(tmpdir(), "grc-peer-cwd-"));
+        const env = { ...p.env(), GRC_CONFIG_DIR: tempConfigDir() };
+        expectExit(await push(dir, cwd, env), 0);
+        const [key, obj] = Object.entries((await p.state()).objects)[0]!;
+        const link = await runGrc(
+          ["evidence", "link", obj.sha256, "--object-key", key, "--control", "CC6.1", "--json"],
+          { env },
+        );
+        expectExit(link, 0);
+        expect(link.stdout).toMatch(/"created":\s*false/);
+      }, 120_000);
+    });
+
     describe("credentials", () => {
       const p = withPeer([]);
       const run = async (key: "read" | "outsider" | "write", org?: string) => {

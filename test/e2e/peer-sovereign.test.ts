@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -309,6 +309,45 @@ describe.skipIf(!hasFlask)(
         const lines = readFileSync(receipt, "utf8").trim().split("\n");
         expect(lines.some((l) => l.includes("trunc_"))).toBe(false);
         expectExit(await runGrc(["evidence", "receipt", "verify", "r.ndjson"], { cwd, env }), 0);
+      }, 120_000);
+    });
+
+    describe("storage with a small max_size (1500 bytes)", () => {
+      const p = withPeer(["--max-size", "1500"]);
+
+      it("larger files fail, exit 1, and are never linked; the others link", async () => {
+        const { dir, hashes } = evidenceDir();
+        const cwd = mkdtempSync(join(tmpdir(), "grc-peer-cwd-"));
+        const r = await push(dir, cwd, { ...p.env(), GRC_CONFIG_DIR: tempConfigDir() });
+        expectExit(r, 1);
+        const big = readdirSync(dir).filter((f) => statSync(join(dir, f)).size > 1500);
+        expect(big.length).toBeGreaterThan(0);
+        for (const f of big) expect(r.stderr).toContain(f);
+        const s = await p.state();
+        expectOnlyIntactLinks(s);
+        const want = [...hashes].filter(([f]) => !big.includes(f)).map(([, h]) => h);
+        expect(s.links.map((l) => l.evidence_id).sort()).toEqual(want.sort());
+      }, 120_000);
+    });
+
+    describe("object storage not configured (503)", () => {
+      const p = withPeer(["--no-storage"]);
+
+      it("exit 4, nothing linked, no line per file", async () => {
+        const { dir } = evidenceDir();
+        const cwd = mkdtempSync(join(tmpdir(), "grc-peer-cwd-"));
+        const r = await push(
+          dir,
+          cwd,
+          {
+            ...p.env(),
+            GRC_CONFIG_DIR: tempConfigDir(),
+          },
+          ["--retries", "1"],
+        );
+        expectExit(r, 4);
+        expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(3);
+        expect((await p.state()).link_calls).toEqual([]);
       }, 120_000);
     });
 

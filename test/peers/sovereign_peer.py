@@ -20,6 +20,8 @@ Variants (flags):
   --verify-lies          every verify answers 200 {"verified": false}
   --truncate SUBSTR      storage drops the last byte of objects whose key contains SUBSTR
   --put-status 200|204   storage's answer to a good PUT (default 200)
+  --max-size N           max_size announced by upload-url and enforced by storage (10 MiB)
+  --no-storage           object storage "not configured": upload-url and verify answer 503
 
 Test-only endpoints (not part of the product): GET /__peer/state, POST /__peer/reset.
 """
@@ -51,6 +53,8 @@ parser.add_argument(
 parser.add_argument("--verify-lies", action="store_true")
 parser.add_argument("--truncate", default=None)
 parser.add_argument("--put-status", type=int, default=200, choices=[200, 204])
+parser.add_argument("--max-size", type=int, default=MAX_SIZE)
+parser.add_argument("--no-storage", action="store_true")
 parser.add_argument("--ttl", type=float, default=600.0)
 args = parser.parse_args()
 
@@ -149,6 +153,8 @@ def upload_url(org_id):
     denied = authorize(org_id, ["write:evidence"])
     if denied:
         return denied
+    if args.no_storage:
+        return detail("object storage is not configured", 503)
     data = json_body()
     if data is None or not isinstance(data.get("filename"), str) or not data["filename"]:
         return body(
@@ -176,7 +182,7 @@ def upload_url(org_id):
             "upload_url": f"{STORAGE_URL}{path}?X-Peer-Expires={expires}&X-Peer-Signature={sig}",
             "object_key": object_key,
             "expires_in": EXPIRES_IN,
-            "max_size": MAX_SIZE,
+            "max_size": args.max_size,
         }
     )
 
@@ -186,6 +192,8 @@ def verify(org_id):
     denied = authorize(org_id, ["write:evidence", "read:evidence"])
     if denied:
         return denied
+    if args.no_storage:
+        return detail("object storage is not configured", 503)
     object_key = request.args.get("object_key")
     expected = request.args.get("expected_hash")
     if not object_key or not expected:
@@ -352,7 +360,7 @@ def storage_put(key):
             403,
         )
     data = request.get_data()
-    if len(data) > MAX_SIZE:
+    if len(data) > args.max_size:
         return s3_error("EntityTooLarge", "Your proposed upload exceeds the maximum", 400)
     if args.truncate and args.truncate in object_key and len(data) > 0:
         data = data[:-1]

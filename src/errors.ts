@@ -59,6 +59,17 @@ export class UnavailableError extends GrcError {
   }
 }
 
+/**
+ * An answer that cannot be used for the item asked about: an unsafe object key, or a row for
+ * another evidence or control. A platform module throws it; it fails that item (a push goes
+ * on with the other files).
+ */
+export class ContradictingAnswerError extends UnavailableError {
+  constructor(message: string, hint = "refusing to use it; report this to the platform operator") {
+    super(message, hint);
+  }
+}
+
 /** Some items of a bulk operation failed; the others succeeded (exit 1). */
 export class PartialFailureError extends GrcError {
   constructor(message: string, hint?: string) {

@@ -30,8 +30,25 @@ export interface GlobalOptions extends ProfileFlags {
 }
 
 /** Lazy dependencies a command handler uses; tests hand in fakes and buffers. */
+/**
+ * The program itself, for the commands that describe or run it (`grc completion`, `grc demo`):
+ * handed in by src/cli/main.ts, so no command imports the program that imports the commands.
+ */
+export interface ProgramHandle {
+  /** Every command, in help order. */
+  commands(): Promise<readonly CommandSpec<never>[]>;
+  nounSummaries: Readonly<Record<string, string>>;
+  /** Runs grc with argv (without "node grc") and returns its exit code. */
+  run(
+    argv: string[],
+    deps: { io: IOStreams; env: NodeJS.ProcessEnv; signal?: AbortSignal },
+  ): Promise<number>;
+}
+
 export interface CommandContext {
   io: IOStreams;
+  /** The program this command runs in (completion and demo use it). */
+  program: ProgramHandle;
   env: NodeJS.ProcessEnv;
   globals: GlobalOptions;
   /** Aborted when the user presses Ctrl-C (SIGINT) or the process gets SIGTERM. */

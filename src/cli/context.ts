@@ -1,11 +1,12 @@
 import type { ResolvedProfile } from "../core/config/types.js";
 import { AuthError } from "../errors.js";
 import type { ApiClient, ClientOptions, StorageClient } from "../http/types.js";
-import type { CommandContext, GlobalOptions } from "./command.js";
+import type { CommandContext, GlobalOptions, ProgramHandle } from "./command.js";
 import type { IOStreams } from "./io.js";
 
 interface ContextInit {
   io: IOStreams;
+  program: ProgramHandle;
   env: NodeJS.ProcessEnv;
   globals: GlobalOptions;
   signal: AbortSignal;
@@ -43,6 +44,7 @@ export function createContext(init: ContextInit): DisposableContext {
 
   const ctx: DisposableContext = {
     io,
+    program: init.program,
     env,
     globals,
     signal,

@@ -8,10 +8,11 @@ import {
   GLOBAL_FLAGS,
   type GlobalOptions,
   OUTPUT_FLAGS,
+  type ProgramHandle,
 } from "./command.js";
 import { createContext } from "./context.js";
 import { type IOStreams, systemIO } from "./io.js";
-import { commandGroups, commandsFor, nounSummaries } from "./registry.js";
+import { commandGroups, commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
 import { packageVersion } from "./version.js";
 
 /** What runCli needs from the outside world; tests pass buffers and fakes. */
@@ -142,6 +143,13 @@ function buildProgram(
   return program;
 }
 
+/** The program as commands see it (completion describes it, the demo runs it). */
+const programHandle: ProgramHandle = {
+  commands: loadAllCommands,
+  nounSummaries,
+  run: (argv, deps) => runCli(argv, deps),
+};
+
 /** Runs grc with argv (without "node grc"); returns the exit code. Never throws. */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   let exitCode: number = ExitCode.ok;
@@ -180,6 +188,7 @@ export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
     ]);
     const ctx = createContext({
       io: deps.io,
+      program: programHandle,
       env,
       globals,
       signal,

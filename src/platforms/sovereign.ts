@@ -7,7 +7,7 @@
  */
 import type { ResolvedProfile } from "../core/config/types.js";
 import type { Pager } from "../core/query/walker.js";
-import { UnavailableError, UsageError } from "../errors.js";
+import { ContradictingAnswerError, UnavailableError, UsageError } from "../errors.js";
 import { decodeHttpError } from "../http/error-decoder.js";
 import type { ApiClient } from "../http/types.js";
 
@@ -563,15 +563,8 @@ export function assertSafeStorageUrl(url: string, apiBaseUrl: string, kind: "upl
   }
 }
 
-/**
- * An answer that cannot be used for the item asked about: an unsafe object key, or a row for
- * another evidence or control. It fails that item (a push goes on with the other files).
- */
-export class ContradictingAnswerError extends UnavailableError {
-  constructor(message: string, hint = "refusing to use it; report this to the platform operator") {
-    super(message, hint);
-  }
-}
+/** Where the core and commands meet it, the class lives with the other errors. */
+export { ContradictingAnswerError };
 
 /** Refuses an object key that is absolute or walks up (`../`), or holds control characters. */
 export function assertSafeObjectKey(objectKey: string): void {

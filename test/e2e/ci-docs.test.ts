@@ -22,12 +22,12 @@ import { DIALECTS, withMock } from "../helpers/mock.js";
  * Every example of docs/ci.md run against the mock: the commands are read out of the doc's
  * code blocks (found by the file name on their first line), so the doc and this test cannot
  * drift. Paths the examples name on a real machine (/var/lib/grc-evidence, /etc/grc/grc.env,
- * volume mounts) are mapped to temporary folders; `npm install --global @OWNER/grc` is
+ * volume mounts) are mapped to temporary folders; `npm install --global @grc-cli/grc` is
  * replaced by the built grc on PATH; the platform's URL, org and key are the mock's.
  */
 
 const DOC = readFileSync(join(REPO_ROOT, "docs/ci.md"), "utf8");
-const INSTALL = "npm install --global @OWNER/grc";
+const INSTALL = "npm install --global @grc-cli/grc";
 const sha = (data: string) => createHash("sha256").update(data).digest("hex");
 
 /** The code block whose first line is `# <name>`, without that line. */
@@ -153,8 +153,8 @@ describe.each(DIALECTS)("docs/ci.md examples (e2e, %s dialect)", (dialect) => {
     matrix: Record<string, string>,
     total: number,
   ) {
-    const step = job.steps.find((s) => s.uses?.startsWith("OWNER/grc@"))!;
-    expect(step, "a step uses OWNER/grc").toBeDefined();
+    const step = job.steps.find((s) => s.uses?.startsWith("grc-cli/grc@"))!;
+    expect(step, "a step uses grc-cli/grc").toBeDefined();
     const scope = expression(matrix, total);
     const inputs = Object.fromEntries(
       Object.entries(step.with ?? {}).map(([k, v]) => [k, evaluate(v, scope)]),
@@ -179,7 +179,7 @@ describe.each(DIALECTS)("docs/ci.md examples (e2e, %s dialect)", (dialect) => {
   it("GitHub Actions: the workflow pushes its paths through the action and keeps the receipt", async () => {
     const wf = parseYaml(block(".github/workflows/evidence.yml")) as Workflow;
     const cwd = mkdtempSync(join(root, "gha-"));
-    const step = wf.jobs.push!.steps.find((s) => s.uses?.startsWith("OWNER/grc@"))!;
+    const step = wf.jobs.push!.steps.find((s) => s.uses?.startsWith("grc-cli/grc@"))!;
     const expected: string[] = [];
     for (const dir of String(step.with?.paths).split("\n").filter(Boolean)) {
       for (const name of ["a.csv", "b.pdf"]) {

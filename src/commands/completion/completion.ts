@@ -20,14 +20,11 @@ export const completionCommand = defineCommand({
     if (!SHELL_NAMES.includes(shell!)) {
       throw new UsageError(`unknown shell "${shell}"`, `pick one of ${SHELL_NAMES.join(", ")}`);
     }
-    // The registry imports this file, so load it (and the generators) only when run.
-    const [{ loadAllCommands, nounSummaries }, { completionTree }, { completionScript }] =
-      await Promise.all([
-        import("../../cli/registry.js"),
-        import("./model.js"),
-        import("./scripts.js"),
-      ]);
-    const tree = completionTree(await loadAllCommands(), nounSummaries);
+    const [{ completionTree }, { completionScript }] = await Promise.all([
+      import("./model.js"),
+      import("./scripts.js"),
+    ]);
+    const tree = completionTree(await ctx.program.commands(), ctx.program.nounSummaries);
     await writeWithBackpressure(
       ctx.io.stdout,
       completionScript(shell as "bash" | "zsh" | "fish", tree),

@@ -6,13 +6,13 @@ import { ExitCode } from "../../errors.js";
 
 /** Runs the demo steps against an in-process mock; returns the first failing step's exit code. */
 export async function runDemo(ctx: CommandContext): Promise<number> {
-  const [{ startMockServer }, { runCli }, { packageAssetDir }, { useShippedFixtures }] =
-    await Promise.all([
-      import("../../mock/server.js"),
-      import("../../cli/main.js"),
-      import("../../cli/assets.js"),
-      import("../mock/serve.js"),
-    ]);
+  const [{ startMockServer }, { packageAssetDir }, { useShippedFixtures }] = await Promise.all([
+    import("../../mock/server.js"),
+    import("../../cli/assets.js"),
+    import("../mock/serve.js"),
+  ]);
+  // The program is handed in by src/cli/main.ts (no command imports the program).
+  const runCli = ctx.program.run;
   await useShippedFixtures();
   const evidenceDir = await packageAssetDir("fixtures/demo/evidence");
   const mock = await startMockServer({ host: "127.0.0.1", port: 0, storagePort: 0 });

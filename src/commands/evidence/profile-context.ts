@@ -10,6 +10,7 @@ import { createContext, type DisposableContext } from "../../cli/context.js";
 export function profileContext(ctx: CommandContext, profile: string): DisposableContext {
   return createContext({
     io: ctx.io,
+    program: ctx.program,
     env: ctx.env,
     signal: ctx.signal,
     globals: {

@@ -2,14 +2,16 @@ import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { access, stat } from "node:fs/promises";
 import pLimit from "p-limit";
-import { ExitCode, GrcError, HttpError, UnavailableError } from "../../errors.js";
-import { discardBody, readStorageError } from "../../http/body-limits.js";
-import type { StorageClient, StorageResponse } from "../../http/types.js";
 import {
   ContradictingAnswerError,
-  type SovereignEvidenceApi,
-  type UploadUrl,
-} from "../../platforms/sovereign.js";
+  ExitCode,
+  GrcError,
+  HttpError,
+  UnavailableError,
+} from "../../errors.js";
+import { discardBody, readStorageError } from "../../http/body-limits.js";
+import type { StorageClient, StorageResponse } from "../../http/types.js";
+import type { SovereignEvidenceApi, UploadUrl } from "../../platforms/sovereign.js";
 import { contentTypeFor } from "./content-type.js";
 import { type DiscoveredFile, uploadFilename } from "./discovery.js";
 import {

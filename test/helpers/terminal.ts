@@ -67,7 +67,9 @@ export class TmuxTerminal {
     const argv = ["env", "-i", ...exports, process.execPath, GRC_BIN, ...this.args];
     // After the CLI exits the shell records its status and waits, so the pane keeps the
     // CLI's last screen (tmux's remain-on-exit would scroll it for a "Pane is dead" line).
-    const script = `${argv.map(shellQuote).join(" ")}; echo $? > ${shellQuote(this.statusFile)}; exec sleep 600`;
+    // Ctrl-C reaches the shell too (same process group): a trap keeps it alive; the CLI
+    // still gets SIGINT with its default disposition, as in an interactive shell.
+    const script = `trap : INT; ${argv.map(shellQuote).join(" ")}; echo $? > ${shellQuote(this.statusFile)}; exec sleep 600`;
     this.tmux(
       "new-session",
       "-d",
@@ -91,6 +93,11 @@ export class TmuxTerminal {
   /** What a person sees now: the visible screen, trailing blank lines trimmed. */
   screen(): string {
     return this.tmux("capture-pane", "-p", "-t", "grc").replace(/\n+$/, "\n");
+  }
+
+  /** The screen plus the lines scrolled off its top (tmux history), wrapped lines joined. */
+  history(): string {
+    return this.tmux("capture-pane", "-p", "-J", "-S", "-", "-t", "grc").replace(/\n+$/, "\n");
   }
 
   /** The CLI's exit status once it has exited, else undefined. */

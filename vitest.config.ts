@@ -8,5 +8,11 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: "forks",
     env: { NO_COLOR: "1" },
+    // One dot per test on CI, one line per file on a terminal; failures are printed in full
+    // either way. Console output of passing tests is dropped, that of failing tests is kept.
+    reporters: process.env.CI ? ["dot"] : ["default"],
+    // Only tests slower than this get a line of their own (e2e tests take about a second).
+    slowTestThreshold: 10_000,
+    silent: "passed-only",
   },
 });

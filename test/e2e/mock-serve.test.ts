@@ -90,7 +90,7 @@ describe("grc mock serve", () => {
   });
 
   it("prints a banner with an export block without --json", async () => {
-    const child = spawn(process.execPath, [GRC_BIN, "mock", "serve"], {
+    const child = spawn(process.execPath, [GRC_BIN, "mock", "serve", "--port", "0"], {
       env: { PATH: process.env.PATH, NO_COLOR: "1", GRC_CONFIG_DIR: tempConfigDir() },
     });
     let out = "";

@@ -134,20 +134,24 @@ export interface SpawnedMock {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the built `node bin/grc.js mock serve --json ...args` and waits for its identity line. */
+/** Runs the built `node bin/grc.js mock serve --json --port 0 ...args` (any free ports) and waits for its identity line. */
 export function spawnMock(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<SpawnedMock> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [GRC_BIN, "mock", "serve", "--json", ...args], {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TMPDIR: process.env.TMPDIR,
-        NO_COLOR: "1",
-        GRC_CONFIG_DIR: tempConfigDir(),
-        ...env,
+    const child = spawn(
+      process.execPath,
+      [GRC_BIN, "mock", "serve", "--json", "--port", "0", ...args],
+      {
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          TMPDIR: process.env.TMPDIR,
+          NO_COLOR: "1",
+          GRC_CONFIG_DIR: tempConfigDir(),
+          ...env,
+        },
+        stdio: ["pipe", "pipe", "pipe"],
       },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    );
     let stdout = "";
     let stderr = "";
     let settled = false;

@@ -57,10 +57,16 @@ export async function createPrompter(ctx: CommandContext): Promise<Prompter> {
       password({ message, mask: "*", ...(validate ? { validate } : {}) }, context).catch(
         interrupted,
       ),
-    choose: (message, choices, initial) =>
-      select(
+    // A menu is several lines: cleared when the prompt ends, so Ctrl-C leaves no menu on
+    // screen; on an answer the one line inquirer would have left is written back.
+    choose: async (message, choices, initial) => {
+      const value = await select(
         { message, choices, ...(initial !== undefined ? { default: initial } : {}) },
-        context,
-      ).catch(interrupted),
+        { ...context, clearPromptOnDone: true },
+      ).catch(interrupted);
+      const name = choices.find((c) => c.value === value)?.name ?? value;
+      output.write(`✔ ${message} ${name}\n`);
+      return value;
+    },
   };
 }

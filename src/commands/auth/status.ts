@@ -2,6 +2,7 @@ import { defineCommand } from "../../cli/command.js";
 import { ENV_VARS } from "../../core/config/env.js";
 import { maskedCredentialFields } from "../../core/config/mask.js";
 import type { ResolvedProfile, ValueSource } from "../../core/config/types.js";
+import type { CredentialCheck } from "../../core/config/verify.js";
 import { AuthError } from "../../errors.js";
 import { writeWithBackpressure } from "../../output/records.js";
 
@@ -30,6 +31,15 @@ export interface AuthStatusDocument {
   session?: StatusValue;
   insecure: StatusValue;
   ca_cert: StatusValue;
+  /** What the server said about the credential; result "skipped" with --offline or no credential. */
+  check?: CredentialCheck | SkippedCheck;
+}
+
+/** The check's place in the JSON document when no request was sent. */
+export interface SkippedCheck {
+  ok: null;
+  result: "skipped";
+  summary: string;
 }
 
 /** Builds the status document from a resolved profile; secrets are masked here and nowhere later. */
@@ -89,51 +99,100 @@ function sourceText(key: string, source: ValueSource | null, credentialKind: str
   return source ?? "";
 }
 
-/** `grc auth status`: every value of the resolved profile with its source, secrets masked. */
-export const statusCommand = defineCommand<{ json?: boolean }>({
+/** The text table: one row per value, its source in parentheses. */
+function statusTable(doc: AuthStatusDocument): string {
+  const rows: [string, string, string][] = [];
+  for (const [key, entry] of Object.entries(doc)) {
+    if (key === "check") continue;
+    if (key === "config_file") {
+      rows.push([key, String(entry ?? ""), ""]);
+      continue;
+    }
+    const { value, source } = entry as StatusValue;
+    rows.push([
+      key,
+      value === null ? "(not set)" : String(value),
+      sourceText(key, source, String(doc.credential.value)),
+    ]);
+  }
+  const check = doc.check;
+  if (check && check.ok !== false) {
+    const label = check.ok === null ? "" : check.result === "ok" ? "ok: " : "warning: ";
+    rows.push(["check", `${label}${check.summary}`, ""]);
+  }
+  const width = Math.max(...rows.map((r) => r[0].length));
+  const valueWidth = Math.max(...rows.filter((r) => r[2]).map((r) => r[1].length));
+  return rows
+    .map(([k, v, s]) =>
+      `${k.padEnd(width)}  ${s ? `${v.padEnd(valueWidth)}  (${s})` : v}`.trimEnd(),
+    )
+    .join("\n");
+}
+
+/** `grc auth status`: every value of the resolved profile with its source, secrets masked, and a check. */
+export const statusCommand = defineCommand<{ json?: boolean; offline?: boolean }>({
   path: ["auth", "status"],
   summary:
-    "Show the profile, base URL, organization and credential in use, and where each came from",
-  options: [{ flags: "--json", description: "print a JSON document" }],
+    "Show the profile, base URL, organization and credential in use, where each came from, and whether the server accepts the credential",
+  options: [
+    { flags: "--json", description: "print a JSON document" },
+    { flags: "--offline", description: "do not contact the server; show the local values only" },
+  ],
   help: [
     "secret_location says where the secret lives: file (config.json), keyring (the OS keyring),",
     "command (a helper program, named by credential_command) or env (GRC_* variables).",
-    "Exits 3 when no credential is configured.",
+    "The check sends one cheap authenticated request and shows what the platform tells:",
+    "StrataGRC names the user and organization, Evident the organization, Sovereign GRC only",
+    "whether the key can read evidence (a 403 names the missing scope). See docs/configuration.md.",
+    "Exits 3 when no credential is configured or the server rejects it, 4 when the server",
+    "cannot be reached; the values are printed first either way.",
   ].join("\n"),
   async run(ctx, _args, opts) {
     const profile = await ctx.profile();
     const doc = authStatusDocument(profile);
-    if (opts.json) {
-      await writeWithBackpressure(ctx.io.stdout, `${JSON.stringify(doc, null, 2)}\n`);
-    } else {
-      const rows: [string, string, string][] = [];
-      for (const [key, entry] of Object.entries(doc)) {
-        if (key === "config_file") {
-          rows.push([key, String(entry ?? ""), ""]);
-          continue;
-        }
-        const { value, source } = entry as StatusValue;
-        rows.push([
-          key,
-          value === null ? "(not set)" : String(value),
-          sourceText(key, source, String(doc.credential.value)),
-        ]);
+    let failure: unknown;
+    if (profile.credential.kind === "none") {
+      doc.check = { ok: null, result: "skipped", summary: "not checked: no credential" };
+    } else if (opts.offline) {
+      doc.check = { ok: null, result: "skipped", summary: "not checked (--offline)" };
+    } else if (profile.baseUrl) {
+      const { checkCredential, CredentialCheckFailed } = await import(
+        "../../core/config/verify.js"
+      );
+      try {
+        const client = await ctx.api();
+        doc.check = await checkCredential(
+          client,
+          {
+            platform: profile.platform ?? "sovereign",
+            orgId: profile.orgId,
+            paths: profile.paths,
+            baseUrl: profile.baseUrl,
+          },
+          ctx.signal,
+        );
+      } catch (err) {
+        if (err instanceof CredentialCheckFailed) doc.check = err.check;
+        failure = err;
       }
-      const width = Math.max(...rows.map((r) => r[0].length));
-      const valueWidth = Math.max(...rows.filter((r) => r[2]).map((r) => r[1].length));
-      const text = rows
-        .map(([k, v, s]) =>
-          `${k.padEnd(width)}  ${s ? `${v.padEnd(valueWidth)}  (${s})` : v}`.trimEnd(),
-        )
-        .join("\n");
-      await writeWithBackpressure(ctx.io.stdout, `${text}\n`);
+    } else {
+      doc.check = { ok: null, result: "skipped", summary: "not checked: no base URL" };
     }
+    const out = opts.json ? JSON.stringify(doc, null, 2) : statusTable(doc);
+    await writeWithBackpressure(ctx.io.stdout, `${out}\n`);
     if (profile.credential.kind === "none") {
       throw new AuthError(
         `no credentials for profile "${profile.name}"`,
         "run `grc auth login`, or set GRC_API_KEY (or GRC_HMAC_KEY_ID/GRC_HMAC_SECRET, GRC_SESSION)",
       );
     }
+    if (!opts.offline && !profile.baseUrl) {
+      throw new AuthError(
+        "no base URL configured, so the credential cannot be checked",
+        "run `grc auth login`, pass --base-url or set GRC_BASE_URL (or pass --offline)",
+      );
+    }
+    if (failure) throw failure;
     return 0;
   },
 });

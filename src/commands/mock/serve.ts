@@ -1,10 +1,13 @@
-import { defineCommand } from "../../cli/command.js";
+import { type CommandContext, defineCommand } from "../../cli/command.js";
 import { UsageError } from "../../errors.js";
+import type { MockServer } from "../../mock/server.js";
 
 interface ServeOptions {
   host: string;
   port: number;
-  storagePort: number;
+  storagePort?: number;
+  login?: boolean;
+  profile?: string;
   data?: string;
   objectsDir?: string;
   faults?: string;
@@ -60,6 +63,17 @@ export async function useShippedFixtures(): Promise<void> {
   usePackageFixtures(await packageAssetDir("fixtures"));
 }
 
+/** The API port `grc mock serve` listens on unless told otherwise; storage listens on the next. */
+export const DEFAULT_API_PORT = 4010;
+/** The storage port when neither --port nor --storage-port is given. */
+export const DEFAULT_STORAGE_PORT = 4011;
+
+/** Storage follows --port: the next port, or any free port with --port 0. */
+function storagePortFor(opts: ServeOptions): number {
+  if (opts.storagePort !== undefined) return opts.storagePort;
+  return opts.port === 0 || opts.port >= 65535 ? 0 : opts.port + 1;
+}
+
 /** `grc mock serve`: runs the embedded mock of all three platforms until SIGINT/SIGTERM. */
 export const serveCommand = defineCommand<ServeOptions>({
   path: ["mock", "serve"],
@@ -83,14 +97,22 @@ export const serveCommand = defineCommand<ServeOptions>({
     {
       flags: "--port <n>",
       description: "API port (0 = any free port)",
-      default: 0,
+      default: DEFAULT_API_PORT,
       parse: port("--port"),
     },
     {
       flags: "--storage-port <n>",
-      description: "object storage port (0 = any free port)",
-      default: 0,
+      description: `object storage port (default: --port + 1, so ${DEFAULT_STORAGE_PORT}; any free port with --port 0)`,
       parse: port("--storage-port"),
+    },
+    {
+      flags: "--login",
+      description:
+        "write a profile for this mock (base URL, org, the demo API key) so commands need no variables; the key is not printed",
+    },
+    {
+      flags: "--profile <name>",
+      description: 'the profile --login writes (default "mock"); it becomes active if none is',
     },
     { flags: "--data <dir>", description: "fixture folder (default: the package's fixtures/)" },
     {
@@ -137,8 +159,11 @@ export const serveCommand = defineCommand<ServeOptions>({
     },
   ],
   help: [
+    `Listens on 127.0.0.1:${DEFAULT_API_PORT} (API) and :${DEFAULT_STORAGE_PORT} (storage) by default, so a saved profile`,
+    "keeps working across restarts; --port 0 picks any free ports (what tests use).",
     "Examples:",
     "  grc mock serve                      # banner + export block to copy",
+    '  grc mock serve --login              # and write profile "mock": then `grc --profile mock ...`',
     "  grc mock serve --json --port 4010   # one JSON line with the identity",
     '  grc mock serve --faults "429=0.1,reset=0.02" --fault-seed 7',
     "  grc mock serve --rate-limit 20/1s   # 429 + X-RateLimit-* once a key sends 20 in a second",
@@ -172,12 +197,21 @@ export const serveCommand = defineCommand<ServeOptions>({
     const { MockOptionError } = await import("../../mock/errors.js");
     const { formatIdentity } = await import("./banner.js");
     await useShippedFixtures();
+    const storagePort = storagePortFor(opts);
+    if (opts.profile !== undefined && !opts.login) {
+      throw new UsageError("--profile goes with --login", "add --login to write the profile");
+    }
+    if (opts.login) {
+      // A bad name fails before the ports are taken.
+      const { validateProfileName } = await import("../../core/config/validate.js");
+      validateProfileName(opts.profile ?? "mock", "--profile");
+    }
     const server = await startMockServer({
       dialect: opts.dialect,
       relativeDates: !opts.fixedDates,
       host: opts.host,
       port: opts.port,
-      storagePort: opts.storagePort,
+      storagePort,
       storage: opts.storage,
       // --debug: one line per request; the log entry holds no credentials and no presigned query.
       ...(ctx.globals.debug
@@ -213,8 +247,18 @@ export const serveCommand = defineCommand<ServeOptions>({
       if (err instanceof MockOptionError) {
         throw new UsageError(err.message, err.hint, { cause: err });
       }
+      // A taken port arrives here too: "cannot listen on HOST:PORT: EADDRINUSE — ... --port 0 ...".
       throw err;
     });
+    if (opts.login) {
+      try {
+        await writeMockProfile(ctx, server, opts.profile ?? "mock");
+      } catch (err) {
+        await server.close();
+        throw err;
+      }
+    }
+    // The profile is on disk before the banner (or identity line) says the mock is ready.
     ctx.io.stdout.write(formatIdentity(server, { json: Boolean(opts.json), faults: opts.faults }));
     if (!isLoopback(opts.host) && opts.host !== "localhost") {
       ctx.warn(
@@ -229,3 +273,34 @@ export const serveCommand = defineCommand<ServeOptions>({
     return 0;
   },
 });
+
+/**
+ * `--login`: stores the mock's Sovereign identity in a profile through the same store and
+ * rules as `grc auth login` (0600 file, active when no profile is). Prints no key.
+ */
+async function writeMockProfile(
+  ctx: CommandContext,
+  server: MockServer,
+  name: string,
+): Promise<void> {
+  const [{ openStore }, { applyLogin }] = await Promise.all([
+    import("../config/open-store.js"),
+    import("../../core/config/login.js"),
+  ]);
+  const store = await openStore(ctx);
+  let active = false;
+  await store.update((d) => {
+    active = applyLogin(d, {
+      profile: name,
+      platform: "sovereign",
+      baseUrl: server.baseUrl,
+      orgId: server.identity.orgId,
+      credential: { kind: "bearer", apiKey: server.identity.apiKey },
+      insecure: false,
+      caCert: undefined,
+    });
+  });
+  ctx.warn(
+    `grc mock: wrote profile "${name}" (${server.baseUrl}, org ${server.identity.orgId}, the demo API key) to ${store.path}${active ? "; it is the active profile" : `; use it with --profile ${name} or \`grc config use ${name}\``}`,
+  );
+}

@@ -391,7 +391,7 @@ describe("grc auth status", () => {
 
   it("--json shows each value with its source, secrets masked", async () => {
     writeConfig(config);
-    const r = await run(["auth", "status", "--json", "--org", "org-flag"], "", {
+    const r = await run(["auth", "status", "--offline", "--json", "--org", "org-flag"], "", {
       GRC_BASE_URL: "http://127.0.0.1:8080",
       GRC_API_KEY: "sk-env-key-bbbb2222",
     });
@@ -408,6 +408,7 @@ describe("grc auth status", () => {
       api_key: { value: "sk-...2222", source: "env" },
       insecure: { value: false, source: "default" },
       ca_cert: { value: null, source: null },
+      check: { ok: null, result: "skipped", summary: "not checked (--offline)" },
     });
     expect(r.stdout).not.toContain("sk-env-key");
     expect(r.stdout).not.toContain("sk-stored");
@@ -415,7 +416,7 @@ describe("grc auth status", () => {
 
   it("masks an HMAC secret fully but for its last 4 and names the sources in text", async () => {
     writeConfig(config);
-    const r = await run(["auth", "status"], "", { GRC_PROFILE: "esp" });
+    const r = await run(["auth", "status", "--offline"], "", { GRC_PROFILE: "esp" });
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("a-long-hmac-secret");
     expect(r.stdout.split("\n")).toEqual([
@@ -431,6 +432,7 @@ describe("grc auth status", () => {
       "hmac_algorithm   sha1                     (profile)",
       "insecure         false                    (default)",
       "ca_cert          (not set)",
+      "check            not checked (--offline)",
       "",
     ]);
   });
@@ -446,10 +448,87 @@ describe("grc auth status", () => {
 
   it("warns once per loose mode and still works", async () => {
     const file = writeConfig(config, 0o644);
-    const r = await run(["auth", "status", "--json"]);
+    const r = await run(["auth", "status", "--offline", "--json"]);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(
       `warning: config file ${file} is accessible by other users (mode 644); run \`chmod 600 ${file}\`\n`,
+    );
+  });
+
+  /** A Sovereign profile pointing at the scripted loopback server. */
+  const live = () =>
+    writeConfig({
+      active_profile: "work",
+      profiles: {
+        work: { platform: "sovereign", base_url: baseUrl, org_id: "org-1", api_key: KEY },
+      },
+    });
+
+  it("checks the credential with the login probe by default", async () => {
+    live();
+    const r = await run(["auth", "status"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      method: "GET",
+      url: "/api/v1/orgs/org-1/evidence?page%5Bsize%5D=1",
+    });
+    expect(seen[0]!.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(r.stdout.split("\n").at(-2)).toBe(
+      "check            ok: the key works in organization org-1 and can read evidence (Sovereign does not name a key's user or list its scopes)",
+    );
+  });
+
+  it("--offline sends nothing", async () => {
+    live();
+    const r = await run(["auth", "status", "--offline"]);
+    expect(r.code).toBe(0);
+    expect(seen).toHaveLength(0);
+  });
+
+  it("a 403 naming a missing scope: the key works, the scope is named, exit 0", async () => {
+    live();
+    reply = { status: 403, body: { detail: "missing required scope: read:evidence" } };
+    const r = await run(["auth", "status", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).check).toEqual({
+      ok: true,
+      result: "missing_scope",
+      http_status: 403,
+      missing_scope: "read:evidence",
+      summary:
+        "the key works but lacks the read:evidence scope (commands that need it get 403; widen its scopes on the API Keys page)",
+    });
+  });
+
+  it("a rejected key: the status is printed, then one line, exit 3", async () => {
+    live();
+    reply = { status: 401, body: { detail: "invalid or missing API key" } };
+    const r = await run(["auth", "status"]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain("api_key          sk-...cdef");
+    expect(r.stdout).not.toContain("check ");
+    expect(r.stderr.split("\n")).toHaveLength(2);
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^grc: ${baseUrl} rejected the credential: .*invalid or missing API key.* — run \`grc auth login\` with a working credential\n$`,
+      ),
+    );
+    expect(r.stderr).not.toContain(KEY);
+  });
+
+  it("a StrataGRC 200 with authenticated:false is a rejected session, exit 3", async () => {
+    writeConfig({
+      profiles: { default: { platform: "strata", base_url: baseUrl, session: "cookie-value-1" } },
+    });
+    reply = { status: 200, body: { data: { authenticated: false } } };
+    const r = await run(["auth", "status", "--json"]);
+    expect(r.code).toBe(3);
+    expect(seen[0]!.url).toBe("/strata/api/auth/status");
+    expect(JSON.parse(r.stdout).check).toMatchObject({ ok: false, result: "rejected" });
+    expect(r.stderr).toBe(
+      `grc: ${baseUrl} says the session is not authenticated — log in to StrataGRC in the browser and store a fresh cookie with \`grc auth login --session-stdin\`\n`,
     );
   });
 

@@ -7,7 +7,8 @@ import { requestUploadUrl } from "../../helpers/mock.js";
 function start(args: string[], env: NodeJS.ProcessEnv = {}) {
   const buffers = bufferIO();
   const controller = new AbortController();
-  const done = runCli(["mock", "serve", ...args], {
+  // --port 0: any free ports (the default 4010/4011 would collide between tests).
+  const done = runCli(["mock", "serve", "--port", "0", ...args], {
     io: buffers.io,
     env: { GRC_CONFIG_DIR: tempConfigDir(), NO_COLOR: "1", ...env },
     signal: controller.signal,

@@ -414,14 +414,28 @@ export const TOOLS: readonly ToolSpec[] = [
     async run(ctx, args) {
       const strata = await strataApi(ctx);
       const module = String(args.module) as (typeof STRATA_MODULES)[number];
+      const page = optionalInt(args.page) ?? 1;
+      const perPage = optionalInt(args.per_page) ?? DEFAULT_PAGE_SIZE;
       const result = await strata.list(
         module,
         (args.filters as Record<string, unknown> | undefined) ?? {},
-        {
-          page: optionalInt(args.page) ?? 1,
-          perPage: optionalInt(args.per_page) ?? DEFAULT_PAGE_SIZE,
-        },
+        { page, perPage },
       );
+      // A server that does not page (the API document describes no paging) answers the whole
+      // list: the page asked for is cut from it here, so the output stays bounded.
+      if (result.items.length > perPage) {
+        const total = result.items.length;
+        const totalPages = Math.max(1, Math.ceil(total / perPage));
+        return {
+          module,
+          page,
+          per_page: perPage,
+          total,
+          total_pages: totalPages,
+          next_page: page < totalPages ? page + 1 : null,
+          items: result.items.slice((page - 1) * perPage, page * perPage),
+        };
+      }
       return {
         module,
         page: result.page,

@@ -520,7 +520,7 @@ export async function requestDownloadUrl(
   // The evidence id is the content's SHA-256: the download is checked against the id asked
   // for, and an answer announcing another hash is about another evidence.
   if (announced !== undefined && announced.toLowerCase() !== asked) {
-    throw new ContradictingAnswerError(
+    throw new AnotherEvidenceError(
       `download-url answered for another evidence (SHA-256 ${announced.toLowerCase()}), not the ${asked} asked for`,
     );
   }
@@ -565,6 +565,9 @@ export function assertSafeStorageUrl(url: string, apiBaseUrl: string, kind: "upl
 
 /** Where the core and commands meet it, the class lives with the other errors. */
 export { ContradictingAnswerError };
+
+/** An answer about another evidence than the one asked for (download-url announcing another hash). */
+export class AnotherEvidenceError extends ContradictingAnswerError {}
 
 /** Refuses an object key that is absolute or walks up (`../`), or holds control characters. */
 export function assertSafeObjectKey(objectKey: string): void {

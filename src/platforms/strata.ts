@@ -641,7 +641,7 @@ function normalise(data: unknown, shape: DataShape): unknown {
  * `{"data": D}` give D; `{"success": true, ...fields}` gives the fields; anything else is the
  * bare value.
  */
-function unwrap(body: unknown): { data: unknown; envelope: Record<string, unknown> } {
+export function unwrap(body: unknown): { data: unknown; envelope: Record<string, unknown> } {
   if (!isRecord(body)) return { data: body, envelope: {} };
   if ("data" in body) return { data: body.data, envelope: body };
   if (body.success === true) {

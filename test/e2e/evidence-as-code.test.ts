@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import {
   appendFileSync,
   chmodSync,
+  chownSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -247,9 +248,11 @@ describe.each(DIALECTS)("grc evidence plan and apply (%s dialect)", (dialect) =>
     chmodSync(join(p.dir, "evidence/locked.csv"), 0o000);
     let r: CliResult;
     if (process.getuid?.() === 0) {
-      for (const d of [root, p.dir, join(p.dir, "evidence"), p.config, join(p.config, "state")])
-        chmodSync(d, 0o755);
-      chmodSync(join(p.config, "state", "default.json"), 0o644);
+      for (const d of [root, p.dir, join(p.dir, "evidence")]) chmodSync(d, 0o755);
+      // The state belongs to the user who runs grc (grc refuses another user's state file,
+      // and takes a lock beside it).
+      for (const f of [p.config, join(p.config, "state"), join(p.config, "state", "default.json")])
+        chownSync(f, 65534, 65534);
       const probe = await runAsNobody(["--version"], { env: {}, cwd: p.dir });
       if (probe.code !== 0) {
         process.stderr.write(

@@ -68,7 +68,7 @@ function spawnGrc(
 }
 
 describe.each(DIALECTS)("signals and closed pipes (%s dialect)", (dialect) => {
-  const mock = withMock({ dialect, latencyMs: 15 });
+  const mock = withMock({ dialect, latencyMs: 15, slowMs: 1000 });
   let env: NodeJS.ProcessEnv;
   beforeEach(async () => {
     await mock.reset();
@@ -124,16 +124,24 @@ describe.each(DIALECTS)("signals and closed pipes (%s dialect)", (dialect) => {
 
   it("a second Ctrl-C quits at once, however soon it follows the first", async () => {
     const args = ["evidence", "push", ".", "--control", "CC6.1", "--no-state"];
+    // In-flight work must outlast the 100 ms between the presses: every answer stalls 1 s.
+    const faults = await fetch(`${mock.baseUrl}/__mock/faults?spec=slow=1`, { method: "POST" });
+    expect(faults.status).toBe(200);
     let sent = 0;
-    const r = await spawnGrc(args, env, {
-      onTick: (child) => {
-        if (sent === 0 && lineageCount() >= 3) {
-          sent = 1;
-          child.kill("SIGINT");
-          setTimeout(() => child.kill("SIGINT"), 100);
-        }
-      },
-    });
+    let r: Awaited<ReturnType<typeof spawnGrc>>;
+    try {
+      r = await spawnGrc(args, env, {
+        onTick: (child) => {
+          if (sent === 0 && lineageCount() >= 1) {
+            sent = 1;
+            child.kill("SIGINT");
+            setTimeout(() => child.kill("SIGINT"), 100);
+          }
+        },
+      });
+    } finally {
+      await fetch(`${mock.baseUrl}/__mock/faults?spec=`, { method: "POST" });
+    }
     expect(sent).toBe(1);
     expect(r.stderr).toMatch(/interrupted again, quitting now/);
     expect(r.code).toBe(130);

@@ -51,9 +51,9 @@ export const downloadCommand = defineCommand<DownloadOptions>({
     try {
       announced = await ev.requestDownloadUrl(id, { signal: ctx.signal });
     } catch (err) {
-      // An answer about another evidence (or an unusable one) fails this download, like a
-      // mismatching object does: exit 1, nothing written.
-      if (err instanceof sovereign.ContradictingAnswerError) {
+      // An answer about another evidence fails this download, like a mismatching object
+      // does: exit 1, nothing written. (An unsafe URL or key stays exit 4: a hostile server.)
+      if (err instanceof sovereign.AnotherEvidenceError) {
         throw new PartialFailureError(`${err.message}; nothing was downloaded`, err.hint);
       }
       throw err;

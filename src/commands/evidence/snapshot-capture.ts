@@ -20,6 +20,7 @@ import { flattenResource, includeTree, indexIncluded } from "../../core/query/fl
 import { decodeDocument, primaryResources } from "../../core/query/jsonapi.js";
 import { UsageError } from "../../errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../http/types.js";
+import { unwrap } from "../../platforms/strata.js";
 
 /**
  * Query snapshots as evidence: run a query through a client that records every request it
@@ -103,10 +104,22 @@ export function jsonApiRecords(
 /** The records of recorded StrataGRC list pages (`data` of each envelope). */
 export function strataRecords(bodies: readonly Buffer[]): unknown[] {
   const out: unknown[] = [];
+  // A server that does not page answers page 2 with the whole list again: the client walks
+  // on until a page brings nothing new and prints each record once; so does the snapshot.
+  const seen = new Set<string>();
+  const keep = (record: unknown) => {
+    const id = (record as { id?: unknown } | null)?.id;
+    if (typeof id === "string" || typeof id === "number") {
+      if (seen.has(String(id))) return;
+      seen.add(String(id));
+    }
+    out.push(record);
+  };
   for (const body of bodies) {
-    const envelope = JSON.parse(body.toString("utf8")) as { data?: unknown };
-    if (Array.isArray(envelope.data)) out.push(...envelope.data);
-    else if (envelope.data && typeof envelope.data === "object") out.push(envelope.data);
+    // The shapes the StrataGRC client accepts: the envelope, `{data}` or the bare value.
+    const { data } = unwrap(JSON.parse(body.toString("utf8")));
+    if (Array.isArray(data)) data.forEach(keep);
+    else if (data && typeof data === "object") keep(data);
   }
   return out;
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { chownSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type ReceiptEntry,
@@ -218,12 +219,26 @@ describe("writing receipts safely", () => {
   });
 
   it("reports a failed write (file size limit) at close, not silently", async () => {
+    // The writer runs in a child under `ulimit -f`: bundle the module for it (dist/ is one
+    // bundle for the CLI, so the module is built on its own here).
+    const { buildSync } = await import("esbuild");
+    const bundled = join(dir, "receipt-writer.mjs");
+    buildSync({
+      entryPoints: [
+        fileURLToPath(new URL("../../../../src/core/evidence/receipt.ts", import.meta.url)),
+      ],
+      bundle: true,
+      format: "esm",
+      platform: "node",
+      outfile: bundled,
+      logLevel: "silent",
+    });
     const run = spawnSync(
       "bash",
       [
         "-c",
         `ulimit -f 1; exec "${process.execPath}" --input-type=module -e '
-          const { ReceiptWriter } = await import(${JSON.stringify(new URL("../../../../dist/core/evidence/receipt.js", import.meta.url).href)});
+          const { ReceiptWriter } = await import(${JSON.stringify(pathToFileURL(bundled).href)});
           const w = await ReceiptWriter.open(${JSON.stringify(join(dir, "big.ndjson"))});
           for (let i = 0; i < 5; i++) w.append(${JSON.stringify(entry("a.txt", "a"))});
           try { await w.close({ base_url: "b", org_id: "o", started_at: "s", finished_at: "f", linked: 5, skipped: 0, failed: 0, interrupted: false }); console.log("closed"); }

@@ -29,7 +29,7 @@ export const CLOCK_SKEW_LIMIT_MS = 15 * 60 * 1000;
 
 /**
  * StrataGRC error codes with the seed's "Solution" column, word for word: `grc api` and the
- * strata commands print the same fix (src/platforms/strata.ts re-exports this table).
+ * strata commands print the same fix (src/platforms/strata/index.ts re-exports this table).
  */
 export const STRATA_ERROR_SOLUTIONS: Readonly<Record<string, string>> = {
   AUTH_REQUIRED: "Log in to the application",

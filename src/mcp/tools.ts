@@ -99,7 +99,7 @@ async function collectionPage(
     import("../core/query/query-spec.js"),
     import("../core/query/walker.js"),
     import("../core/query/flatten.js"),
-    import("../platforms/evident.js"),
+    import("../platforms/evident/index.js"),
   ]);
   const size = optionalInt(args.page_size) ?? DEFAULT_PAGE_SIZE;
   const spec = buildQuerySpec(
@@ -169,7 +169,7 @@ async function collectionPage(
 /** A rejected query (422) reads as the server's titles, one per line, as `grc list` prints them. */
 function queryError(
   err: unknown,
-  evident: typeof import("../platforms/evident.js"),
+  evident: typeof import("../platforms/evident/index.js"),
   what: { collection: string; id?: string },
 ): unknown {
   if (err instanceof HttpError && err.status === 422) {
@@ -179,7 +179,7 @@ function queryError(
 }
 
 async function evidenceApi(ctx: CommandContext) {
-  const sovereign = await import("../platforms/sovereign.js");
+  const sovereign = await import("../platforms/sovereign/index.js");
   const orgId = sovereign.orgIdOf(await ctx.profile());
   return { sovereign, ev: sovereign.sovereignEvidence(await ctx.api(), orgId) };
 }
@@ -353,7 +353,7 @@ export const TOOLS: readonly ToolSpec[] = [
     },
     async run(ctx, args) {
       const [evident, { parseInclude }, flatten, jsonapi] = await Promise.all([
-        import("../platforms/evident.js"),
+        import("../platforms/evident/index.js"),
         import("../core/query/query-spec.js"),
         import("../core/query/flatten.js"),
         import("../core/query/jsonapi.js"),

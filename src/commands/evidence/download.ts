@@ -1,7 +1,7 @@
 import { defineCommand } from "../../cli/command.js";
 import { UsageError } from "../../errors.js";
 import type { StorageClient } from "../../http/types.js";
-import type { DownloadUrl } from "../../platforms/sovereign.js";
+import type { DownloadUrl } from "../../platforms/sovereign/index.js";
 
 interface DownloadOptions {
   output?: string;
@@ -42,7 +42,7 @@ export const downloadCommand = defineCommand<DownloadOptions>({
     "stream to stdout and a mismatch is reported after the fact (exit 1).",
   ].join("\n"),
   async run(ctx, args, opts) {
-    const sovereign = await import("../../platforms/sovereign.js");
+    const sovereign = await import("../../platforms/sovereign/index.js");
     const id = sovereign.parseSha256(args[0] ?? "", "the evidence id");
     const orgId = sovereign.orgIdOf(await ctx.profile());
     const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);

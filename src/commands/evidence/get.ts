@@ -12,7 +12,7 @@ export const getCommand = defineCommand<GetOptions>({
   summary: "Show one evidence (by SHA-256) and its links to controls",
   output: true,
   async run(ctx, args, opts) {
-    const sovereign = await import("../../platforms/sovereign.js");
+    const sovereign = await import("../../platforms/sovereign/index.js");
     const { renderTable, RecordWriter } = await import("../../output/records.js");
     const id = sovereign.parseSha256(args[0] ?? "", "the evidence id");
     const orgId = sovereign.orgIdOf(await ctx.profile());

@@ -23,7 +23,7 @@ export const linkCommand = defineCommand<LinkOptions>({
   ],
   help: "Linking again is safe: the existing link is returned with created=false (exit 0).",
   async run(ctx, args, opts) {
-    const sovereign = await import("../../platforms/sovereign.js");
+    const sovereign = await import("../../platforms/sovereign/index.js");
     const { RecordWriter } = await import("../../output/records.js");
     const { UsageError } = await import("../../errors.js");
     const evidenceId = sovereign.parseSha256(args[0] ?? "", "the evidence id");

@@ -1,7 +1,7 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { UsageError } from "../../errors.js";
 import type { Column } from "../../output/records.js";
-import type { EvidenceRecord } from "../../platforms/sovereign.js";
+import type { EvidenceRecord } from "../../platforms/sovereign/index.js";
 
 interface ListOptions {
   control?: string;
@@ -78,7 +78,7 @@ export const listCommand = defineCommand<ListOptions>({
     const [{ buildQuerySpec }, { queryPairs }, sovereign, { RecordWriter }] = await Promise.all([
       import("../../core/query/query-spec.js"),
       import("../../core/query/encode.js"),
-      import("../../platforms/sovereign.js"),
+      import("../../platforms/sovereign/index.js"),
       import("../../output/records.js"),
     ]);
     if (opts.page !== undefined && opts.all) {

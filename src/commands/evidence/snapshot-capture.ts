@@ -20,7 +20,7 @@ import { flattenResource, includeTree, indexIncluded } from "../../core/query/fl
 import { decodeDocument, primaryResources } from "../../core/query/jsonapi.js";
 import { UsageError } from "../../errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../http/types.js";
-import { unwrap } from "../../platforms/strata.js";
+import { unwrap } from "../../platforms/strata/index.js";
 
 /**
  * Query snapshots as evidence: run a query through a client that records every request it
@@ -163,7 +163,7 @@ async function fetchJsonApi(
     await Promise.all([
       import("../../core/query/query-spec.js"),
       import("../../core/query/walker.js"),
-      import("../../platforms/evident.js"),
+      import("../../platforms/evident/index.js"),
     ]);
   const spec = buildQuerySpec(
     { filter: query.filters, any: query.any, sort: query.sort, include: query.include },
@@ -205,7 +205,7 @@ async function fetchStrata(
     name: string;
   },
 ): Promise<unknown[]> {
-  const { StrataApi, STRATA_FILTERS } = await import("../../platforms/strata.js");
+  const { StrataApi, STRATA_FILTERS } = await import("../../platforms/strata/index.js");
   if (!Object.hasOwn(STRATA_FILTERS, query.module)) {
     throw new UsageError(
       `map file ${origin} strata.module "${query.module}" is not a StrataGRC module`,

@@ -18,7 +18,7 @@ export const verifyCommand = defineCommand<VerifyOptions>({
   ],
   help: "Exit 0 when the hashes match, 1 when the stored object differs.",
   async run(ctx, args, opts) {
-    const sovereign = await import("../../platforms/sovereign.js");
+    const sovereign = await import("../../platforms/sovereign/index.js");
     const { RecordWriter } = await import("../../output/records.js");
     const { UsageError } = await import("../../errors.js");
     if (opts.sha256 === undefined) {

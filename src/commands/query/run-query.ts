@@ -30,7 +30,7 @@ import {
   rejectionLines,
   resourcePath,
   resourceRequest,
-} from "../../platforms/evident.js";
+} from "../../platforms/evident/index.js";
 import type { GetOptions, ListOptions } from "./query-options.js";
 
 type Row = Record<string, unknown>;

@@ -1,5 +1,5 @@
 import type { CommandSpec } from "../../cli/command.js";
-import { STRATA_ENUMS } from "../../platforms/strata.js";
+import { STRATA_ENUMS } from "../../platforms/strata/index.js";
 import { createCommand, listCommand } from "./module-commands.js";
 import { oneOf } from "./options.js";
 

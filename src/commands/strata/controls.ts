@@ -1,5 +1,5 @@
 import { type CommandSpec, defineCommand } from "../../cli/command.js";
-import { STRATA_ENUMS } from "../../platforms/strata.js";
+import { STRATA_ENUMS } from "../../platforms/strata/index.js";
 import { createCommand, getCommand, listCommand } from "./module-commands.js";
 import { oneOf, parseRecordId } from "./options.js";
 

@@ -1,5 +1,5 @@
 import { defineCommand } from "../../cli/command.js";
-import { STRATA_ENUMS } from "../../platforms/strata.js";
+import { STRATA_ENUMS } from "../../platforms/strata/index.js";
 import { oneOf } from "./options.js";
 
 /** `grc strata dashboard`: the dashboard's KPI counts. */

@@ -1,5 +1,5 @@
 import { type CommandSpec, defineCommand } from "../../cli/command.js";
-import type { StrataModule } from "../../platforms/strata.js";
+import type { StrataModule } from "../../platforms/strata/index.js";
 import { type EvidenceFlags, evidenceOptions } from "../evidence/snapshot-evidence.js";
 import {
   type ListFlags,

@@ -9,7 +9,7 @@ import {
   stdoutSink,
   writeWithBackpressure,
 } from "../../output/records.js";
-import { StrataApi, type StrataModule } from "../../platforms/strata.js";
+import { StrataApi, type StrataModule } from "../../platforms/strata/index.js";
 
 /** Output flags every strata command with output takes. */
 export interface OutputFlags {

@@ -1,7 +1,7 @@
 import type { CommandContext } from "../../cli/command.js";
 import { readRecordInput } from "../../core/strata/record-input.js";
 import { UsageError } from "../../errors.js";
-import type { StrataApi } from "../../platforms/strata.js";
+import type { StrataApi } from "../../platforms/strata/index.js";
 import { type OutputFlags, openStrata, writeRecord, writeRows } from "./render.js";
 
 /** `strata status`: one sentence for people, the server's answer plus base URL for scripts. */

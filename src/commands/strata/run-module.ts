@@ -1,6 +1,6 @@
 import type { CommandContext } from "../../cli/command.js";
 import { readRecordInput } from "../../core/strata/record-input.js";
-import { checkRecordBody, STRATA_FIELDS, type StrataModule } from "../../platforms/strata.js";
+import { checkRecordBody, STRATA_FIELDS, type StrataModule } from "../../platforms/strata/index.js";
 import type { ListFlags, RecordInputFlags } from "./options.js";
 import {
   MODULE_COLUMNS,

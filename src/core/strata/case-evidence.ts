@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
 import pLimit from "p-limit";
 import { GrcError } from "../../errors.js";
-import type { StrataApi, StrataCaseEvidence } from "../../platforms/strata.js";
+import type { StrataApi, StrataCaseEvidence } from "../../platforms/strata/index.js";
 import { contentTypeFor } from "../evidence/content-type.js";
 import { type DiscoveredFile, uploadFilename } from "../evidence/discovery.js";
 import { FileChangedError, hashingReadStream } from "../evidence/hashing-stream.js";

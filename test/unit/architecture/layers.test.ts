@@ -120,6 +120,6 @@ describe("layers of src/ (an import-graph walk)", () => {
     expect(LAYERS.core!.includes(layerOf("platforms/x.ts"))).toBe(false);
     expect(LAYERS.mock!.includes(layerOf("http/client.ts"))).toBe(false);
     expect(LAYERS.commands!.includes(layerOf("cli/main.ts"))).toBe(false);
-    expect(LAYERS.output!.includes(layerOf("platforms/evident.ts"))).toBe(false);
+    expect(LAYERS.output!.includes(layerOf("platforms/evident/index.ts"))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { discoverFiles } from "../../../../src/core/evidence/discovery.js";
 import { pushEvidence } from "../../../../src/core/evidence/push.js";
 import { PushState } from "../../../../src/core/evidence/state-store.js";
-import { FakePlatform, sha256 } from "../../evidence/fake-platform.js";
+import { FakePlatform, sha256 } from "./fake-platform.js";
 
 /** The push core's hook for `grc evidence apply`: the plan's SHA-256 decides, not size+mtime. */
 const dir = mkdtempSync(join(tmpdir(), "grc-push-expected-"));

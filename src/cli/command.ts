@@ -50,6 +50,10 @@ export interface CommandContext {
   /** The program this command runs in (completion and demo use it). */
   program: ProgramHandle;
   env: NodeJS.ProcessEnv;
+  /** The working directory relative paths are read against (commands never call process.cwd()). */
+  cwd: string;
+  /** The clock (commands never call `new Date()` themselves; tests hand in a fixed one). */
+  now(): Date;
   globals: GlobalOptions;
   /** Aborted when the user presses Ctrl-C (SIGINT) or the process gets SIGTERM. */
   signal: AbortSignal;

@@ -8,6 +8,10 @@ interface ContextInit {
   io: IOStreams;
   program: ProgramHandle;
   env: NodeJS.ProcessEnv;
+  /** Defaults to the process's working directory. */
+  cwd?: string;
+  /** Defaults to the system clock. */
+  now?: () => Date;
   globals: GlobalOptions;
   signal: AbortSignal;
   /** Aborts requests in flight (a run's grace after a signal ran out, --max-time); default `signal`'s twin never fires. */
@@ -46,6 +50,8 @@ export function createContext(init: ContextInit): DisposableContext {
     io,
     program: init.program,
     env,
+    cwd: init.cwd ?? process.cwd(),
+    now: init.now ?? (() => new Date()),
     globals,
     signal,
     debug,

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, GrcError, UsageError } from "../errors.js";
+import { ExitCode, GrcError } from "../errors.js";
 import { oneLine } from "../output/sanitize.js";
 import {
   CONNECTION_FLAGS,
@@ -12,6 +12,7 @@ import {
 } from "./command.js";
 import { createContext } from "./context.js";
 import { type IOStreams, systemIO } from "./io.js";
+import { wholeNumber } from "./parse.js";
 import { commandGroups, commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
 import { packageVersion } from "./version.js";
 
@@ -26,16 +27,6 @@ export interface CliDeps {
   onCommand?: (spec: CommandSpec<never>) => void;
   /** Replace parts of the context (tests hand in fake clients). */
   context?: Partial<CommandContext>;
-}
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new UsageError(`${name} must be a whole number of at least 1, got "${value}"`);
-    }
-    return n;
-  };
 }
 
 /** Builds the commander program from the registry; the only place that touches commander. */
@@ -118,9 +109,9 @@ function buildProgram(
     for (const o of shared) {
       const option = new Option(o.flags, o.description);
       if (o.choices) option.choices(o.choices);
-      if (o.flags.startsWith("--retries")) option.argParser(positiveInt("--retries"));
-      if (o.flags.startsWith("--timeout")) option.argParser(positiveInt("--timeout"));
-      if (o.flags.startsWith("--max-time")) option.argParser(positiveInt("--max-time"));
+      if (o.flags.startsWith("--retries")) option.argParser(wholeNumber("--retries", 1));
+      if (o.flags.startsWith("--timeout")) option.argParser(wholeNumber("--timeout", 1));
+      if (o.flags.startsWith("--max-time")) option.argParser(wholeNumber("--max-time", 1));
       cmd.addOption(option);
     }
     cmd.option("--debug", "trace requests on stderr (secrets redacted) and show stack traces");

@@ -1,4 +1,5 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import type { PlanFlags } from "./plan-build.js";
 import { RECEIPT_SIGNING_OPTIONS, type ReceiptSigningFlags } from "./receipt-signing.js";
@@ -11,14 +12,6 @@ export interface ApplyFlags extends PlanFlags, ReceiptSigningFlags {
   quiet?: boolean;
   output?: string;
   json?: boolean;
-}
-
-function concurrency(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, got "${value}"`);
-  }
-  return n;
 }
 
 /** `grc evidence apply`: push exactly what a plan says (new and changed items), nothing else. */
@@ -54,7 +47,7 @@ export const applyCommand = defineCommand<ApplyFlags>({
       flags: "--concurrency <n>",
       description: "files in flight at once",
       default: 8,
-      parse: concurrency,
+      parse: wholeNumber("--concurrency", 1, 256),
     },
     { flags: "--no-verify", description: "skip the server-side SHA-256 check before linking" },
     { flags: "-q, --quiet", description: "print only errors" },

@@ -1,4 +1,5 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import { UsageError } from "../../errors.js";
 import type { Column } from "../../output/records.js";
 import type { EvidenceRecord } from "../../platforms/sovereign/index.js";
@@ -25,16 +26,6 @@ export const evidenceColumns: Column<EvidenceRecord>[] = [
   { key: "created_at", header: "created" },
 ];
 
-function wholeNumber(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new UsageError(`${flag} must be a whole number of at least 1, got "${value}"`);
-    }
-    return n;
-  };
-}
-
 /** `grc evidence list`: the organization's evidence, one page or all of them. */
 export const listCommand = defineCommand<ListOptions>({
   path: ["evidence", "list"],
@@ -56,15 +47,15 @@ export const listCommand = defineCommand<ListOptions>({
     {
       flags: "--page <n>",
       description: "page number to fetch (default 1)",
-      parse: wholeNumber("--page"),
+      parse: wholeNumber("--page", 1),
     },
     {
       flags: "--page-size <n>",
       description: "records per page, 1..100 (default: the server's, 20)",
-      parse: wholeNumber("--page-size"),
+      parse: wholeNumber("--page-size", 1),
     },
     { flags: "--all", description: "follow pagination links to the last page" },
-    { flags: "--limit <n>", description: "stop after N records", parse: wholeNumber("--limit") },
+    { flags: "--limit <n>", description: "stop after N records", parse: wholeNumber("--limit", 1) },
   ],
   help: [
     "Examples:",

@@ -1,4 +1,5 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
 import { ExitCode, UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
@@ -28,14 +29,6 @@ export interface PushFlags {
   quiet?: boolean;
   output?: string;
   json?: boolean;
-}
-
-function concurrency(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) {
-    throw new UsageError(`--concurrency must be a whole number from 1 to 256, got "${value}"`);
-  }
-  return n;
 }
 
 function nonEmpty(flag: string) {
@@ -93,7 +86,7 @@ export const pushCommand = defineCommand<PushFlags>({
       flags: "--concurrency <n>",
       description: "files in flight at once",
       default: 8,
-      parse: concurrency,
+      parse: wholeNumber("--concurrency", 1, 256),
     },
     { flags: "--no-verify", description: "skip the server-side SHA-256 check before linking" },
     { flags: "--dry-run", description: "list files with sizes and SHA-256; send nothing" },

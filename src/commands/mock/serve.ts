@@ -1,4 +1,5 @@
 import { type CommandContext, defineCommand } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import { UsageError } from "../../errors.js";
 import type { MockServer } from "../../mock/server.js";
 
@@ -22,16 +23,6 @@ interface ServeOptions {
   rateLimit?: { limit: number; windowMs: number };
   dialect: "full" | "minimal";
   fixedDates?: boolean;
-}
-
-function wholeNumber(flag: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isSafeInteger(n) || n < min) {
-      throw new UsageError(`${flag} must be a whole number of at least ${min}, got "${value}"`);
-    }
-    return n;
-  };
 }
 
 /** `--rate-limit N` (per 60 s) or `N/WINDOW` with WINDOW like 1s, 500ms, 2m. */

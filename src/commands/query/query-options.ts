@@ -1,7 +1,7 @@
 import type { OptionSpec } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import { PREDICATE_NAMES } from "../../core/query/predicates.js";
 import { QUICK_FILTER_HELP } from "../../core/query/query-spec.js";
-import { UsageError } from "../../errors.js";
 
 /** Options of the list commands as commander hands them over. */
 export interface ListOptions {
@@ -34,18 +34,6 @@ export interface GetOptions {
   output?: string;
   json?: boolean;
   org?: string;
-}
-
-function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      const range =
-        max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `between ${min} and ${max}`;
-      throw new UsageError(`${flag} must be a whole number ${range}, got "${value}"`);
-    }
-    return n;
-  };
 }
 
 /** Flags shared by `--include`, `--columns` and `--raw` (list and get). */

@@ -1,4 +1,5 @@
 import type { OptionSpec } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import { UsageError } from "../../errors.js";
 
 /** Options of a create/update command. */
@@ -31,16 +32,6 @@ export const recordInputOptions: readonly OptionSpec[] = [
     description: "the record as a JSON object, @file.json, or @- to read stdin",
   },
 ];
-
-function wholeNumber(name: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isInteger(n) || n < min || n > max) {
-      throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${value}"`);
-    }
-    return n;
-  };
-}
 
 /** `--all`, `--page`, `--per-page`. */
 export const pagingOptions: readonly OptionSpec[] = [

@@ -202,7 +202,7 @@ describe("errors", () => {
     const { result } = run(["alerts", "list", "--page-size", "0"], pages(1));
     const { code, stderr } = await result;
     expect(code).toBe(2);
-    expect(stderr).toBe('grc: --page-size must be a whole number between 1 and 100, got "0"\n');
+    expect(stderr).toBe('grc: --page-size must be a whole number from 1 to 100, got "0"\n');
   });
 });
 

@@ -11,7 +11,7 @@ import {
 } from "../../errors.js";
 import { discardBody, readStorageError } from "../../http/body-limits.js";
 import type { StorageClient, StorageResponse } from "../../http/types.js";
-import type { SovereignEvidenceApi, UploadUrl } from "../../platforms/sovereign/index.js";
+import type { EvidenceUploadApi, UploadUrl } from "../platform.js";
 import { contentTypeFor } from "./content-type.js";
 import { type DiscoveredFile, uploadFilename } from "./discovery.js";
 import {
@@ -104,7 +104,7 @@ export interface PushDeps {
 
 /** The three evidence endpoints a push calls. */
 export type EvidenceSteps = Pick<
-  SovereignEvidenceApi,
+  EvidenceUploadApi,
   "requestUploadUrl" | "verifyObject" | "linkToControl"
 >;
 

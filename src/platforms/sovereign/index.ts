@@ -6,72 +6,20 @@
  * value read here can be written out without renaming.
  */
 import type { ResolvedProfile } from "../../core/config/types.js";
+import type {
+  CallOptions,
+  EvidenceUploadApi,
+  Lineage,
+  LinkParams,
+  UploadUrl,
+  UploadUrlParams,
+  VerifyOptions,
+  VerifyResult,
+} from "../../core/platform.js";
 import type { Pager } from "../../core/query/walker.js";
 import { ContradictingAnswerError, UnavailableError, UsageError } from "../../errors.js";
 import { decodeHttpError } from "../../http/error-decoder.js";
 import type { ApiClient } from "../../http/types.js";
-
-/** Body of `POST /upload-url`. */
-export interface UploadUrlParams {
-  filename: string;
-  content_type: string;
-  control_id: string;
-  framework_id?: string | undefined;
-  assessment_id?: string | undefined;
-}
-
-/** A presigned upload slot: PUT the bytes to `upload_url`, then carry `object_key` on. */
-export interface UploadUrl {
-  upload_url: string;
-  object_key: string;
-  /** Seconds the URL stays valid from the moment the server minted it. */
-  expires_in: number;
-  /** Largest object storage accepts, in bytes. */
-  max_size: number;
-}
-
-/**
- * Result of `POST /verify`. Seed 000 documents no response body, only that the server
- * recomputes the stored SHA-256 and checks it against `expected_hash`; see docs/platforms.md
- * for how a verdict is read from whatever the server sends.
- */
-export interface VerifyResult {
-  verified: boolean;
-  /** The object asked about (a server answering about another object is a mismatch). */
-  object_key: string;
-  /** The hash we sent (lower case). */
-  expected_hash: string;
-  /** The stored object's SHA-256 when the server said it (lower case). */
-  actual_hash: string | undefined;
-  /** The stored object's size in bytes when the server said it. */
-  size: number | undefined;
-  /** Why the stored object is not the file (set when `verified` is false). */
-  detail?: string | undefined;
-}
-
-/** Cross-checks a verify answer against the local file; `size` is its length when known. */
-export interface VerifyOptions extends CallOptions {
-  size?: number | undefined;
-}
-
-/** Body of `POST /{evidence_id}/link-to-control` plus the evidence id (the content SHA-256). */
-export interface LinkParams {
-  evidence_id: string;
-  object_key: string;
-  control_id: string;
-  framework_id?: string | undefined;
-  assessment_id?: string | undefined;
-}
-
-/** An EvidenceLineage row; `created: false` means the link already existed (a success). */
-export interface Lineage {
-  lineage_id: string;
-  evidence_id: string;
-  control_id: string;
-  framework_id: string | null;
-  assessment_id: string | null;
-  created: boolean;
-}
 
 /** Attributes of one evidence resource (JSON:API `evidence`). */
 export interface EvidenceAttributes {
@@ -127,18 +75,18 @@ export interface ListEvidenceParams {
   include?: string | undefined;
 }
 
-/** Per-call options. */
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
+export type {
+  CallOptions,
+  Lineage,
+  LinkParams,
+  UploadUrl,
+  UploadUrlParams,
+  VerifyOptions,
+  VerifyResult,
+} from "../../core/platform.js";
 
-/** The evidence endpoints bound to one client and organization (what the core depends on). */
-export interface SovereignEvidenceApi {
-  readonly baseUrl: string;
-  readonly orgId: string;
-  requestUploadUrl(params: UploadUrlParams, options?: CallOptions): Promise<UploadUrl>;
-  verifyObject(objectKey: string, sha256: string, options?: VerifyOptions): Promise<VerifyResult>;
-  linkToControl(params: LinkParams, options?: CallOptions): Promise<Lineage>;
+/** The evidence endpoints bound to one client and organization. */
+export interface SovereignEvidenceApi extends EvidenceUploadApi {
   listEvidence(params?: ListEvidenceParams, options?: CallOptions): Promise<EvidencePage>;
   /** The requests of a walk over the evidence collection (for src/core/query/walker.ts). */
   evidencePager(params: ListEvidenceParams): Pager;

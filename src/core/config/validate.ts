@@ -5,7 +5,7 @@ import type { Platform, StoredProfile } from "./types.js";
 /** Platforms a profile may name. */
 export const PLATFORMS: readonly Platform[] = ["sovereign", "evident", "strata"];
 
-/** StrataGRC module keys a profile may override under `paths` (CONTRACTS.md). */
+/** StrataGRC module keys a profile may override under `paths` (docs/strata.md). */
 export const STRATA_PATH_KEYS: readonly string[] = [
   "authStatus",
   "dashboard",

@@ -6,6 +6,8 @@
 //                                       (`npm ci --omit=dev` in a checkout)
 //   node esbuild.config.mjs --sea       .tmp/sea/grc.cjs: one CommonJS file for a Node single
 //                                       executable (bin/build-binary.mjs)
+// The dist/ build also writes dist/meta.json, esbuild's metafile (the import graph of the
+// bundle's input modules and what each output chunk holds), for the layer test.
 // What `dependencies` lists stays external (native addons such as @napi-rs/keyring, loaded
 // from node_modules); everything else is bundled, so the runtime libraries are devDependencies
 // and their licences go to dist/THIRD-PARTY-LICENSES.txt.
@@ -117,4 +119,7 @@ if (args.includes("--sea")) {
     },
   });
   writeLicenses(result.metafile, "dist/THIRD-PARTY-LICENSES.txt");
+  // Which module imports which, and which modules each output file holds: the layer test
+  // (test/unit/architecture/dist-layers.test.ts) walks it. Not shipped (package.json "files").
+  writeFileSync("dist/meta.json", JSON.stringify(result.metafile));
 }

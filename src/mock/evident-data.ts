@@ -7,7 +7,7 @@ import {
   type ResourceSource,
   type ResourceTypeSpec,
   type StoredResource,
-} from "./jsonapi.js";
+} from "./jsonapi/resources.js";
 import { packageFixturesDir } from "./package-fixtures.js";
 
 /**

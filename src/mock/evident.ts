@@ -7,14 +7,9 @@ import {
 import { isMinimal, minimalJsonApi } from "./dialect.js";
 import { EVIDENT_TYPES, evidentResourcePath, loadEvidentData } from "./evident-data.js";
 import { bearerPrincipals, hasScope } from "./identity.js";
-import {
-  errorDocument,
-  flattenJsonParams,
-  type JsonApiDocument,
-  type JsonApiParams,
-  JsonApiStore,
-  readJsonApiParams,
-} from "./jsonapi.js";
+import { errorDocument, type JsonApiDocument } from "./jsonapi/document.js";
+import { flattenJsonParams, type JsonApiParams, readJsonApiParams } from "./jsonapi/params.js";
+import { JsonApiStore } from "./jsonapi/store.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 
 /**
@@ -22,7 +17,7 @@ import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./
  * collections under /api/v2, APIAuth (every form a real api_auth server accepts, see
  * apiauth.ts) or Bearer sk- keys,
  * 406 for the wrong media types, X-RateLimit-* on every response and 429 once the window is
- * spent. Filtering, sorting, paging and includes are the generic engine's (jsonapi.ts).
+ * spent. Filtering, sorting, paging and includes are the generic engine's (jsonapi/).
  */
 
 export { CLOCK_SKEW_TITLE, MAX_CLOCK_SKEW_MS };

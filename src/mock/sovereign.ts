@@ -1,13 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { isMinimal, minimalJsonApi, reverseKeys } from "./dialect.js";
 import { type BearerPrincipal, bearerPrincipals, hasScope } from "./identity.js";
-import {
-  type JsonApiResponse,
-  JsonApiStore,
-  type ResourceTypeSpec,
-  readJsonApiParams,
-  type StoredResource,
-} from "./jsonapi.js";
+import type { JsonApiResponse } from "./jsonapi/document.js";
+import { readJsonApiParams } from "./jsonapi/params.js";
+import type { ResourceTypeSpec, StoredResource } from "./jsonapi/resources.js";
+import { JsonApiStore } from "./jsonapi/store.js";
 import type { ObjectStore } from "./storage.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 

@@ -4,13 +4,30 @@
  * actions (effectiveness, phase, finding status, management response, KPI history/submit),
  * dashboard counts and charts, and multipart evidence upload to a case (SHA-256 checked).
  * It reads the seed through its own schema (strata-schema.ts), on its own paths. Every reply is
- * `{success: true, data}` or `{success: false, error: {code, message}}`.
+ * `{success: true, data}` or `{success: false, error: {code, message}}` (strata-requests.ts);
+ * the fixtures and the state's shapes are strata-data.ts.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { isMinimal, reverseKeys } from "./dialect.js";
-import { packageFixturesDir } from "./package-fixtures.js";
+import { MultipartError, parseMultipart } from "./multipart.js";
+import {
+  type KpiPoint,
+  loadData,
+  type RecordRow,
+  type StrataEvidenceRow,
+  type StrataSnapshot,
+  type StrataUser,
+} from "./strata-data.js";
+import {
+  checkBody,
+  checkValue,
+  cookieValue,
+  fail,
+  ok,
+  parseId,
+  parseJsonBody,
+  StrataFailure,
+} from "./strata-requests.js";
 import {
   MOCK_FINDING_RESPONSE_FIELDS as FINDING_RESPONSE_FIELDS,
   MOCK_STRATA_PATHS,
@@ -24,93 +41,20 @@ import {
 } from "./strata-schema.js";
 import type { MockPlatform, MockReply, MockRequest, MockRouterContext } from "./types.js";
 
+export type { StrataEvidenceRow, StrataSnapshot } from "./strata-data.js";
+export { STRATA_SERVER_ERROR_ID } from "./strata-requests.js";
+
 /** A session whose user has the read-only "viewer" role: every change is PERMISSION_DENIED. */
 export const STRATA_READ_ONLY_SESSION = "strata-readonly-session-0123456789abcdef";
 /** A session the server considers expired: 401 AUTH_REQUIRED "Session expired". */
 export const STRATA_EXPIRED_SESSION = "strata-expired-session-0123456789abcdef";
 /** A session whose user belongs to no organization: 403 PERMISSION_DENIED. */
 export const STRATA_NO_ORG_SESSION = "strata-no-org-session-0123456789abcdef";
-/** Any record id equal to this answers 500 SERVER_ERROR (the documented way to see one). */
-export const STRATA_SERVER_ERROR_ID = 500;
 
 const DEFAULT_PER_PAGE = 25;
 const MAX_PER_PAGE = 100;
 
-type ErrorCode =
-  | "AUTH_REQUIRED"
-  | "PERMISSION_DENIED"
-  | "NOT_FOUND"
-  | "VALIDATION_ERROR"
-  | "SERVER_ERROR";
-
-const STATUS_OF: Record<ErrorCode, number> = {
-  AUTH_REQUIRED: 401,
-  PERMISSION_DENIED: 403,
-  NOT_FOUND: 404,
-  VALIDATION_ERROR: 422,
-  SERVER_ERROR: 500,
-};
-
-/** A failure the router turns into the seed's error body. */
-class StrataFailure extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-type RecordRow = Record<string, unknown> & { id: number };
-
-interface StrataUser {
-  id: number;
-  username: string;
-  name: string;
-  email: string;
-  role: string;
-}
-
-/** One evidence file stored on a case. */
-export interface StrataEvidenceRow {
-  id: number;
-  case_id: number;
-  filename: string;
-  content_type: string;
-  size: number;
-  sha256: string;
-  description: string | null;
-  uploaded_by: number;
-  uploaded_at: string;
-}
-
-/** What GET /__mock/state shows under `strata`. */
-export interface StrataSnapshot {
-  /** Every evidence file stored on a case, with the SHA-256 the mock computed. */
-  evidence: StrataEvidenceRow[];
-  /** Every change that succeeded, in order. */
-  changes: { method: string; module: string; id: number; action: string }[];
-  /** Records per module. */
-  counts: Record<string, number>;
-}
-
-interface KpiPoint {
-  kpi_id: number;
-  period: string;
-  value: number;
-  submitted_by: number;
-  submitted_at: string;
-}
-
-interface StrataData {
-  organizationName: string;
-  users: StrataUser[];
-  frameworks: { id: number; name: string }[];
-  vendors: { id: number; name: string; risk_level: string }[];
-  records: Record<StrataModule, RecordRow[]>;
-  kpiHistory: KpiPoint[];
-}
-
+/** A record of each module as error messages name it. */
 const SINGULAR: Record<StrataModule, string> = {
   risks: "Risk",
   controls: "Control",
@@ -119,194 +63,6 @@ const SINGULAR: Record<StrataModule, string> = {
   cases: "Case",
   kpis: "KPI",
 };
-
-function readJson<T>(dir: string, name: string): T {
-  return JSON.parse(readFileSync(join(dir, `${name}.json`), "utf8")) as T;
-}
-
-/** Loads fixtures/strata/*.json from `--data DIR` when it has a strata/ folder, else the package's. */
-function loadData(dataDir: string | undefined): StrataData {
-  const candidate = dataDir ? join(dataDir, "strata") : undefined;
-  const dir =
-    candidate && existsSync(join(candidate, "risks.json"))
-      ? candidate
-      : join(packageFixturesDir(), "strata");
-  return {
-    organizationName: readJson<{ name: string }>(dir, "organization").name,
-    users: readJson(dir, "users"),
-    frameworks: readJson(dir, "frameworks"),
-    vendors: readJson(dir, "vendors"),
-    records: {
-      risks: readJson(dir, "risks"),
-      controls: readJson(dir, "controls"),
-      engagements: readJson(dir, "engagements"),
-      findings: readJson(dir, "findings"),
-      cases: readJson(dir, "cases"),
-      kpis: readJson(dir, "kpis"),
-    },
-    kpiHistory: readJson(dir, "kpi_history"),
-  };
-}
-
-function reply(status: number, body: unknown): MockReply {
-  return {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-    body: JSON.stringify(body),
-  };
-}
-
-function ok(data: unknown, extra: Record<string, unknown> = {}): MockReply {
-  return reply(200, { success: true, data, ...extra });
-}
-
-function fail(code: ErrorCode, message: string): MockReply {
-  return reply(STATUS_OF[code], { success: false, error: { code, message } });
-}
-
-/** The value of one cookie in a Cookie header. */
-function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}
-
-/** Checks one incoming value against a field spec; the mock's half of the enum checks. */
-function checkValue(spec: StrataFieldSpec, value: unknown, name: string): unknown {
-  if (value === null) return null;
-  if (spec.type === "int" || spec.type === "number") {
-    const n = typeof value === "number" ? value : Number(value);
-    const bad =
-      (typeof value === "string" && value.trim() === "") ||
-      (typeof value !== "number" && typeof value !== "string") ||
-      !Number.isFinite(n) ||
-      (spec.type === "int" && !Number.isInteger(n));
-    if (bad) {
-      throw new StrataFailure(
-        "VALIDATION_ERROR",
-        `${name} must be ${spec.type === "int" ? "an integer" : "a number"}`,
-      );
-    }
-    return n;
-  }
-  if (typeof value !== "string")
-    throw new StrataFailure("VALIDATION_ERROR", `${name} must be a string`);
-  if (spec.enum && !spec.enum.includes(value)) {
-    throw new StrataFailure(
-      "VALIDATION_ERROR",
-      `Invalid ${name} '${value}': must be one of ${spec.enum.join(", ")}`,
-    );
-  }
-  return value;
-}
-
-function parseId(raw: string | null | unknown, name = "id"): number {
-  if (raw === null || raw === undefined || raw === "") {
-    throw new StrataFailure("VALIDATION_ERROR", `Missing required parameter: ${name}`);
-  }
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new StrataFailure("VALIDATION_ERROR", `${name} must be a positive integer`);
-  }
-  if (n === STRATA_SERVER_ERROR_ID) {
-    throw new StrataFailure("SERVER_ERROR", "Internal server error");
-  }
-  return n;
-}
-
-function parseJsonBody(req: MockRequest): Record<string, unknown> {
-  const type = String(req.headers["content-type"] ?? "");
-  if (!type.toLowerCase().startsWith("application/json")) {
-    throw new StrataFailure(
-      "VALIDATION_ERROR",
-      "Request body must be JSON (Content-Type: application/json)",
-    );
-  }
-  let body: unknown;
-  try {
-    body = JSON.parse(req.body.toString("utf8"));
-  } catch {
-    throw new StrataFailure("VALIDATION_ERROR", "Request body is not valid JSON");
-  }
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    throw new StrataFailure("VALIDATION_ERROR", "Request body must be a JSON object");
-  }
-  return body as Record<string, unknown>;
-}
-
-/** Checks a create/update body: known fields, types, enums, required fields on create. */
-function checkBody(
-  fields: Readonly<Record<string, StrataFieldSpec>>,
-  body: Record<string, unknown>,
-  partial: boolean,
-): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(body)) {
-    const spec = fields[key];
-    if (!spec) throw new StrataFailure("VALIDATION_ERROR", `Unknown field: ${key}`);
-    out[key] = checkValue(spec, value, key);
-  }
-  if (!partial) {
-    for (const [key, spec] of Object.entries(fields)) {
-      if (spec.required && (out[key] === undefined || out[key] === null || out[key] === "")) {
-        throw new StrataFailure("VALIDATION_ERROR", `Missing required field: ${key}`);
-      }
-    }
-  }
-  if (Object.keys(out).length === 0) {
-    throw new StrataFailure("VALIDATION_ERROR", "No fields to update");
-  }
-  return out;
-}
-
-/** One part of a multipart/form-data body. */
-interface FormPart {
-  name: string;
-  filename: string | undefined;
-  contentType: string | undefined;
-  data: Buffer;
-}
-
-/** Splits a multipart/form-data body (RFC 7578) into its parts without copying them. */
-function parseMultipart(body: Buffer, contentType: string): FormPart[] {
-  const match = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
-  const boundary = match?.[1] ?? match?.[2];
-  if (!boundary) throw new StrataFailure("VALIDATION_ERROR", "multipart body has no boundary");
-  const delimiter = Buffer.from(`--${boundary}`);
-  const parts: FormPart[] = [];
-  let pos = body.indexOf(delimiter);
-  if (pos < 0) throw new StrataFailure("VALIDATION_ERROR", "malformed multipart body");
-  for (;;) {
-    pos += delimiter.length;
-    if (body.subarray(pos, pos + 2).toString() === "--") return parts;
-    if (body.subarray(pos, pos + 2).toString() !== "\r\n") break;
-    pos += 2;
-    const headerEnd = body.indexOf("\r\n\r\n", pos);
-    if (headerEnd < 0) break;
-    const headers = body.subarray(pos, headerEnd).toString("utf8").split("\r\n");
-    const next = body.indexOf(Buffer.concat([Buffer.from("\r\n"), delimiter]), headerEnd + 4);
-    if (next < 0) break;
-    let name = "";
-    let filename: string | undefined;
-    let partType: string | undefined;
-    for (const line of headers) {
-      const [key, ...rest] = line.split(":");
-      const value = rest.join(":").trim();
-      if (key?.toLowerCase() === "content-disposition") {
-        name = /\bname="([^"]*)"/i.exec(value)?.[1] ?? "";
-        filename = /\bfilename="([^"]*)"/i.exec(value)?.[1];
-      } else if (key?.toLowerCase() === "content-type") {
-        partType = value;
-      }
-    }
-    parts.push({ name, filename, contentType: partType, data: body.subarray(headerEnd + 4, next) });
-    pos = next + 2;
-  }
-  throw new StrataFailure("VALIDATION_ERROR", "malformed multipart body");
-}
 
 /** The StrataGRC MockPlatform with a typed snapshot and a reset. */
 export interface StrataMockPlatform extends Omit<MockPlatform, "snapshot"> {
@@ -727,7 +483,13 @@ export function createStrataPlatform(ctx: MockRouterContext): StrataMockPlatform
     if (!type.toLowerCase().startsWith("multipart/form-data")) {
       throw new StrataFailure("VALIDATION_ERROR", "Evidence must be sent as multipart/form-data");
     }
-    const parts = parseMultipart(req.body, type);
+    let parts: ReturnType<typeof parseMultipart>;
+    try {
+      parts = parseMultipart(req.body, type);
+    } catch (err) {
+      if (err instanceof MultipartError) throw new StrataFailure("VALIDATION_ERROR", err.message);
+      throw err;
+    }
     const file = parts.find((p) => p.name === "file" && p.filename !== undefined);
     if (!file) throw new StrataFailure("VALIDATION_ERROR", "Missing required field: file");
     if (!file.filename) throw new StrataFailure("VALIDATION_ERROR", "file has no filename");

@@ -77,6 +77,8 @@ describe.skipIf(!supported)("the npm package", () => {
       expect.arrayContaining(["bin/grc.js", "dist/grc.js", "LICENSE", "README.md", "package.json"]),
     );
     expect(files).toContain("dist/THIRD-PARTY-LICENSES.txt");
+    // The build's metafile is for the layer test only.
+    expect(files).not.toContain("dist/meta.json");
     expect(files).toContain("fixtures/evident/alerts.json");
     expect(files).toContain("fixtures/strata/risks.json");
     expect(files).toContain("fixtures/demo/evidence/iam/password-policy.txt");

@@ -3,40 +3,16 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
+import { type Edge, LAYERS, layerOf, upwardImports } from "../../helpers/layers.js";
+
 /**
- * The layers of src/ and which may import which (docs/architecture.md draws them). The walk
- * reads every module's imports that exist at run time: static and dynamic `import`, and
- * `export ... from`; `import type` / `export type` are erased by the compiler and do not count.
- * (dist/ is one bundle, so the walk reads the sources the bundle is made from.)
+ * The layers of src/ (the table is test/helpers/layers.ts; docs/architecture.md draws it),
+ * read from the sources: every module's imports that exist at run time, static and dynamic
+ * `import`, and `export ... from`; `import type` / `export type` are erased by the compiler and
+ * do not count. It runs before any build and sees every file, also those no entry point
+ * reaches; dist-layers.test.ts walks what esbuild actually bundled.
  */
 const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
-
-/** A layer may import itself and the layers in `may`. Listed top to bottom. */
-const LAYERS: Record<string, readonly string[]> = {
-  // cli/main.ts and cli/registry.ts: the program; they reach every command.
-  entry: ["commands", "cli", "platforms", "output", "core", "http", "errors", "mock"],
-  // One folder per noun; the MCP server is an adapter of the same kind.
-  commands: ["cli", "platforms", "output", "core", "http", "errors", "mock"],
-  // The command kit: spec types, context (lazy clients), IO streams, spinner, assets, version.
-  cli: ["platforms", "output", "core", "http", "errors"],
-  platforms: ["output", "core", "http", "errors"],
-  output: ["errors"],
-  core: ["http", "errors"],
-  http: ["errors"],
-  errors: [],
-  // The mock is a second, independent reading of the platform documents: nothing of the client.
-  mock: [],
-};
-
-/** The layer of a file of src/ (path relative to src, with "/"). */
-function layerOf(file: string): string {
-  if (file === "cli/main.ts" || file === "cli/registry.ts") return "entry";
-  if (file === "errors.ts") return "errors";
-  const top = file.split("/")[0]!;
-  if (top === "mcp") return "commands";
-  if (top in LAYERS) return top;
-  throw new Error(`no layer for src/${file}: add its folder to LAYERS and docs/architecture.md`);
-}
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -75,7 +51,7 @@ const toSrcPath = (from: string, spec: string) =>
 
 describe("layers of src/ (an import-graph walk)", () => {
   const files = tsFiles(SRC).map((abs) => relative(SRC, abs).split(sep).join("/"));
-  const edges = files.flatMap((from) =>
+  const edges: Edge[] = files.flatMap((from) =>
     runtimeImports(readFileSync(join(SRC, from), "utf8")).map((spec) => ({
       from,
       to: toSrcPath(from, spec),
@@ -88,14 +64,7 @@ describe("layers of src/ (an import-graph walk)", () => {
   });
 
   it("no layer imports a layer above it, and the mock imports nothing of the client", () => {
-    const upward = edges
-      .filter(({ from, to }) => {
-        const a = layerOf(from);
-        const b = layerOf(to);
-        return a !== b && !LAYERS[a]!.includes(b);
-      })
-      .map(({ from, to }) => `${from} (${layerOf(from)}) -> ${to} (${layerOf(to)})`);
-    expect(upward).toEqual([]);
+    expect(upwardImports(edges)).toEqual([]);
   });
 
   it("tells a run-time import from a type-only one", () => {

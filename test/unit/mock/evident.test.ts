@@ -26,7 +26,7 @@ import {
   SyntheticAlertSource,
 } from "../../../src/mock/evident-data.js";
 import { demoIdentity } from "../../../src/mock/identity.js";
-import type { JsonApiDocument, ResourceObject } from "../../../src/mock/jsonapi.js";
+import type { JsonApiDocument, ResourceObject } from "../../../src/mock/jsonapi/document.js";
 import type {
   MockPlatform,
   MockReply,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import { type HttpError, InterruptedError, UnavailableError } from "../errors.js";
 import { decodeHttpError } from "./error-decoder.js";
@@ -119,9 +120,20 @@ function slow(limit: BodyLimit): BodyTimeoutError {
 /** One signal that aborts when any of the given ones does (undefined when none is given). */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const given = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (given.length <= 1) return given[0];
-  return AbortSignal.any(given);
+  if (given.length === 0) return undefined;
+  if (given.length > 1) return AbortSignal.any(given);
+  const signal = given[0]!;
+  if (!shared.has(signal)) {
+    // One signal (the run's) is handed to every request in flight, each of which listens on
+    // it while it runs: many listeners are expected, not a leak.
+    shared.add(signal);
+    setMaxListeners(0, signal);
+  }
+  return signal;
 }
+
+/** Signals whose listener limit anySignal already lifted. */
+const shared = new WeakSet<AbortSignal>();
 
 /**
  * Reads a failed storage response (64 KiB within 10 s at most) and decodes its S3 XML into one HttpError line;

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import { HttpError, UnavailableError } from "../errors.js";
 import { redactText, redactUrl, scrubSecrets } from "./redact.js";
+import { isLoopbackHost } from "./url-policy.js";
 
 /**
  * Turns every platform's error shape into one HttpError line: Sovereign `detail`, JSON:API
@@ -399,19 +400,41 @@ function innermostMessage(err: unknown): string {
 /** A one-line UnavailableError naming the host, the cause and the fix. */
 export function networkError(
   err: unknown,
-  init: { url: string; attempts: number; timeoutMs?: number },
+  init: {
+    url: string;
+    attempts: number;
+    timeoutMs?: number;
+    /** What the URL is: the platform API (default) or a presigned storage URL. */
+    what?: "api" | "storage";
+  },
 ): UnavailableError {
   const code = networkErrorCode(err);
   let host = init.url;
+  let origin: string | undefined;
+  let loopback = false;
   try {
-    host = new URL(init.url).host;
+    const u = new URL(init.url);
+    host = u.host;
+    origin = u.origin;
+    loopback = isLoopbackHost(u.hostname);
   } catch {
     // keep what we were given
   }
   const after = init.attempts > 1 ? ` after ${init.attempts} attempts` : "";
   let message: string;
   let hint: string;
-  if (code === "ECONNREFUSED") {
+  if (code === "ECONNREFUSED" && loopback && origin) {
+    // Nothing listens on that port of this machine: say so at once, with the likely fix.
+    if (init.what === "storage") {
+      message = `cannot connect to the storage at ${origin}: connection refused (ECONNREFUSED)${after}`;
+      hint =
+        "is the storage server running? the platform's upload URL points there (the mock serves it with `grc mock serve`)";
+    } else {
+      message = `cannot connect to ${origin}: connection refused (ECONNREFUSED)${after}`;
+      hint =
+        "is the server running? start it (`grc mock serve` for the mock) or check the base URL (--base-url)";
+    }
+  } else if (code === "ECONNREFUSED") {
     message = `cannot connect to ${host}: connection refused (ECONNREFUSED)${after}`;
     hint = "check the base URL and that the server is running";
   } else if (code === "ENOTFOUND" || code === "EAI_AGAIN") {

@@ -30,7 +30,7 @@ export interface BodyLimit {
   /** Aborts the read (the run's signal). */
   signal?: AbortSignal | undefined;
   /** What the body is, for the error line ("the answer to GET /api/v2/alerts"). */
-  what: string;
+  what: string | (() => string);
 }
 
 /** A body larger than its limit (exit 4). */
@@ -102,17 +102,22 @@ export function discardBody(body: Readable): void {
   body.destroy();
 }
 
+/** The body's description, built only when an error needs it. */
+function described(limit: BodyLimit): string {
+  return typeof limit.what === "function" ? limit.what() : limit.what;
+}
+
 function tooLarge(limit: BodyLimit, declared?: number): BodyTooLargeError {
   const size = declared !== undefined ? ` (${declared} bytes declared)` : "";
   return new BodyTooLargeError(
-    `${limit.what} is larger than grc accepts (${limit.maxBytes} bytes)${size}; nothing of it was used`,
+    `${described(limit)} is larger than grc accepts (${limit.maxBytes} bytes)${size}; nothing of it was used`,
     "check that the base URL points at the platform API; report it to the platform operator if it persists",
   );
 }
 
 function slow(limit: BodyLimit): BodyTimeoutError {
   return new BodyTimeoutError(
-    `${limit.what} did not arrive whole within ${Math.round(limit.timeMs / 1000)}s`,
+    `${described(limit)} did not arrive whole within ${Math.round(limit.timeMs / 1000)}s`,
     "the server sends its answer too slowly; try again later or raise --timeout",
   );
 }

@@ -291,7 +291,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
               over: ok ? "fail" : "cut",
               timeMs: ok ? timeoutMs : Math.min(timeoutMs, ERROR_BODY_TIME_MS),
               signal: stopSignal,
-              what: `the answer to ${displayTarget(method, target.url)}`,
+              what: () => `the answer to ${displayTarget(method, target.url)}`,
             },
             ok ? resHeaders["content-length"] : undefined,
           );

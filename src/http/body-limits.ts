@@ -141,6 +141,29 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
 const shared = new WeakSet<AbortSignal>();
 
 /**
+ * The stop signal of each request of a client: the caller's signal combined with the run's.
+ * A bulk run passes the same signal with every request, so the combination is made once per
+ * caller signal, not per request.
+ */
+export function signalCombiner(
+  runSignal: AbortSignal | undefined,
+): (callerSignal: AbortSignal | undefined) => AbortSignal | undefined {
+  const combined = new WeakMap<AbortSignal, AbortSignal>();
+  return (callerSignal) => {
+    if (!callerSignal || !runSignal || callerSignal === runSignal) {
+      return anySignal(callerSignal ?? runSignal);
+    }
+    let signal = combined.get(callerSignal);
+    if (!signal) {
+      signal = AbortSignal.any([callerSignal, runSignal]);
+      setMaxListeners(0, signal);
+      combined.set(callerSignal, signal);
+    }
+    return signal;
+  };
+}
+
+/**
  * Reads a failed storage response (64 KiB within 10 s at most) and decodes its S3 XML into one HttpError line;
  * the caller decides what a 403 "Request has expired" means.
  */

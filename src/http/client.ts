@@ -3,12 +3,12 @@ import type { Dispatcher } from "undici";
 import { GrcError, HttpError, UnavailableError, UsageError } from "../errors.js";
 import { credentialHeaders, credentialSecrets, JSON_MEDIA_TYPE } from "./auth/signer.js";
 import {
-  anySignal,
   discardBody,
   ERROR_BODY_TIME_MS,
   MAX_API_BODY,
   MAX_ERROR_BODY,
   readBody,
+  signalCombiner,
 } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import { decodeHttpError, displayTarget, networkError, networkErrorCode } from "./error-decoder.js";
@@ -64,6 +64,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
   const timeoutMs = options.timeoutMs ?? 60_000;
   const now = options.now ?? (() => new Date());
   const retry = new RetryLoop(options);
+  const stopSignalFor = signalCombiner(options.signal);
   const secrets = credentialSecrets(options.credential);
   const debug = options.debug
     ? (line: string) => options.debug!(scrubSecrets(line, secrets))
@@ -243,7 +244,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     };
     // The caller's signal and the run's (in-flight work aborted after a stop signal's grace
     // or --max-time): either ends waits, attempts and body reads.
-    const stopSignal = anySignal(req.signal, options.signal);
+    const stopSignal = stopSignalFor(req.signal);
     /** The headers of the last attempt (their credentials are scrubbed from error text). */
     let sent: Record<string, string> = {};
 

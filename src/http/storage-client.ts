@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { UsageError } from "../errors.js";
-import { anySignal, discardBody } from "./body-limits.js";
+import { discardBody, signalCombiner } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import { networkError, networkErrorCode } from "./error-decoder.js";
 import { storageUrlForDisplay } from "./redact.js";
@@ -46,6 +46,7 @@ export function createStorageClient(
 ): HttpStorageClient {
   const timeoutMs = options.timeoutMs ?? 300_000;
   const retry = new RetryLoop(options);
+  const stopSignalFor = signalCombiner(options.signal);
   const debug = options.debug;
   const dispatcher: Dispatcher = createDispatcher({
     env: options.env ?? {},
@@ -77,7 +78,7 @@ export function createStorageClient(
     }
     let redirects = 0;
     // The caller's signal and the run's: either aborts an upload in flight and any wait.
-    const stopSignal = anySignal(req.signal, options.signal);
+    const stopSignal = stopSignalFor(req.signal);
     const outcome = await retry.run<Readable>(
       {
         method,

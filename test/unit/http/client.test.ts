@@ -531,6 +531,39 @@ describe("retries", () => {
   });
 });
 
+describe("signals", () => {
+  it("the run's signal and a caller's signal shared by many requests: either stops them, no listener warning", async () => {
+    const s = await server((_req, res) => {
+      if (s.requests.length <= 20) sendJson(res, 200, { ok: true });
+      // later requests hang until the run is stopped
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    defer(() => {
+      process.off("warning", onWarning);
+    });
+    const run = new AbortController();
+    const caller = new AbortController();
+    const c = client({ baseUrl: s.url, signal: run.signal });
+    const ok = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        c.request({ method: "GET", path: `/${i}`, signal: caller.signal }),
+      ),
+    );
+    expect(ok.every((r) => r.status === 200)).toBe(true);
+    const hanging = Array.from({ length: 12 }, (_, i) =>
+      c.request({ method: "GET", path: `/h${i}`, signal: caller.signal }).catch((e) => e),
+    );
+    while (s.requests.length < 32) await new Promise((r) => setTimeout(r, 10));
+    run.abort();
+    const errors = await Promise.all(hanging);
+    expect(errors.every((e) => e instanceof InterruptedError)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
+});
+
 describe("redirects and origins", () => {
   it("follows a same-origin redirect with credentials, re-signed for the new path", async () => {
     const s = await server((req, res) => {

@@ -1,5 +1,6 @@
 import type { ResolvedProfile } from "../core/config/types.js";
 import { AuthError } from "../errors.js";
+import type { RetryBudget } from "../http/retry-budget.js";
 import type { ApiClient, ClientOptions, StorageClient } from "../http/types.js";
 import type { CommandContext, GlobalOptions, ProgramHandle } from "./command.js";
 import type { IOStreams } from "./io.js";
@@ -30,6 +31,8 @@ export function createContext(init: ContextInit): DisposableContext {
   let profile: Promise<ResolvedProfile> | undefined;
   let api: Promise<ApiClient> | undefined;
   let storage: Promise<StorageClient> | undefined;
+  /** One retry budget for the run, shared by the API and the storage client. */
+  let retryBudget: RetryBudget | undefined;
 
   const debug = (line: string) => {
     if (globals.debug) io.stderr.write(`[debug] ${line}\n`);
@@ -79,9 +82,11 @@ export function createContext(init: ContextInit): DisposableContext {
             "run `grc auth login` or set GRC_API_KEY (or GRC_HMAC_KEY_ID/GRC_HMAC_SECRET, GRC_SESSION)",
           );
         }
-        const { createApiClient } = await import("../http/client.js");
+        const { createApiClient, RetryBudget } = await import("../http/client.js");
+        retryBudget ??= new RetryBudget();
         return createApiClient({
           ...clientOptions(),
+          retryBudget,
           baseUrl: p.baseUrl,
           credential: p.credential,
           caCert: p.caCert,
@@ -94,9 +99,11 @@ export function createContext(init: ContextInit): DisposableContext {
     storage() {
       storage ??= (async () => {
         const p = await ctx.profile().catch(() => undefined);
-        const { createStorageClient } = await import("../http/client.js");
+        const { createStorageClient, RetryBudget } = await import("../http/client.js");
+        retryBudget ??= new RetryBudget();
         return createStorageClient({
           ...clientOptions(),
+          retryBudget,
           caCert: p?.caCert,
           insecure: p?.insecure,
         });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Readable } from "node:stream";
 import { type HttpError, InterruptedError, UnavailableError } from "../errors.js";
 import { decodeHttpError } from "./error-decoder.js";
@@ -29,7 +30,7 @@ export interface BodyLimit {
   /** Aborts the read (the run's signal). */
   signal?: AbortSignal | undefined;
   /** What the body is, for the error line ("the answer to GET /api/v2/alerts"). */
-  what: string;
+  what: string | (() => string);
 }
 
 /** A body larger than its limit (exit 4). */
@@ -101,17 +102,22 @@ export function discardBody(body: Readable): void {
   body.destroy();
 }
 
+/** The body's description, built only when an error needs it. */
+function described(limit: BodyLimit): string {
+  return typeof limit.what === "function" ? limit.what() : limit.what;
+}
+
 function tooLarge(limit: BodyLimit, declared?: number): BodyTooLargeError {
   const size = declared !== undefined ? ` (${declared} bytes declared)` : "";
   return new BodyTooLargeError(
-    `${limit.what} is larger than grc accepts (${limit.maxBytes} bytes)${size}; nothing of it was used`,
+    `${described(limit)} is larger than grc accepts (${limit.maxBytes} bytes)${size}; nothing of it was used`,
     "check that the base URL points at the platform API; report it to the platform operator if it persists",
   );
 }
 
 function slow(limit: BodyLimit): BodyTimeoutError {
   return new BodyTimeoutError(
-    `${limit.what} did not arrive whole within ${Math.round(limit.timeMs / 1000)}s`,
+    `${described(limit)} did not arrive whole within ${Math.round(limit.timeMs / 1000)}s`,
     "the server sends its answer too slowly; try again later or raise --timeout",
   );
 }
@@ -119,8 +125,42 @@ function slow(limit: BodyLimit): BodyTimeoutError {
 /** One signal that aborts when any of the given ones does (undefined when none is given). */
 export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
   const given = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (given.length <= 1) return given[0];
-  return AbortSignal.any(given);
+  if (given.length === 0) return undefined;
+  if (given.length > 1) return AbortSignal.any(given);
+  const signal = given[0]!;
+  if (!shared.has(signal)) {
+    // One signal (the run's) is handed to every request in flight, each of which listens on
+    // it while it runs: many listeners are expected, not a leak.
+    shared.add(signal);
+    setMaxListeners(0, signal);
+  }
+  return signal;
+}
+
+/** Signals whose listener limit anySignal already lifted. */
+const shared = new WeakSet<AbortSignal>();
+
+/**
+ * The stop signal of each request of a client: the caller's signal combined with the run's.
+ * A bulk run passes the same signal with every request, so the combination is made once per
+ * caller signal, not per request.
+ */
+export function signalCombiner(
+  runSignal: AbortSignal | undefined,
+): (callerSignal: AbortSignal | undefined) => AbortSignal | undefined {
+  const combined = new WeakMap<AbortSignal, AbortSignal>();
+  return (callerSignal) => {
+    if (!callerSignal || !runSignal || callerSignal === runSignal) {
+      return anySignal(callerSignal ?? runSignal);
+    }
+    let signal = combined.get(callerSignal);
+    if (!signal) {
+      signal = AbortSignal.any([callerSignal, runSignal]);
+      setMaxListeners(0, signal);
+      combined.set(callerSignal, signal);
+    }
+    return signal;
+  };
 }
 
 /**

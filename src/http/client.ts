@@ -1,42 +1,26 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { HttpError, InterruptedError, UnavailableError, UsageError } from "../errors.js";
+import { GrcError, HttpError, UnavailableError, UsageError } from "../errors.js";
 import { credentialHeaders, credentialSecrets, JSON_MEDIA_TYPE } from "./auth/signer.js";
 import {
-  anySignal,
-  BodyTimeoutError,
-  BodyTooLargeError,
   discardBody,
   ERROR_BODY_TIME_MS,
   MAX_API_BODY,
   MAX_ERROR_BODY,
   readBody,
+  signalCombiner,
 } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
-import {
-  decodeHttpError,
-  displayTarget,
-  isNotSent,
-  isPermanentNetworkError,
-  networkError,
-  networkErrorCode,
-} from "./error-decoder.js";
+import { decodeHttpError, displayTarget, networkError, networkErrorCode } from "./error-decoder.js";
 import { redactUrl, scrubSecrets } from "./redact.js";
 import { failureLine, headerRecord, requestLine, responseLine } from "./request-trace.js";
-import { abortableSleep, type ClientStats, RetryBudget } from "./retry-budget.js";
-import {
-  backoffDelayMs,
-  formatWait,
-  IDEMPOTENT_METHODS,
-  MAX_SERVER_WAIT_MS,
-  RETRYABLE_STATUSES,
-  rateLimitReset,
-  type ServerWait,
-  serverRequestedWait,
-} from "./retry-policy.js";
+import { type AttemptResult, RetryLoop } from "./retry.js";
+import type { ClientStats } from "./retry-budget.js";
+import { formatWait } from "./retry-policy.js";
 import type { ApiClient, ApiRequest, ApiResponse, ClientOptions, RequestBody } from "./types.js";
 import { checkedUrl } from "./url-policy.js";
 
+export { RetryBudget } from "./retry-budget.js";
 export { createStorageClient, readStorageError } from "./storage-client.js";
 
 /**
@@ -66,14 +50,6 @@ interface Target {
   wirePath: string;
 }
 
-interface RateLimitPause {
-  at: number;
-  until: string;
-  text: string;
-  source: ServerWait["source"];
-  noticed: boolean;
-}
-
 function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(headers ?? {})) out[k.toLowerCase()] = v;
@@ -85,13 +61,10 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
   const base = checkedUrl(options.baseUrl, "base URL", options.insecure ?? false);
   const basePath = base.pathname.replace(/\/+$/, "");
   const baseUrl = `${base.origin}${basePath}`;
-  const maxAttempts = Math.max(1, options.retries ?? 5);
   const timeoutMs = options.timeoutMs ?? 60_000;
   const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? abortableSleep;
-  const random = options.random ?? Math.random;
-  const notice = options.notice ?? (() => {});
-  const budget = new RetryBudget(options.retryBudget);
+  const retry = new RetryLoop(options);
+  const stopSignalFor = signalCombiner(options.signal);
   const secrets = credentialSecrets(options.credential);
   const debug = options.debug
     ? (line: string) => options.debug!(scrubSecrets(line, secrets))
@@ -104,33 +77,6 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     caCert: options.caCert,
     debug,
   });
-  let pause: RateLimitPause | undefined;
-
-  const wait = (ms: number, signal: AbortSignal | undefined) => budget.wait(ms, signal, sleep);
-
-  async function waitForPause(signal: AbortSignal | undefined): Promise<void> {
-    const p = pause;
-    if (!p) return;
-    const ms = p.at - now().getTime();
-    if (ms > 0) {
-      if (!p.noticed && ms >= 1000) {
-        p.noticed = true;
-        notice(`${p.text}; waiting ${formatWait(ms)} until ${p.until} (${p.source})`);
-      }
-      await wait(ms, signal);
-    }
-    if (pause === p) pause = undefined;
-  }
-
-  function pauseFor(w: ServerWait, text: string): void {
-    const at = now().getTime() + w.ms;
-    if (!pause || pause.at < at) {
-      // Concurrent requests meeting the same reset share one notice line.
-      const noticed = pause?.until === w.until && pause.noticed;
-      pause = { at, until: w.until, text, source: w.source, noticed };
-    }
-  }
-
   function resolveTarget(path: string): Target {
     if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
       let u: URL;
@@ -288,29 +234,21 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
   }
 
   async function perform(req: ApiRequest, throwOnError: boolean): Promise<ApiResponse> {
-    budget.stats.requests += 1;
-    const method0 = req.method.toUpperCase();
-    const idempotent = req.idempotent ?? IDEMPOTENT_METHODS.has(method0);
-    const attempts = Math.max(1, req.attempts ?? maxAttempts);
     const callerHeaders = lowerCaseKeys(req.headers);
     const flight: Flight = {
-      method: method0,
+      method: req.method.toUpperCase(),
       body: req.body,
       target: resolveTarget(req.path),
       withCredentials: true,
       redirects: 0,
     };
-    let attempt = 0;
-    /** Waits a 429 scheduled (see below), counted at 1 s or more each. */
-    let scheduledMs = 0;
     // The caller's signal and the run's (in-flight work aborted after a stop signal's grace
     // or --max-time): either ends waits, attempts and body reads.
-    const stopSignal = anySignal(req.signal, options.signal);
+    const stopSignal = stopSignalFor(req.signal);
+    /** The headers of the last attempt (their credentials are scrubbed from error text). */
+    let sent: Record<string, string> = {};
 
-    for (;;) {
-      attempt += 1;
-      await waitForPause(stopSignal);
-      if (stopSignal?.aborted) throw new InterruptedError();
+    const attempt = async (n: number, of: number): Promise<AttemptResult<Buffer>> => {
       const { method, body, target } = flight;
       const headers = attemptHeaders(
         method,
@@ -320,24 +258,24 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
         req.contentLength,
         flight.withCredentials,
       );
+      sent = headers;
       const wireBody: string | Uint8Array | Readable | undefined =
         typeof body === "function" ? body() : body;
-      debug?.(requestLine(method, target.url, attempt, attempts, headers));
-      budget.stats.attempts += 1;
-      const started = performance.now();
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = stopSignal ? AbortSignal.any([stopSignal, timeout]) : timeout;
+      debug?.(requestLine(method, target.url, n, of, headers));
+      const started = debug ? performance.now() : 0;
       let status: number;
       let resHeaders: Record<string, string>;
       let resBody: Buffer;
       try {
+        // No timer of our own per attempt: the dispatcher's headers timeout bounds the wait
+        // for an answer, readBody bounds the body.
         const res = await dispatcher.request({
           origin: target.origin,
           path: target.wirePath,
           method: method as Dispatcher.HttpMethod,
           headers,
           body: wireBody ?? null,
-          signal,
+          signal: stopSignal ?? null,
         });
         status = res.statusCode;
         resHeaders = headerRecord(res.headers);
@@ -354,117 +292,86 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
               over: ok ? "fail" : "cut",
               timeMs: ok ? timeoutMs : Math.min(timeoutMs, ERROR_BODY_TIME_MS),
               signal: stopSignal,
-              what: `the answer to ${displayTarget(method, target.url)}`,
+              what: () => `the answer to ${displayTarget(method, target.url)}`,
             },
             ok ? resHeaders["content-length"] : undefined,
           );
         }
       } catch (err) {
-        if (stopSignal?.aborted) throw new InterruptedError();
-        if (err instanceof BodyTooLargeError || err instanceof BodyTimeoutError) throw err;
-        const code = timeout.aborted ? "ETIMEDOUT" : networkErrorCode(err);
+        if (debug && !stopSignal?.aborted && !(err instanceof GrcError)) {
+          const ms = Math.round(performance.now() - started);
+          debug(failureLine(method, target.url, ms, n, of, networkErrorCode(err)));
+        }
+        throw err;
+      }
+      if (debug) {
         const ms = Math.round(performance.now() - started);
-        debug?.(failureLine(method, target.url, ms, attempt, attempts, code));
-        const safe = idempotent || isNotSent(code);
-        if (!isPermanentNetworkError(code) && safe && attempt < attempts && budget.take()) {
-          await wait(backoffDelayMs(attempt, random), stopSignal);
-          continue;
-        }
-        const cause = timeout.aborted ? Object.assign(new Error("timeout"), { code }) : err;
-        throw networkError(cause, { url: target.url, attempts: attempt, timeoutMs });
+        debug(responseLine(status, method, target.url, ms, n, of, resHeaders));
       }
-      const ms = Math.round(performance.now() - started);
-      debug?.(responseLine(status, method, target.url, ms, attempt, attempts, resHeaders));
-      const host = new URL(target.url).host;
-
-      if (resHeaders["x-ratelimit-remaining"]?.trim() === "0" && status !== 429) {
-        const reset = rateLimitReset(resHeaders, now());
-        if (reset && reset.ms > 0 && reset.ms <= MAX_SERVER_WAIT_MS) {
-          pauseFor(reset, `rate limit of ${host} used up`);
-        }
-      }
-
       if (REDIRECT_STATUSES.has(status) && resHeaders.location) {
         if (followRedirect(flight, status, resHeaders.location, req.path)) {
-          attempt = 0;
-          continue;
+          return { kind: "redirected" };
         }
       }
+      return {
+        kind: "response",
+        status,
+        headers: resHeaders,
+        value: resBody,
+        permanent: req.permanentFailure?.(status, resBody) ?? false,
+      };
+    };
 
-      if (status >= 200 && status < 300) {
-        budget.succeeded();
-        return makeResponse(method, target, status, resHeaders, resBody);
-      }
-
-      const decode = () =>
-        decodeHttpError({
-          status,
-          headers: resHeaders,
-          body: resBody,
-          method,
-          url: target.url,
-          now: now(),
-          secrets: [...secrets, ...sentCredentials(headers)],
-        });
-      const retryable =
-        RETRYABLE_STATUSES.has(status) &&
-        (idempotent || status === 429) &&
-        !req.permanentFailure?.(status, resBody);
-      // A 429 that names when to come back is the server scheduling the request, not a
-      // failure: it costs neither an attempt nor the retry budget, so processes sharing one
-      // key's limit (shards) take turns instead of failing files. Bounded: such waits count
-      // at least 1 s each, up to MAX_SERVER_WAIT_MS per request.
-      if (status === 429 && retryable) {
-        const w = serverRequestedWait(status, resHeaders, now());
-        if (w && w.ms > 0 && scheduledMs + Math.max(w.ms, 1000) <= MAX_SERVER_WAIT_MS) {
-          scheduledMs += Math.max(w.ms, 1000);
-          attempt -= 1;
-          pauseFor(w, `rate limited by ${host}`);
-          continue;
-        }
-      }
-      if (retryable && attempt < attempts) {
-        const serverWait = serverRequestedWait(status, resHeaders, now());
-        if (serverWait && serverWait.ms > MAX_SERVER_WAIT_MS) {
-          const err = decode();
-          throw new HttpError(
-            err.message,
-            {
-              status,
-              ...(err.code ? { code: err.code } : {}),
-              details: err.details,
-              hint: `the server asks to wait ${formatWait(serverWait.ms)} (until ${serverWait.until}); try again then`,
-            },
-            { cause: err },
-          );
-        }
-        if (budget.take()) {
-          if (status === 429 && serverWait) {
-            // Rate limits are per client: every request waits for the reset, not just this one.
-            pauseFor(serverWait, `rate limited by ${host}`);
-            continue;
-          }
-          const delay = serverWait ? serverWait.ms : backoffDelayMs(attempt, random);
-          if (serverWait && delay >= 1000) {
-            notice(
-              `${host} answered ${status}; waiting ${formatWait(delay)} until ${serverWait.until} (${serverWait.source})`,
-            );
-          }
-          await wait(delay, stopSignal);
-          continue;
-        }
-      }
-
-      if (!throwOnError) return makeResponse(method, target, status, resHeaders, resBody);
-      throw decode();
+    const outcome = await retry.run<Buffer>(
+      {
+        method: flight.method,
+        host: () => new URL(flight.target.url).host,
+        idempotent: req.idempotent,
+        attempts: req.attempts,
+        signal: stopSignal,
+        networkFailure: (err, _code, attempts) =>
+          networkError(err, { url: flight.target.url, attempts, timeoutMs }),
+      },
+      attempt,
+    );
+    const { status, headers: resHeaders, value: resBody } = outcome;
+    const { method, target } = flight;
+    if (status >= 200 && status < 300) {
+      return makeResponse(method, target, status, resHeaders, resBody);
     }
+    const decode = () =>
+      decodeHttpError({
+        status,
+        headers: resHeaders,
+        body: resBody,
+        method,
+        url: target.url,
+        now: now(),
+        secrets: [...secrets, ...sentCredentials(sent)],
+      });
+    if (outcome.tooLongWait) {
+      const err = decode();
+      const w = outcome.tooLongWait;
+      throw new HttpError(
+        err.message,
+        {
+          status,
+          ...(err.code ? { code: err.code } : {}),
+          details: err.details,
+          hint: `the server asks to wait ${formatWait(w.ms)} (until ${w.until}); try again then`,
+        },
+        { cause: err },
+      );
+    }
+    if (!throwOnError) return makeResponse(method, target, status, resHeaders, resBody);
+    throw decode();
   }
 
   return {
     baseUrl,
     request: (req) => perform(req, true),
     send: (req) => perform(req, false),
-    stats: () => budget.snapshot(),
+    stats: () => retry.budget.snapshot(),
     async close() {
       await dispatcher.close();
     },

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
-import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici";
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from "undici";
 import { UsageError } from "../errors.js";
 import { redactUrl } from "./redact.js";
 
@@ -55,11 +55,39 @@ export function trustedCaContext(
   env: NodeJS.ProcessEnv,
   caCert?: string,
 ): SecureContext | undefined {
+  const extra = extraCaPems(env, caCert);
+  return extra ? caContext(extra) : undefined;
+}
+
+/** The PEM texts of NODE_EXTRA_CA_CERTS and --ca-cert (read and checked now), or undefined. */
+function extraCaPems(env: NodeJS.ProcessEnv, caCert?: string): string[] | undefined {
   const extra: string[] = [];
   if (env.NODE_EXTRA_CA_CERTS) extra.push(readPem(env.NODE_EXTRA_CA_CERTS, "NODE_EXTRA_CA_CERTS"));
   if (caCert) extra.push(readPem(caCert, "--ca-cert (or the profile's ca_cert)"));
-  if (extra.length === 0) return undefined;
+  return extra.length > 0 ? extra : undefined;
+}
+
+/** Parsing the ~150 default roots plus the extra ones costs 40-200 ms: done only for TLS. */
+function caContext(extra: string[]): SecureContext {
   return createSecureContext({ ca: [...rootCertificates, ...extra] });
+}
+
+/**
+ * The connect option of a direct Agent: plain http never builds a TLS context; the first
+ * https connection builds the one trusting the extra CAs, and later ones reuse it.
+ */
+function directConnect(
+  timeout: number,
+  extra: string[] | undefined,
+): buildConnector.BuildOptions | buildConnector.connector {
+  if (!extra) return { timeout };
+  const plain = buildConnector({ timeout });
+  let tls: buildConnector.connector | undefined;
+  return (options, callback) => {
+    if (options.protocol !== "https:") return plain(options, callback);
+    tls ??= buildConnector({ timeout, secureContext: caContext(extra) });
+    return tls(options, callback);
+  };
 }
 
 function proxyFromEnv(env: NodeJS.ProcessEnv, name: "http" | "https"): string | undefined {
@@ -79,10 +107,8 @@ function proxyFromEnv(env: NodeJS.ProcessEnv, name: "http" | "https"): string | 
 
 /** Creates the dispatcher a client sends through (close it when done). */
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
-  const secureContext = trustedCaContext(opts.env, opts.caCert);
-  const tls = secureContext ? { secureContext } : {};
+  const extra = extraCaPems(opts.env, opts.caCert);
   const agentOptions = {
-    connect: { timeout: opts.connectTimeoutMs, ...tls },
     headersTimeout: opts.headersTimeoutMs,
     bodyTimeout: opts.bodyTimeoutMs,
     keepAliveTimeout: 10_000,
@@ -90,7 +116,12 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   };
   const httpProxy = proxyFromEnv(opts.env, "http");
   const httpsProxy = proxyFromEnv(opts.env, "https");
-  if (!httpProxy && !httpsProxy) return new Agent(agentOptions);
+  if (!httpProxy && !httpsProxy) {
+    return new Agent({ ...agentOptions, connect: directConnect(opts.connectTimeoutMs, extra) });
+  }
+  // Through a proxy, undici takes the TLS options up front: the context is built now.
+  const secureContext = extra ? caContext(extra) : undefined;
+  const tls = secureContext ? { secureContext } : {};
   const userNoProxy = opts.env.no_proxy ?? opts.env.NO_PROXY ?? "";
   if (opts.debug) {
     opts.debug(
@@ -100,6 +131,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   // Empty strings (not undefined) stop undici from reading process.env itself.
   return new EnvHttpProxyAgent({
     ...agentOptions,
+    connect: { timeout: opts.connectTimeoutMs, ...tls },
     httpProxy: httpProxy ?? "",
     httpsProxy: httpsProxy ?? "",
     noProxy: userNoProxy ? `${userNoProxy},${LOOPBACK_NO_PROXY}` : LOOPBACK_NO_PROXY,

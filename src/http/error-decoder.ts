@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
 import { HttpError, UnavailableError } from "../errors.js";
 import { redactText, redactUrl, scrubSecrets } from "./redact.js";
+import { isLoopbackHost } from "./url-policy.js";
 
 /**
  * Turns every platform's error shape into one HttpError line: Sovereign `detail`, JSON:API
@@ -396,22 +397,79 @@ function innermostMessage(err: unknown): string {
   return clean(message);
 }
 
-/** A one-line UnavailableError naming the host, the cause and the fix. */
+/** Codes after which no further request to that host can succeed in this run. */
+const UNREACHABLE_CODES = new Set(["ECONNREFUSED", "ENOTFOUND"]);
+
+/**
+ * A request given up on without any answer (exit 4): the line is for people, the fields for
+ * code deciding what the failure means (no need to parse the line again).
+ */
+export class NetworkError extends UnavailableError {
+  /** The most specific error code (ECONNREFUSED, ENOTFOUND, UND_ERR_HEADERS_TIMEOUT, ...). */
+  readonly code: string;
+  /** The URL as shown to people (presigned signatures redacted). */
+  readonly url: string;
+  /** Attempts made before giving up. */
+  readonly attempts: number;
+  constructor(
+    message: string,
+    hint: string,
+    init: { code: string; url: string; attempts: number },
+    options?: ErrorOptions,
+  ) {
+    super(message, hint, options);
+    this.code = init.code;
+    this.url = init.url;
+    this.attempts = init.attempts;
+  }
+  /** Refused or unresolvable: every other request to that host would fail the same way. */
+  get unreachable(): boolean {
+    return UNREACHABLE_CODES.has(this.code);
+  }
+  /** Repeating the request cannot help (DNS "not found", an untrusted certificate, ...). */
+  get permanent(): boolean {
+    return isPermanentNetworkError(this.code);
+  }
+}
+
+/** A one-line NetworkError naming the host, the cause and the fix. */
 export function networkError(
   err: unknown,
-  init: { url: string; attempts: number; timeoutMs?: number },
-): UnavailableError {
+  init: {
+    url: string;
+    attempts: number;
+    timeoutMs?: number;
+    /** What the URL is: the platform API (default) or a presigned storage URL. */
+    what?: "api" | "storage";
+  },
+): NetworkError {
   const code = networkErrorCode(err);
   let host = init.url;
+  let origin: string | undefined;
+  let loopback = false;
   try {
-    host = new URL(init.url).host;
+    const u = new URL(init.url);
+    host = u.host;
+    origin = u.origin;
+    loopback = isLoopbackHost(u.hostname);
   } catch {
     // keep what we were given
   }
   const after = init.attempts > 1 ? ` after ${init.attempts} attempts` : "";
   let message: string;
   let hint: string;
-  if (code === "ECONNREFUSED") {
+  if (code === "ECONNREFUSED" && loopback && origin) {
+    // Nothing listens on that port of this machine: say so at once, with the likely fix.
+    if (init.what === "storage") {
+      message = `cannot connect to the storage at ${origin}: connection refused (ECONNREFUSED)${after}`;
+      hint =
+        "is the storage server running? the platform's upload URL points there (the mock serves it with `grc mock serve`)";
+    } else {
+      message = `cannot connect to ${origin}: connection refused (ECONNREFUSED)${after}`;
+      hint =
+        "is the server running? start it (`grc mock serve` for the mock) or check the base URL (--base-url)";
+    }
+  } else if (code === "ECONNREFUSED") {
     message = `cannot connect to ${host}: connection refused (ECONNREFUSED)${after}`;
     hint = "check the base URL and that the server is running";
   } else if (code === "ENOTFOUND" || code === "EAI_AGAIN") {
@@ -443,7 +501,10 @@ export function networkError(
     message = `request to ${host} failed: ${innermostMessage(err)} (${code})${after}`;
     hint = "check the network, the base URL and any proxy settings";
   }
-  return new UnavailableError(cut(redactText(redactUrl(message)), MAX_SERVER_TEXT * 2), hint, {
-    cause: err,
-  });
+  return new NetworkError(
+    cut(redactText(redactUrl(message)), MAX_SERVER_TEXT * 2),
+    hint,
+    { code, url: redactUrl(init.url), attempts: init.attempts },
+    { cause: err },
+  );
 }

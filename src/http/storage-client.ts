@@ -1,18 +1,13 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { InterruptedError, UsageError } from "../errors.js";
-import { anySignal, discardBody } from "./body-limits.js";
+import { UsageError } from "../errors.js";
+import { discardBody, signalCombiner } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
-import { isPermanentNetworkError, networkError, networkErrorCode } from "./error-decoder.js";
+import { networkError, networkErrorCode } from "./error-decoder.js";
 import { storageUrlForDisplay } from "./redact.js";
 import { failureLine, headerRecord, requestLine, responseLine } from "./request-trace.js";
-import { abortableSleep, type ClientStats, RetryBudget } from "./retry-budget.js";
-import {
-  backoffDelayMs,
-  formatWait,
-  MAX_SERVER_WAIT_MS,
-  serverRequestedWait,
-} from "./retry-policy.js";
+import { RetryLoop } from "./retry.js";
+import type { ClientStats } from "./retry-budget.js";
 import type { ClientOptions, StorageClient, StorageRequest, StorageResponse } from "./types.js";
 import { checkedUrl } from "./url-policy.js";
 
@@ -37,8 +32,6 @@ const FORBIDDEN_STORAGE_HEADERS = new Set([
   "x-authorization-content-sha256",
 ]);
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-/** Storage retries 5xx and 429 (and 408); 403 is returned at once: "Request has expired" needs a fresh URL, not a repeat. */
-const STORAGE_RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_REDIRECTS = 5;
 /**
  * A storage that took the whole body and then went silent until the timeout is not sent the
@@ -51,13 +44,9 @@ const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT"
 export function createStorageClient(
   options: Omit<ClientOptions, "baseUrl" | "credential">,
 ): HttpStorageClient {
-  const maxAttempts = Math.max(1, options.retries ?? 5);
   const timeoutMs = options.timeoutMs ?? 300_000;
-  const now = options.now ?? (() => new Date());
-  const sleep = options.sleep ?? abortableSleep;
-  const random = options.random ?? Math.random;
-  const notice = options.notice ?? (() => {});
-  const budget = new RetryBudget(options.retryBudget);
+  const retry = new RetryLoop(options);
+  const stopSignalFor = signalCombiner(options.signal);
   const debug = options.debug;
   const dispatcher: Dispatcher = createDispatcher({
     env: options.env ?? {},
@@ -69,10 +58,7 @@ export function createStorageClient(
     debug,
   });
 
-  const wait = (ms: number, signal: AbortSignal | undefined) => budget.wait(ms, signal, sleep);
-
   async function request(req: StorageRequest): Promise<StorageResponse> {
-    budget.stats.requests += 1;
     let url = checkedUrl(req.url, "storage URL", options.insecure ?? false);
     let method: string = req.method.toUpperCase();
     let body = req.body;
@@ -90,104 +76,89 @@ export function createStorageClient(
     if (req.contentLength !== undefined && body !== undefined) {
       headers["content-length"] = String(req.contentLength);
     }
-    let attempt = 0;
     let redirects = 0;
     // The caller's signal and the run's: either aborts an upload in flight and any wait.
-    const stopSignal = anySignal(req.signal, options.signal);
-    for (;;) {
-      attempt += 1;
-      if (stopSignal?.aborted) throw new InterruptedError();
-      const wireBody: string | Uint8Array | Readable | undefined =
-        typeof body === "function" ? body() : body;
-      const sent = body === undefined ? omit(headers, "content-length") : headers;
-      debug?.(requestLine(method, storageUrlForDisplay(url.href), attempt, maxAttempts, sent));
-      budget.stats.attempts += 1;
-      const started = performance.now();
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await dispatcher.request({
-          origin: url.origin,
-          path: `${url.pathname}${url.search}`,
-          method: method as Dispatcher.HttpMethod,
-          headers: sent,
-          body: wireBody ?? null,
-          signal: stopSignal ?? null,
-        });
-      } catch (err) {
-        if (typeof wireBody === "object" && wireBody && "destroy" in wireBody) {
-          (wireBody as Readable).destroy();
-        }
-        if (stopSignal?.aborted) throw new InterruptedError();
-        const code = networkErrorCode(err);
-        const ms = Math.round(performance.now() - started);
-        debug?.(
-          failureLine(method, storageUrlForDisplay(url.href), ms, attempt, maxAttempts, code),
-        );
-        const repeatable = !isPermanentNetworkError(code) && !TIMEOUT_CODES.has(code);
-        if (repeatable && attempt < maxAttempts && budget.take()) {
-          await wait(backoffDelayMs(attempt, random), stopSignal);
-          continue;
-        }
-        throw networkError(err, {
-          url: storageUrlForDisplay(url.href),
-          attempts: attempt,
-          timeoutMs,
-        });
-      }
-      const resHeaders = headerRecord(res.headers);
-      const ms = Math.round(performance.now() - started);
-      const shownHeaders = resHeaders.location
-        ? { ...resHeaders, location: storageUrlForDisplay(resHeaders.location) }
-        : resHeaders;
-      debug?.(
-        responseLine(
-          res.statusCode,
-          method,
-          storageUrlForDisplay(url.href),
-          ms,
-          attempt,
-          maxAttempts,
-          shownHeaders,
-        ),
-      );
-
-      if (REDIRECT_STATUSES.has(res.statusCode) && resHeaders.location) {
-        const next = new URL(resHeaders.location, url);
-        redirects += 1;
-        if (redirects <= MAX_REDIRECTS) {
-          discardBody(res.body);
-          url = checkedUrl(next.href, "storage redirect target", options.insecure ?? false);
-          if (res.statusCode === 303) {
-            method = "GET";
-            body = undefined;
+    const stopSignal = stopSignalFor(req.signal);
+    const outcome = await retry.run<Readable>(
+      {
+        method,
+        host: () => url.host,
+        signal: stopSignal,
+        unrepeatable: TIMEOUT_CODES,
+        networkFailure: (err, _code, attempts) =>
+          networkError(err, {
+            url: storageUrlForDisplay(url.href),
+            attempts,
+            timeoutMs,
+            what: "storage",
+          }),
+      },
+      async (n, of) => {
+        const wireBody: string | Uint8Array | Readable | undefined =
+          typeof body === "function" ? body() : body;
+        const sent = body === undefined ? omit(headers, "content-length") : headers;
+        debug?.(requestLine(method, storageUrlForDisplay(url.href), n, of, sent));
+        const started = debug ? performance.now() : 0;
+        let res: Dispatcher.ResponseData;
+        try {
+          res = await dispatcher.request({
+            origin: url.origin,
+            path: `${url.pathname}${url.search}`,
+            method: method as Dispatcher.HttpMethod,
+            headers: sent,
+            body: wireBody ?? null,
+            signal: stopSignal ?? null,
+          });
+        } catch (err) {
+          if (typeof wireBody === "object" && wireBody && "destroy" in wireBody) {
+            (wireBody as Readable).destroy();
           }
-          attempt = 0;
-          continue;
-        }
-      }
-
-      if (STORAGE_RETRY_STATUSES.has(res.statusCode) && attempt < maxAttempts) {
-        const serverWait = serverRequestedWait(res.statusCode, resHeaders, now());
-        if ((!serverWait || serverWait.ms <= MAX_SERVER_WAIT_MS) && budget.take()) {
-          discardBody(res.body);
-          const delay = serverWait ? serverWait.ms : backoffDelayMs(attempt, random);
-          if (serverWait && delay >= 1000) {
-            notice(
-              `${url.host} answered ${res.statusCode}; waiting ${formatWait(delay)} until ${serverWait.until} (${serverWait.source})`,
-            );
+          if (debug && !stopSignal?.aborted) {
+            const ms = Math.round(performance.now() - started);
+            const code = networkErrorCode(err);
+            debug(failureLine(method, storageUrlForDisplay(url.href), ms, n, of, code));
           }
-          await wait(delay, stopSignal);
-          continue;
+          throw err;
         }
-      }
-      if (res.statusCode >= 200 && res.statusCode < 300) budget.succeeded();
-      return { status: res.statusCode, headers: resHeaders, body: res.body };
-    }
+        const resHeaders = headerRecord(res.headers);
+        if (debug) {
+          const ms = Math.round(performance.now() - started);
+          const shown = resHeaders.location
+            ? { ...resHeaders, location: storageUrlForDisplay(resHeaders.location) }
+            : resHeaders;
+          debug(
+            responseLine(res.statusCode, method, storageUrlForDisplay(url.href), ms, n, of, shown),
+          );
+        }
+        if (REDIRECT_STATUSES.has(res.statusCode) && resHeaders.location) {
+          const next = new URL(resHeaders.location, url);
+          redirects += 1;
+          if (redirects <= MAX_REDIRECTS) {
+            discardBody(res.body);
+            url = checkedUrl(next.href, "storage redirect target", options.insecure ?? false);
+            if (res.statusCode === 303) {
+              method = "GET";
+              body = undefined;
+            }
+            return { kind: "redirected" };
+          }
+        }
+        // 403 is not a retryable status: "Request has expired" needs a fresh URL, not a repeat.
+        return {
+          kind: "response",
+          status: res.statusCode,
+          headers: resHeaders,
+          value: res.body,
+          release: () => discardBody(res.body),
+        };
+      },
+    );
+    return { status: outcome.status, headers: outcome.headers, body: outcome.value };
   }
 
   return {
     request,
-    stats: () => budget.snapshot(),
+    stats: () => retry.budget.snapshot(),
     async close() {
       await dispatcher.close();
     },

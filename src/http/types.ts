@@ -110,8 +110,11 @@ export interface ClientOptions {
   orgId?: string;
   /** Allow plain http to a non-loopback host (profile `insecure`, --insecure). */
   insecure?: boolean;
-  /** Retries one client may spend across all its requests (default 100). */
-  retryBudget?: number;
+  /**
+   * Retries one client may spend across all its requests (default 100), or a budget shared
+   * with other clients (the CLI gives the API and storage clients of one run the same one).
+   */
+  retryBudget?: number | import("./retry-budget.js").RetryBudget;
   /** Random source for backoff jitter (tests). */
   random?: () => number;
   /**

@@ -235,7 +235,7 @@ describe("grc api against a tiny server", () => {
     });
     expect(r.code).toBe(4);
     expect(r.stderr).toBe(
-      "grc: cannot connect to 127.0.0.1:9: connection refused (ECONNREFUSED) — check the base URL and that the server is running\n",
+      "grc: cannot connect to http://127.0.0.1:9: connection refused (ECONNREFUSED) — is the server running? start it (`grc mock serve` for the mock) or check the base URL (--base-url)\n",
     );
   });
 });

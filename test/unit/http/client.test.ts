@@ -1,4 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import { describe, expect, it } from "vitest";
 import {
   ExitCode,
@@ -419,7 +420,7 @@ describe("retries", () => {
     expect(s.requests[1]!.headers["content-length"]).toBe("5");
   });
 
-  it("retries connection refused, then reports host, cause and fix (exit 4)", async () => {
+  it("connection refused on loopback fails at once: one attempt, no wait, URL and fix (exit 4)", async () => {
     const s = await server(() => {}, { optional: true });
     const url = s.url;
     await s.close();
@@ -429,10 +430,35 @@ describe("retries", () => {
     expect(err).toBeInstanceOf(UnavailableError);
     expect(err.exitCode).toBe(ExitCode.unavailable);
     expect(err.line()).toBe(
-      `cannot connect to 127.0.0.1:${s.port}: connection refused (ECONNREFUSED) after 3 attempts — check the base URL and that the server is running`,
+      `cannot connect to http://127.0.0.1:${s.port}: connection refused (ECONNREFUSED) — is the server running? start it (\`grc mock serve\` for the mock) or check the base URL (--base-url)`,
     );
-    expect(sleeps).toHaveLength(2);
+    expect(sleeps).toEqual([]);
+    expect(c.stats()).toMatchObject({ requests: 1, attempts: 1, retries: 0 });
   });
+
+  // A refusal from another host may be a server restarting behind a load balancer: a short
+  // retry (3 attempts at most, whatever --retries says). This machine's own non-loopback
+  // address stands in for such a host: the kernel refuses a closed port there at once.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === "IPv4" && !i.internal)?.address;
+  it.skipIf(!external)(
+    "connection refused by a non-loopback host is retried briefly (3 attempts at most)",
+    async () => {
+      const s = await server(() => {}, { optional: true });
+      const port = s.port;
+      await s.close();
+      const { sleeps, sleep } = fakeSleep();
+      const c = client({ baseUrl: `http://${external}:${port}`, insecure: true, sleep });
+      const err = await c.request({ method: "POST", path: "/x", body: "{}" }).catch((e) => e);
+      expect(err).toBeInstanceOf(UnavailableError);
+      expect(err.line()).toBe(
+        `cannot connect to ${external}:${port}: connection refused (ECONNREFUSED) after 3 attempts — check the base URL and that the server is running`,
+      );
+      expect(sleeps).toHaveLength(2);
+      expect(c.stats()).toMatchObject({ requests: 1, attempts: 3, retries: 2 });
+    },
+  );
 
   it("stops retrying when the client's retry budget is spent", async () => {
     const s = await server((_req, res) => sendJson(res, 500, {}));
@@ -502,6 +528,39 @@ describe("retries", () => {
       .catch((e) => e);
     expect(err).toBeInstanceOf(InterruptedError);
     expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe("signals", () => {
+  it("the run's signal and a caller's signal shared by many requests: either stops them, no listener warning", async () => {
+    const s = await server((_req, res) => {
+      if (s.requests.length <= 20) sendJson(res, 200, { ok: true });
+      // later requests hang until the run is stopped
+    });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on("warning", onWarning);
+    defer(() => {
+      process.off("warning", onWarning);
+    });
+    const run = new AbortController();
+    const caller = new AbortController();
+    const c = client({ baseUrl: s.url, signal: run.signal });
+    const ok = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        c.request({ method: "GET", path: `/${i}`, signal: caller.signal }),
+      ),
+    );
+    expect(ok.every((r) => r.status === 200)).toBe(true);
+    const hanging = Array.from({ length: 12 }, (_, i) =>
+      c.request({ method: "GET", path: `/h${i}`, signal: caller.signal }).catch((e) => e),
+    );
+    while (s.requests.length < 32) await new Promise((r) => setTimeout(r, 10));
+    run.abort();
+    const errors = await Promise.all(hanging);
+    expect(errors.every((e) => e instanceof InterruptedError)).toBe(true);
+    await new Promise((r) => setImmediate(r));
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
 });
 

@@ -2,11 +2,19 @@ import { readFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, connect, type Socket } from "node:net";
+import * as tls from "node:tls";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { ExitCode, UnavailableError, UsageError } from "../../../src/errors.js";
 import { createApiClient } from "../../../src/http/client.js";
 import { fakeServers, sendJson } from "../../helpers/fake-server.js";
+
+// Counts TLS contexts built (the real function still does the work).
+vi.mock("node:tls", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:tls")>();
+  return { ...real, createSecureContext: vi.fn(real.createSecureContext) };
+});
+const contextsBuilt = () => vi.mocked(tls.createSecureContext).mock.calls.length;
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const CA = fixture("ca.pem");
@@ -128,6 +136,32 @@ describe("CA certificates", () => {
     });
     defer(() => c.close());
     expect((await c.request({ method: "GET", path: "/" })).json()).toEqual({ tls: true });
+  });
+
+  it("builds no TLS context for a plain-http origin, and one for the first https connection", async () => {
+    const plain = await server((_req, res) => sendJson(res, 200, { tls: false }));
+    const before = contextsBuilt();
+    const c = createApiClient({
+      baseUrl: plain.url,
+      credential: { kind: "bearer", apiKey: KEY },
+      env: { NODE_EXTRA_CA_CERTS: CA },
+      caCert: CA,
+    });
+    defer(() => c.close());
+    for (let i = 0; i < 3; i++) await c.request({ method: "GET", path: "/" });
+    expect(contextsBuilt()).toBe(before);
+    const url = await tlsServer();
+    const t = createApiClient({
+      baseUrl: url,
+      credential: { kind: "bearer", apiKey: KEY },
+      env: { NODE_EXTRA_CA_CERTS: CA },
+    });
+    defer(() => t.close());
+    expect(contextsBuilt()).toBe(before);
+    for (let i = 0; i < 3; i++) {
+      expect((await t.request({ method: "GET", path: `/${i}` })).json()).toEqual({ tls: true });
+    }
+    expect(contextsBuilt()).toBe(before + 1);
   });
 
   it("without the CA the certificate is untrusted: one line, exit 4, no retries", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ExitCode, UnavailableError } from "../../../src/errors.js";
-import { decodeHttpError, networkError } from "../../../src/http/error-decoder.js";
+import { decodeHttpError, NetworkError, networkError } from "../../../src/http/error-decoder.js";
 
 const NOW = new Date("2026-11-23T10:00:00Z");
 
@@ -252,5 +252,33 @@ describe("networkError", () => {
     expect(err).toBeInstanceOf(UnavailableError);
     expect(err.exitCode).toBe(ExitCode.unavailable);
     expect(err.line()).toBe(line);
+  });
+});
+
+describe("NetworkError", () => {
+  const fail = (code: string, url = "https://api.example.com/x?X-Amz-Signature=abc123") =>
+    networkError(Object.assign(new Error("boom"), { code }), { url, attempts: 2 });
+
+  it("keeps the code, the shown URL and the attempts, so nobody parses the line again", () => {
+    const err = fail("ECONNREFUSED");
+    expect(err).toBeInstanceOf(NetworkError);
+    expect(err).toMatchObject({ code: "ECONNREFUSED", attempts: 2, unreachable: true });
+    expect(err.url).not.toContain("abc123");
+    expect(err.permanent).toBe(false);
+  });
+
+  it.each([
+    ["ENOTFOUND", true, true],
+    ["ECONNRESET", false, false],
+    ["UND_ERR_HEADERS_TIMEOUT", false, false],
+    ["CERT_HAS_EXPIRED", false, true],
+  ])("%s: unreachable %s, permanent %s", (code, unreachable, permanent) => {
+    expect(fail(code)).toMatchObject({ unreachable, permanent });
+  });
+
+  it("a loopback refusal names the URL and how to start a server", () => {
+    expect(fail("ECONNREFUSED", "http://localhost:4010/api/v1/x").line()).toBe(
+      "cannot connect to http://localhost:4010: connection refused (ECONNREFUSED) after 2 attempts — is the server running? start it (`grc mock serve` for the mock) or check the base URL (--base-url)",
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ExitCode, UsageError } from "../../../src/errors.js";
+import { ExitCode, UnavailableError, UsageError } from "../../../src/errors.js";
 import { createStorageClient, readStorageError } from "../../../src/http/client.js";
 import type { HttpStorageClient } from "../../../src/http/storage-client.js";
 import type { ClientOptions } from "../../../src/http/types.js";
@@ -106,6 +106,63 @@ describe("storage client", () => {
     expect(calls).toBe(3);
     expect(sleeps).toHaveLength(2);
     expect(s.requests.map((r) => r.body.toString())).toEqual(["abc", "abc", "abc"]);
+  });
+
+  it("a loopback storage that refuses the connection fails at once, one line naming it", async () => {
+    const s = await server(() => {}, { optional: true });
+    const port = s.port;
+    await s.close();
+    const { sleeps, sleep } = fakeSleep();
+    const c = storage({ sleep });
+    let calls = 0;
+    const err = await c
+      .request({
+        method: "PUT",
+        url: `http://127.0.0.1:${port}${PRESIGNED}`,
+        body: () => {
+          calls += 1;
+          return Readable.from([Buffer.from("abc")]);
+        },
+        contentLength: 3,
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.line()).toBe(
+      `cannot connect to the storage at http://127.0.0.1:${port}: connection refused (ECONNREFUSED) — is the storage server running? the platform's upload URL points there (the mock serves it with \`grc mock serve\`)`,
+    );
+    expect(err.line()).not.toContain("X-Amz-Signature");
+    expect(calls).toBe(1);
+    expect(sleeps).toEqual([]);
+    expect(c.stats()).toMatchObject({ attempts: 1, retries: 0 });
+  });
+
+  it("a storage timeout after the body is not sent again; a 503 is, honouring Retry-After", async () => {
+    const s = await server((_req, res) => {
+      if (s.requests.length === 1) {
+        res.writeHead(503, { "retry-after": "3" });
+        res.end();
+      } else if (s.requests.length === 2) {
+        // never answers: the headers timeout ends it
+      } else {
+        res.writeHead(200);
+        res.end();
+      }
+    });
+    const { sleeps, sleep } = fakeSleep();
+    const notices: string[] = [];
+    const c = storage({ sleep, timeoutMs: 300, notice: (l) => notices.push(l) });
+    const err = await c
+      .request({ method: "PUT", url: `${s.url}${PRESIGNED}`, body: "abc" })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err.line()).toMatch(/did not respond within 300ms \(ETIMEDOUT\) after 2 attempts/);
+    expect(s.requests).toHaveLength(2);
+    expect(sleeps).toEqual([3000]);
+    expect(notices).toEqual([
+      expect.stringMatching(
+        /^127\.0\.0\.1:\d+ answered 503; waiting 3s until \S+Z \(Retry-After\)$/,
+      ),
+    ]);
   });
 
   it("rejects file:, data: and other schemes with a clear error", async () => {

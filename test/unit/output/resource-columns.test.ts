@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RecordWriter, renderTable } from "../../../src/output/records.js";
 import { relativeTime } from "../../../src/output/relative-time.js";
 import {
-  defaultColumnKeys,
+  type ColumnStyle,
   parseColumnList,
   readPath,
   resourceColumns,
@@ -49,23 +49,16 @@ const alert = {
   ],
 };
 
-describe("resource columns", () => {
-  it("per-type defaults keep the ones the data has", () => {
-    expect(defaultColumnKeys("alerts", alert)).toEqual([
-      "id",
-      "status",
-      "risk_level",
-      "external_account",
-      "resource",
-      "created_at",
-    ]);
-    expect(defaultColumnKeys("widgets", { id: "1", type: "widgets", a: 1, b: 2 })).toEqual([
-      "id",
-      "a",
-      "b",
-    ]);
-  });
+/** A platform's style (src/output knows none): short headers, colours by value. */
+const style: ColumnStyle = {
+  headers: { risk_level: "risk", created_at: "created" },
+  colours: {
+    status: { fail: "red", pass: "green" },
+    risk_level: { high: "red", low: "green" },
+  },
+};
 
+describe("resource columns", () => {
   it("dotted paths read through included resources and lists", () => {
     expect(readPath(alert, "external_account.team.name")).toBe("Blue");
     expect(readPath(alert, "tags.key")).toEqual(["env", "team"]);
@@ -87,11 +80,13 @@ describe("resource columns", () => {
       tty: true,
       now,
       prettyHeaders: true,
+      style,
     });
     const text = renderTable([alert], cols, { tty: true, color: true, columns: 120 });
+    // Ids are right-aligned, as in every table of grc (StrataGRC's too).
     expect(text).toBe(
       "\u001b[1mID\u001b[22m  \u001b[1mSTATUS\u001b[22m  \u001b[1mRISK\u001b[22m  \u001b[1mCREATED\u001b[22m\n" +
-        "7   \u001b[31mfail\u001b[39m    \u001b[31mhigh\u001b[39m  3h ago\n",
+        " 7  \u001b[31mfail\u001b[39m    \u001b[31mhigh\u001b[39m  3h ago\n",
     );
   });
 
@@ -159,7 +154,7 @@ describe("tables narrower than their content", () => {
       prettyHeaders: true,
     });
     expect(renderTable(rows, cols, { tty: true, color: false, columns: 40 })).toBe(
-      "ID  SIGNATURE          RESOURCE\n1   EC2 security gro…  sg-7798fde3e0fd4…\n",
+      "ID  SIGNATURE          RESOURCE\n 1  EC2 security gro…  sg-7798fde3e0fd4…\n",
     );
   });
 });

@@ -17,6 +17,8 @@ export interface ColumnStyle {
   headers?: Readonly<Record<string, string>>;
   labels?: Readonly<Record<string, readonly string[]>>;
   colours?: Readonly<Record<string, Readonly<Record<string, CellColour>>>>;
+  /** Columns a narrow terminal may leave out, the first listed going first. */
+  dropOrder?: readonly string[];
 }
 
 /** Reads `a.b.c` through nested objects (included resources resolved inline). */
@@ -98,6 +100,8 @@ export function resourceColumns(
       };
     }
     if (leaf === "id" || leaf === "size") column.align = "right";
+    const rank = style.dropOrder?.indexOf(key) ?? -1;
+    if (rank >= 0) column.dropRank = rank;
     return column;
   });
 }

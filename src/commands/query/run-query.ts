@@ -247,20 +247,21 @@ export async function runCollectionQuery(
   ctx.debug(
     `query: ${stats.pages} page(s)${stats.concurrent ? " (concurrent)" : ""}, ${stats.resources} resource(s), ${stats.duplicates} repeat(s) dropped`,
   );
-  // One page of several: say how many there are and how to get the rest (stderr).
+  // One page of several: say how many there are and how to get the rest (stderr, after the
+  // table, which a terminal gets at the end).
+  let hint: string | undefined;
   if (!walking && lastPage && stats.resources > 0 && hasNext(lastPage.document)) {
     const total = totalOf(lastPage.document);
     const pages = pageNumberOf(lastPage.document.links?.last);
-    ctx.warn(
-      pagingHint({
-        shown: stats.resources,
-        ...(total !== undefined ? { total } : {}),
-        noun: target.name,
-        page: lastPage.number,
-        ...(pages !== undefined ? { pages } : {}),
-      }),
-    );
+    hint = pagingHint({
+      shown: stats.resources,
+      ...(total !== undefined ? { total } : {}),
+      noun: target.name,
+      page: lastPage.number,
+      ...(pages !== undefined ? { pages } : {}),
+    });
   }
+  // --raw prints the documents, whose links say it all.
   if (opts.raw) return ExitCode.ok;
   if (stats.resources === 0) {
     ctx.warn(`no ${target.name} matched`);
@@ -275,6 +276,7 @@ export async function runCollectionQuery(
     );
   }
   await writer?.end();
+  if (hint) ctx.warn(hint);
   return ExitCode.ok;
 }
 

@@ -67,6 +67,9 @@ export const EVIDENT_COLUMN_STYLE: ColumnStyle = {
   },
   // A region reads best as its code (us_east_1); other resources by name, identifier or email.
   labels: { regions: ["code", "name"], users: ["email"] },
+  // A narrow terminal (60 columns) leaves these out, in this order, before it wraps rows; the
+  // signature and the resource are what tell two alerts apart.
+  dropOrder: ["region", "created_at", "external_account", "risk_level"],
   // Status: fail red, warn yellow, pass green, error magenta, info cyan. Risk: high red,
   // medium yellow, low green.
   colours: {

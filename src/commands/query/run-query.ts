@@ -172,8 +172,9 @@ export async function runCollectionQuery(
   const target = collectionTarget(collection, profile.orgId);
   refuseSession(profile, target);
   // A table or CSV with the default columns names related resources: ask for what those
-  // columns need. --columns (ids unless --include'd), JSON and --raw get what was asked for.
-  if (!columnKeys && !opts.raw && (format === "table" || format === "csv")) {
+  // columns need. --columns (ids unless --include'd), JSON, --raw and a snapshot
+  // (--evidence records the query as the user wrote it) get what was asked for.
+  if (!columnKeys && !opts.raw && !opts.evidence && (format === "table" || format === "csv")) {
     for (const path of defaultIncludes(target.type)) {
       if (!spec.include.includes(path)) spec.include.push(path);
     }
@@ -250,7 +251,14 @@ export async function runCollectionQuery(
   // One page of several: say how many there are and how to get the rest (stderr, after the
   // table, which a terminal gets at the end).
   let hint: string | undefined;
-  if (!walking && lastPage && stats.resources > 0 && hasNext(lastPage.document)) {
+  // (Not under --query: the expression reads the JSON, and its errors are one line.)
+  if (
+    !walking &&
+    opts.query === undefined &&
+    lastPage &&
+    stats.resources > 0 &&
+    hasNext(lastPage.document)
+  ) {
     const total = totalOf(lastPage.document);
     const pages = pageNumberOf(lastPage.document.links?.last);
     hint = pagingHint({
@@ -327,7 +335,7 @@ export async function runGetResource(
   const collection = collectionTarget(type, profile.orgId);
   refuseSession(profile, collection);
   // As for lists: a table or CSV names the related resources its default fields show.
-  if (!columns && !opts.raw && (format === "table" || format === "csv")) {
+  if (!columns && !opts.raw && !opts.evidence && (format === "table" || format === "csv")) {
     for (const p of defaultIncludes(collection.type)) if (!include.includes(p)) include.push(p);
   }
   const client = await ctx.api();

@@ -159,6 +159,55 @@ describe("tables narrower than their content", () => {
   });
 });
 
+describe("tables too narrow for every column", () => {
+  const rows = [
+    {
+      id: "1",
+      signature: "EC2 security group allows SSH from the internet",
+      region: "ap_northeast_1",
+      resource: "arn:aws:iam::331883198139:user/erin",
+      created_at: "2026-11-23T09:00:00.000Z",
+    },
+  ];
+  const cols = resourceColumns(["id", "signature", "region", "resource", "created_at"], {
+    tty: true,
+    now,
+    prettyHeaders: true,
+    style: { dropOrder: ["region", "created_at"], headers: { created_at: "created" } },
+  });
+
+  it("leave out the droppable columns in order rather than wrap rows", () => {
+    // Every column at 12 characters needs 2+12+12+12+7 and 4 gaps = 53: REGION goes first.
+    const narrow = renderTable(rows, cols, { tty: true, color: false, columns: 44 });
+    const lines = narrow.trimEnd().split("\n");
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(["ID", "SIGNATURE", "RESOURCE", "CREATED"]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(44);
+    expect(lines[1]).toMatch(/^ 1 {2}EC2 security \S*…\s+arn:aws:iam:\S*…\s+3h ago$/);
+    const narrower = renderTable(rows, cols, { tty: true, color: false, columns: 30 });
+    expect(narrower.split("\n")[0]).toBe("ID  SIGNATURE     RESOURCE");
+    for (const line of narrower.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(30);
+  });
+
+  it("keep every column when they fit, and pipes always get every column", () => {
+    const wide = renderTable(rows, cols, { tty: true, color: false, columns: 160 });
+    expect(wide.split("\n")[0]!.split(/\s{2,}/)).toEqual([
+      "ID",
+      "SIGNATURE",
+      "REGION",
+      "RESOURCE",
+      "CREATED",
+    ]);
+    const piped = resourceColumns(["id", "signature", "region", "resource", "created_at"], {
+      tty: false,
+      now,
+      style: { dropOrder: ["region", "created_at"] },
+    });
+    expect(renderTable(rows, piped, { tty: false, color: false, columns: 30 })).toBe(
+      "1\tEC2 security group allows SSH from the internet\tap_northeast_1\tarn:aws:iam::331883198139:user/erin\t2026-11-23T09:00:00.000Z\n",
+    );
+  });
+});
+
 describe("hostile values on a terminal", () => {
   const hostile = { id: "1", resource: "a\u001b]0;pwned\u0007b\u009b2Jc" };
   const capture = async (format: "csv" | "json" | "ndjson", tty: boolean) => {

@@ -16,6 +16,11 @@ export interface Column<Row = Record<string, unknown>> {
   color?: (text: string, value: unknown, row: Row, paint: ChalkInstance) => string;
   /** Right-align (numbers, sizes). */
   align?: "left" | "right";
+  /**
+   * On a terminal too narrow for every column, columns with a rank are left out, lowest rank
+   * first, until the rest fits without wrapping (each keeps room for 12 characters).
+   */
+  dropRank?: number;
 }
 
 /** Where and how records are written. */
@@ -71,18 +76,50 @@ function formatCell<Row>(col: Column<Row>, row: Row): string {
 }
 
 /**
+ * The columns that fit `total` characters: while even their narrow widths (12 characters, or
+ * less when the header and every cell are shorter) overflow, the droppable column of the
+ * lowest rank goes.
+ */
+function fitColumns<Row>(
+  rows: readonly Row[],
+  columns: readonly Column<Row>[],
+  total: number,
+): readonly Column<Row>[] {
+  if (!columns.some((c) => c.dropRank !== undefined)) return columns;
+  const narrow = columns.map((col) => {
+    const header = (col.header ?? col.key).length;
+    const widest = Math.max(header, ...rows.map((row) => formatCell(col, row).length));
+    return Math.min(widest, Math.max(header, 12));
+  });
+  const kept = columns.map((_c, i) => i);
+  const need = () => kept.reduce((sum, i) => sum + narrow[i]!, 0) + 2 * (kept.length - 1);
+  while (need() > total) {
+    let drop = -1;
+    for (const i of kept) {
+      const rank = columns[i]!.dropRank;
+      if (rank !== undefined && (drop < 0 || rank < columns[drop]!.dropRank!)) drop = i;
+    }
+    if (drop < 0) break;
+    kept.splice(kept.indexOf(drop), 1);
+  }
+  return kept.map((i) => columns[i]!);
+}
+
+/**
  * Renders rows for people (aligned columns, header, truncation to the terminal width, colour)
  * or for pipes (tab-separated, no header, no colour), like `gh` does.
  */
 export function renderTable<Row>(
   rows: readonly Row[],
-  columns: readonly Column<Row>[],
+  allColumns: readonly Column<Row>[],
   sink: Omit<RecordSink, "stdout" | "format">,
 ): string {
-  const cells = rows.map((row) => columns.map((col) => formatCell(col, row)));
   if (!sink.tty) {
+    const cells = rows.map((row) => allColumns.map((col) => formatCell(col, row)));
     return cells.map((r) => `${r.join("\t")}\n`).join("");
   }
+  const columns = fitColumns(rows, allColumns, sink.columns ?? 120);
+  const cells = rows.map((row) => columns.map((col) => formatCell(col, row)));
   const headers = columns.map((c) => (c.header ?? c.key).toUpperCase());
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i]!.length)));
   const total = sink.columns ?? 120;

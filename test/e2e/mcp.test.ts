@@ -267,10 +267,14 @@ describe("grc mcp serve against a failing server", () => {
       "1",
     ]);
     try {
-      // The same request (page[size]=20) from the CLI prints the line the tool answers.
-      const cli = await runGrc(["alerts", "list", "--page-size", "20", "--retries", "1"], {
-        env: { GRC_BASE_URL: url, GRC_API_KEY: "sk-test-0123456789abcdef" },
-      });
+      // The same request (page[size]=20, JSON: nothing included) from the CLI prints the line
+      // the tool answers.
+      const cli = await runGrc(
+        ["alerts", "list", "--page-size", "20", "-o", "json", "--retries", "1"],
+        {
+          env: { GRC_BASE_URL: url, GRC_API_KEY: "sk-test-0123456789abcdef" },
+        },
+      );
       const r = await call(s, "alerts_list", {});
       expect(r.isError).toBe(true);
       expect(r.text.split("\n")).toHaveLength(1);

@@ -308,18 +308,36 @@ describe.each(DIALECTS)("%s dialect", (dialect) => {
     it("piped table: tab-separated rows, per-type columns, exact values", async () => {
       const r = await grc("bearer", ["alerts", "list", "--limit", "2"]);
       expect(r.code).toBe(0);
+      // Signature, account and region by name (the table includes them), from the fixtures.
       const row = (a: Fixture) =>
         [
           a.id,
           a.attributes.status,
           a.attributes.risk_level,
-          a.relationships.signature,
-          a.relationships.external_account,
-          a.relationships.region,
+          byId(signatures, a.relationships.signature).attributes.name,
+          byId(accounts, a.relationships.external_account).attributes.name,
+          byId(regions, a.relationships.region).attributes.code,
           a.attributes.resource,
           a.attributes.created_at,
         ].join("\t");
       expect(r.stdout).toBe(`${row(alerts[0]!)}\n${row(alerts[1]!)}\n`);
+      // --columns: the ids, as the alert carries them.
+      const ids = await grc("bearer", [
+        "alerts",
+        "list",
+        "--limit",
+        "2",
+        "--columns",
+        "id,signature,external_account,region",
+      ]);
+      const idRow = (a: Fixture) =>
+        [
+          a.id,
+          a.relationships.signature,
+          a.relationships.external_account,
+          a.relationships.region,
+        ].join("\t");
+      expect(ids.stdout).toBe(`${idRow(alerts[0]!)}\n${idRow(alerts[1]!)}\n`);
     });
 
     it("--columns, csv with a header row, json array, ndjson lines, --raw documents", async () => {
@@ -375,8 +393,24 @@ describe.each(DIALECTS)("%s dialect", (dialect) => {
     });
 
     it("an empty result says so on stderr and prints [] for JSON", async () => {
-      const r = await grc("bearer", ["alerts", "list", "--status", "nonexistent", "--json"]);
+      const r = await grc("bearer", [
+        "alerts",
+        "list",
+        "--filter",
+        "resource_eq=nonexistent",
+        "--json",
+      ]);
       expect(r).toEqual({ code: 0, stdout: "[]\n", stderr: "no alerts matched\n" });
+      // A status no alert can have is refused before a request, not an empty result.
+      const before = await requestCount();
+      const bad = await grc("bearer", ["alerts", "list", "--status", "nonexistent", "--json"]);
+      expect(bad).toEqual({
+        code: 2,
+        stdout: "",
+        stderr:
+          'grc: --status "nonexistent" is not a status value of alerts — use one of: pass, fail, warn, error, info\n',
+      });
+      expect(await requestsSince(before)).toHaveLength(0);
     });
   });
 
@@ -552,8 +586,15 @@ describe.each(DIALECTS)("%s dialect", (dialect) => {
       expect(r).toEqual({
         code: 2,
         stdout: "",
-        stderr: "grc: Invalid search term bad_attribute_eq\n",
+        stderr:
+          "grc: Invalid search term bad_attribute_eq\n" +
+          "grc: searchable fields of suppressions: id, status, reason, resource, created_at, updated_at, created_by_<field>, regions_<field>, external_accounts_<field>, signatures_<field>\n",
       });
+      const near = await grc("apiauth", ["alerts", "list", "--filter", "stauts_eq=fail"]);
+      expect(near.code).toBe(2);
+      expect(near.stderr).toMatch(
+        /^grc: Invalid search term stauts_eq\ngrc: did you mean status_eq\? searchable fields of alerts: id, status, /,
+      );
     });
 
     it("an unknown predicate exits 2 without a request", async () => {
@@ -561,7 +602,7 @@ describe.each(DIALECTS)("%s dialect", (dialect) => {
       const r = await grc("bearer", ["alerts", "list", "--filter", "status_is=fail"]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(
-        'grc: unknown predicate in --filter "status_is=fail" — write attribute_predicate=value with one of: eq, not_eq, lt, gt',
+        'grc: unknown predicate in --filter "status_is=fail" — did you mean status_in=fail? write attribute_predicate=value with one of: eq, not_eq, lt, gt',
       );
       expect(await requestsSince(before)).toHaveLength(0);
     });
@@ -594,8 +635,29 @@ describe.each(DIALECTS)("%s dialect", (dialect) => {
       expect(r).toEqual({
         code: 2,
         stdout: "",
-        stderr: 'grc: no teams with id "9999" (404) — list them with `grc list teams`\n',
+        stderr: "grc: team 9999 not found (404) — list them with `grc list teams`\n",
       });
+      const alert = await grc("bearer", ["alerts", "get", "99999"]);
+      expect(alert).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: "grc: alert 99999 not found (404) — list them with `grc alerts list`\n",
+      });
+    });
+
+    it("a StrataGRC session cannot query alerts: one line, exit 3, nothing sent", async () => {
+      const before = await requestCount();
+      const r = await runGrc(["alerts", "list"], {
+        env: { GRC_BASE_URL: mock.baseUrl, GRC_SESSION: mock.identity.session },
+      });
+      expect(r).toEqual({
+        code: 3,
+        stdout: "",
+        stderr:
+          'grc: profile "default" holds a StrataGRC session, which cannot query Evident alerts — log in with `grc auth login --platform evident` (an HMAC key or an API key) or pick such a profile with --profile; StrataGRC records are under `grc strata`\n',
+      });
+      expect(r.stderr).not.toContain("REDACTED");
+      expect(await requestsSince(before)).toHaveLength(0);
     });
   });
 

@@ -24,6 +24,10 @@ export interface ListOptions {
   output?: string;
   json?: boolean;
   org?: string;
+  /** `--query` (global): the command prints JSON for the expression to read. */
+  query?: string;
+  /** `--evidence <control>`: the run is recorded as a snapshot. */
+  evidence?: string;
 }
 
 /** Options of the get commands. */
@@ -34,6 +38,8 @@ export interface GetOptions {
   output?: string;
   json?: boolean;
   org?: string;
+  /** `--evidence <control>`: the run is recorded as a snapshot. */
+  evidence?: string;
 }
 
 /** Flags shared by `--include`, `--columns` and `--raw` (list and get). */

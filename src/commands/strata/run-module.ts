@@ -1,5 +1,6 @@
 import type { CommandContext } from "../../cli/command.js";
 import { readRecordInput } from "../../core/strata/record-input.js";
+import { pagingHint } from "../../output/paging-hint.js";
 import { checkRecordBody, STRATA_FIELDS, type StrataModule } from "../../platforms/strata/index.js";
 import type { ListFlags, RecordInputFlags } from "./options.js";
 import {
@@ -34,7 +35,13 @@ export async function runList(
     for (const row of page.items) await writer.write(row);
     if (page.page < page.totalPages) {
       ctx.warn(
-        `showing ${page.items.length} of ${page.total} ${module} (page ${page.page} of ${page.totalPages}); pass --all for every page or --page ${page.page + 1} for the next`,
+        pagingHint({
+          shown: page.items.length,
+          total: page.total,
+          noun: module,
+          page: page.page,
+          pages: page.totalPages,
+        }),
       );
     }
   }

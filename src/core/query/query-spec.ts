@@ -1,5 +1,6 @@
 import { UsageError } from "../../errors.js";
-import { PREDICATE_NAMES, splitPredicate } from "./predicates.js";
+import { PREDICATE_NAMES, PREDICATES, splitPredicate } from "./predicates.js";
+import { closest } from "./suggest.js";
 
 /** One search criterion: `filter[<key>]=<value>`, or `filter[<key>][]=...` for a list. */
 export interface FilterTerm {
@@ -43,6 +44,15 @@ export interface QueryInput {
   account?: string;
 }
 
+/**
+ * The values the quick filters take for a collection, as the platform documents them
+ * (`--status`, `--risk`); a quick filter without a list is not checked.
+ */
+export interface QuickFilterValues {
+  status?: readonly string[];
+  risk?: readonly string[];
+}
+
 /** Largest page the API serves (seed: "can range between 1 and 100 items"). */
 export const MAX_PAGE_SIZE = 100;
 
@@ -59,10 +69,22 @@ const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const INCLUDE_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
 const RAW = /^filter\[([A-Za-z0-9_]+)\](\[\])?$/;
 
-function unknownPredicate(expr: string): UsageError {
+/**
+ * The one line for a --filter key without a known predicate: a did-you-mean when the key is
+ * an attribute alone (`status=fail` -> status_eq) or its suffix is a near miss
+ * (`status_eqq` -> status_eq), then the predicates.
+ */
+function unknownPredicate(expr: string, key: string, value: string | undefined): UsageError {
+  const names = PREDICATES.map((p) => p.name);
+  let guess: string | undefined;
+  const underscore = key.lastIndexOf("_");
+  const near = underscore > 0 ? closest(key.slice(underscore + 1), names) : undefined;
+  if (near) guess = `${key.slice(0, underscore)}_${near}`;
+  else if (NAME.test(key)) guess = `${key}_eq`;
+  const mean = guess ? `did you mean ${guess}${value === undefined ? "" : `=${value}`}? ` : "";
   return new UsageError(
     `unknown predicate in --filter "${expr}"`,
-    `write attribute_predicate=value with one of: ${PREDICATE_NAMES}`,
+    `${mean}write attribute_predicate=value with one of: ${PREDICATE_NAMES}`,
   );
 }
 
@@ -116,7 +138,7 @@ export function applyFilterExpression(spec: QuerySpec, expr: string): void {
       return;
     }
     const split = splitPredicate(key);
-    if (!split) throw unknownPredicate(expr);
+    if (!split) throw unknownPredicate(expr, key, value);
     addTerm(spec.filters, { key, value: isList || split.predicate.array ? [value] : value });
     return;
   }
@@ -127,7 +149,7 @@ export function applyFilterExpression(spec: QuerySpec, expr: string): void {
     );
   }
   const split = splitPredicate(rawKey);
-  if (!split) throw unknownPredicate(expr);
+  if (!split) throw unknownPredicate(expr, rawKey, value);
   if (!NAME.test(split.attribute)) {
     throw new UsageError(
       `invalid attribute "${split.attribute}" in --filter "${expr}"`,
@@ -150,12 +172,33 @@ export function applyFilterExpression(spec: QuerySpec, expr: string): void {
   spec.filters.push({ key: rawKey, value: text });
 }
 
-/** `fail` -> status_eq=fail; `fail,warn` -> status_in=[fail,warn]. */
-function quickTerm(attribute: string, text: string): FilterTerm {
+/**
+ * `fail` -> status_eq=fail; `fail,warn` -> status_in=[fail,warn]. With the values the
+ * platform documents, anything else is refused before a request (exit 2), with a
+ * did-you-mean: a server answers an unknown value with an empty list, not an error.
+ */
+function quickTerm(
+  attribute: string,
+  text: string,
+  flag: string,
+  valid: readonly string[] | undefined,
+  collection: string | undefined,
+): FilterTerm {
   const items = text
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
+  if (valid) {
+    for (const item of items) {
+      if (valid.includes(item)) continue;
+      const near = closest(item, valid);
+      const of = collection ? ` of ${collection}` : "";
+      throw new UsageError(
+        `${flag} "${item}" is not a ${flag.slice(2)} value${of}${near ? ` (did you mean ${near}?)` : ""}`,
+        `use one of: ${valid.join(", ")}`,
+      );
+    }
+  }
   if (items.length > 1) return { key: `${attribute}_in`, value: items };
   return { key: `${attribute}_eq`, value: items[0] ?? text };
 }
@@ -199,11 +242,23 @@ export function checkPageSize(size: number): number {
   return size;
 }
 
-/** Builds the query from what the user typed; every problem is a UsageError before any request. */
-export function buildQuerySpec(input: QueryInput, now: Date): QuerySpec {
+/**
+ * Builds the query from what the user typed; every problem is a UsageError before any
+ * request. `values` are the quick filters' documented values for `collection`.
+ */
+export function buildQuerySpec(
+  input: QueryInput,
+  now: Date,
+  values: QuickFilterValues = {},
+  collection?: string,
+): QuerySpec {
   const spec: QuerySpec = { filters: [], any: Boolean(input.any), sorts: [], include: [] };
-  if (input.status !== undefined) spec.filters.push(quickTerm("status", input.status));
-  if (input.risk !== undefined) spec.filters.push(quickTerm("risk_level", input.risk));
+  if (input.status !== undefined) {
+    spec.filters.push(quickTerm("status", input.status, "--status", values.status, collection));
+  }
+  if (input.risk !== undefined) {
+    spec.filters.push(quickTerm("risk_level", input.risk, "--risk", values.risk, collection));
+  }
   if (input.since !== undefined) {
     spec.filters.push({ key: "created_at_gteq", value: parseSince(input.since, now) });
   }

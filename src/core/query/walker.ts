@@ -88,8 +88,12 @@ async function fetchPage(
   };
 }
 
-/** What makes two resources the same: type and id, or (without an id) their whole text. */
+/**
+ * What makes two resources the same: type and id, or (without an id, or not an object at all:
+ * `grc api --paginate` takes any JSON) their whole text.
+ */
 function identity(r: Resource): string {
+  if (typeof r !== "object" || r === null) return `json:${JSON.stringify(r)}`;
   const id = (r as { id?: unknown }).id;
   return typeof id === "string" || typeof id === "number"
     ? `${String(r.type)}/${String(id)}`

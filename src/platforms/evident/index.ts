@@ -239,3 +239,4 @@ export function explainQueryError(
   }
   return err;
 }
+export * from "./columns.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RecordWriter, renderTable } from "../../../src/output/records.js";
 import { relativeTime } from "../../../src/output/relative-time.js";
 import {
-  defaultColumnKeys,
+  type ColumnStyle,
   parseColumnList,
   readPath,
   resourceColumns,
@@ -49,23 +49,16 @@ const alert = {
   ],
 };
 
-describe("resource columns", () => {
-  it("per-type defaults keep the ones the data has", () => {
-    expect(defaultColumnKeys("alerts", alert)).toEqual([
-      "id",
-      "status",
-      "risk_level",
-      "external_account",
-      "resource",
-      "created_at",
-    ]);
-    expect(defaultColumnKeys("widgets", { id: "1", type: "widgets", a: 1, b: 2 })).toEqual([
-      "id",
-      "a",
-      "b",
-    ]);
-  });
+/** A platform's style (src/output knows none): short headers, colours by value. */
+const style: ColumnStyle = {
+  headers: { risk_level: "risk", created_at: "created" },
+  colours: {
+    status: { fail: "red", pass: "green" },
+    risk_level: { high: "red", low: "green" },
+  },
+};
 
+describe("resource columns", () => {
   it("dotted paths read through included resources and lists", () => {
     expect(readPath(alert, "external_account.team.name")).toBe("Blue");
     expect(readPath(alert, "tags.key")).toEqual(["env", "team"]);
@@ -87,11 +80,13 @@ describe("resource columns", () => {
       tty: true,
       now,
       prettyHeaders: true,
+      style,
     });
     const text = renderTable([alert], cols, { tty: true, color: true, columns: 120 });
+    // Ids are right-aligned, as in every table of grc (StrataGRC's too).
     expect(text).toBe(
       "\u001b[1mID\u001b[22m  \u001b[1mSTATUS\u001b[22m  \u001b[1mRISK\u001b[22m  \u001b[1mCREATED\u001b[22m\n" +
-        "7   \u001b[31mfail\u001b[39m    \u001b[31mhigh\u001b[39m  3h ago\n",
+        " 7  \u001b[31mfail\u001b[39m    \u001b[31mhigh\u001b[39m  3h ago\n",
     );
   });
 
@@ -159,7 +154,56 @@ describe("tables narrower than their content", () => {
       prettyHeaders: true,
     });
     expect(renderTable(rows, cols, { tty: true, color: false, columns: 40 })).toBe(
-      "ID  SIGNATURE          RESOURCE\n1   EC2 security gro…  sg-7798fde3e0fd4…\n",
+      "ID  SIGNATURE          RESOURCE\n 1  EC2 security gro…  sg-7798fde3e0fd4…\n",
+    );
+  });
+});
+
+describe("tables too narrow for every column", () => {
+  const rows = [
+    {
+      id: "1",
+      signature: "EC2 security group allows SSH from the internet",
+      region: "ap_northeast_1",
+      resource: "arn:aws:iam::331883198139:user/erin",
+      created_at: "2026-11-23T09:00:00.000Z",
+    },
+  ];
+  const cols = resourceColumns(["id", "signature", "region", "resource", "created_at"], {
+    tty: true,
+    now,
+    prettyHeaders: true,
+    style: { dropOrder: ["region", "created_at"], headers: { created_at: "created" } },
+  });
+
+  it("leave out the droppable columns in order rather than wrap rows", () => {
+    // Every column at 12 characters needs 2+12+12+12+7 and 4 gaps = 53: REGION goes first.
+    const narrow = renderTable(rows, cols, { tty: true, color: false, columns: 44 });
+    const lines = narrow.trimEnd().split("\n");
+    expect(lines[0]!.split(/\s{2,}/)).toEqual(["ID", "SIGNATURE", "RESOURCE", "CREATED"]);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(44);
+    expect(lines[1]).toMatch(/^ 1 {2}EC2 security \S*…\s+arn:aws:iam:\S*…\s+3h ago$/);
+    const narrower = renderTable(rows, cols, { tty: true, color: false, columns: 30 });
+    expect(narrower.split("\n")[0]).toBe("ID  SIGNATURE     RESOURCE");
+    for (const line of narrower.trimEnd().split("\n")) expect(line.length).toBeLessThanOrEqual(30);
+  });
+
+  it("keep every column when they fit, and pipes always get every column", () => {
+    const wide = renderTable(rows, cols, { tty: true, color: false, columns: 160 });
+    expect(wide.split("\n")[0]!.split(/\s{2,}/)).toEqual([
+      "ID",
+      "SIGNATURE",
+      "REGION",
+      "RESOURCE",
+      "CREATED",
+    ]);
+    const piped = resourceColumns(["id", "signature", "region", "resource", "created_at"], {
+      tty: false,
+      now,
+      style: { dropOrder: ["region", "created_at"] },
+    });
+    expect(renderTable(rows, piped, { tty: false, color: false, columns: 30 })).toBe(
+      "1\tEC2 security group allows SSH from the internet\tap_northeast_1\tarn:aws:iam::331883198139:user/erin\t2026-11-23T09:00:00.000Z\n",
     );
   });
 });

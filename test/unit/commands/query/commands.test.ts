@@ -50,17 +50,37 @@ const oneAlert = {
 };
 
 describe("grc alerts list output", () => {
-  it("piped: tab-separated rows, exact values, no header", async () => {
+  it("piped: tab-separated rows, exact values, no header; related resources by name", async () => {
     const { result, api } = run(["alerts", "list"], () => ({ body: oneAlert }));
     const { code, stdout, stderr } = await result;
     expect(code).toBe(0);
     expect(stderr).toBe("");
-    expect(stdout).toBe(`1\tfail\thigh\t1\tsg-1\t${recent}\n`);
-    expect(api.seen[0]).toMatchObject({ method: "GET", path: "/api/v2/alerts" });
+    expect(stdout).toBe(`1\tfail\thigh\tDev\tsg-1\t${recent}\n`);
+    // The default columns' relationships are included, so the table names them.
+    expect(api.seen[0]).toMatchObject({
+      method: "GET",
+      path: "/api/v2/alerts?include=signature,external_account,region",
+    });
     expect(api.seen[0]!.headers).toEqual({
       accept: "application/vnd.api+json",
       "content-type": "application/vnd.api+json",
     });
+  });
+
+  it("--columns shows ids: nothing is included that was not asked for", async () => {
+    const { result, api } = run(["alerts", "list", "--columns", "id,external_account"], () => ({
+      body: oneAlert,
+    }));
+    const { code, stdout } = await result;
+    expect(code).toBe(0);
+    expect(stdout).toBe("1\t1\n");
+    expect(api.seen[0]!.path).toBe("/api/v2/alerts");
+  });
+
+  it("JSON keeps relationships as ids unless --include'd (scripts see no change)", async () => {
+    const { result, api } = run(["alerts", "list", "-o", "json"], () => ({ body: oneAlert }));
+    expect(JSON.parse((await result).stdout)[0].external_account).toBe("1");
+    expect(api.seen[0]!.path).toBe("/api/v2/alerts");
   });
 
   it("TTY: header, relative time, included name, escape sequences stripped", async () => {
@@ -74,7 +94,7 @@ describe("grc alerts list output", () => {
     const { code, stdout } = await result;
     expect(code).toBe(0);
     expect(stdout).toBe(
-      "ID  STATUS  RISK  ACCOUNT  RESOURCE  CREATED\n1   fail    high  Dev      sg-1      3h ago\n",
+      "ID  STATUS  RISK  ACCOUNT  RESOURCE  CREATED\n 1  fail    high  Dev      sg-1      3h ago\n",
     );
   });
 
@@ -173,7 +193,44 @@ describe("errors", () => {
     const { code, stdout, stderr } = await result;
     expect(code).toBe(2);
     expect(stdout).toBe("");
-    expect(stderr).toBe("grc: Invalid search term bad_attribute_eq\ngrc: Second problem\n");
+    // Then the searchable fields of the collection, so the next try can pick one.
+    expect(stderr).toBe(
+      "grc: Invalid search term bad_attribute_eq\ngrc: Second problem\n" +
+        "grc: searchable fields of suppressions: id, status, reason, resource, created_at, updated_at, created_by_<field>, regions_<field>, external_accounts_<field>, signatures_<field>\n",
+    );
+  });
+
+  it("--status and --risk take only the values the platform documents, before any request", async () => {
+    for (const [args, line] of [
+      [
+        ["--status", "failed"],
+        'grc: --status "failed" is not a status value of alerts (did you mean fail?) — use one of: pass, fail, warn, error, info\n',
+      ],
+      [
+        ["--risk", "critical"],
+        'grc: --risk "critical" is not a risk value of alerts — use one of: low, medium, high\n',
+      ],
+      [
+        ["--status", "fail,warnn"],
+        'grc: --status "warnn" is not a status value of alerts (did you mean warn?) — use one of: pass, fail, warn, error, info\n',
+      ],
+    ] as const) {
+      const { result, api } = run(["alerts", "list", ...args], pages(1));
+      const { code, stderr } = await result;
+      expect(code, args.join(" ")).toBe(2);
+      expect(stderr).toBe(line);
+      expect(api.seen).toHaveLength(0);
+    }
+  });
+
+  it("--filter status=fail asks: did you mean status_eq?", async () => {
+    const { result, api } = run(["alerts", "list", "--filter", "status=fail"], pages(1));
+    const { code, stderr } = await result;
+    expect(code).toBe(2);
+    expect(stderr).toMatch(
+      /^grc: unknown predicate in --filter "status=fail" — did you mean status_eq=fail\? write attribute_predicate=value with one of: eq, not_eq/,
+    );
+    expect(api.seen).toHaveLength(0);
   });
 
   it("406 explains the Accept header", async () => {
@@ -193,7 +250,7 @@ describe("errors", () => {
     const { code, stderr } = await result;
     expect(code).toBe(2);
     expect(stderr).toMatch(
-      /^grc: unknown predicate in --filter "status_is=fail" — write attribute_predicate=value with one of: eq, not_eq/,
+      /^grc: unknown predicate in --filter "status_is=fail" — did you mean status_in=fail\? write attribute_predicate=value with one of: eq, not_eq/,
     );
     expect(api.seen).toHaveLength(0);
   });
@@ -269,6 +326,6 @@ describe("grc get", () => {
     }));
     const { code, stderr } = await result;
     expect(code).toBe(2);
-    expect(stderr).toBe('grc: no teams with id "99" (404) — list them with `grc list teams`\n');
+    expect(stderr).toBe("grc: team 99 not found (404) — list them with `grc list teams`\n");
   });
 });

@@ -108,7 +108,11 @@ describe("bad input fails before anything is sent (exit 2)", () => {
   it("an unknown predicate lists the valid ones", () => {
     fails(
       { filter: ["status_equals=fail"] },
-      /^unknown predicate in --filter "status_equals=fail" — write attribute_predicate=value with one of: eq, not_eq, lt, gt, lteq, gteq, in, not_in, present, blank, null, not_null, cont, not_cont, cont_any, not_cont_any, start, not_start, end, not_end$/,
+      /^unknown predicate in --filter "status_equals=fail" — did you mean status_eq=fail\? write attribute_predicate=value with one of: eq, not_eq, lt, gt, lteq, gteq, in, not_in, present, blank, null, not_null, cont, not_cont, cont_any, not_cont_any, start, not_start, end, not_end$/,
+    );
+    fails(
+      { filter: ["status=fail"] },
+      /^unknown predicate in --filter "status=fail" — did you mean status_eq=fail\? /,
     );
     fails({ filter: ["filter[name_like]=x"] }, /unknown predicate/);
   });

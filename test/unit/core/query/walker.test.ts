@@ -55,6 +55,23 @@ describe("page walker", () => {
     ]);
   });
 
+  it("decode any (`grc api --paginate`): data items that are not objects are items too", async () => {
+    const api = fakeApi(() => ({ body: { data: [null, 1, "x", { id: 1 }] } }));
+    const pages = await collect(
+      walkPages({
+        client: api,
+        pager: {
+          page: () => ({ method: "GET", path: "/x" }),
+          next: (l) => ({ method: "GET", path: l }),
+        },
+        all: true,
+        concurrency: 1,
+        decode: "any",
+      }),
+    );
+    expect(pages.map((p) => p.resources)).toEqual([[null, 1, "x", { id: 1 }]]);
+  });
+
   it("fetches pages concurrently when links.last is known and yields them in order, each once", async () => {
     // Later pages answer sooner, so completion order is the reverse of page order.
     const api = fakeApi((req) => {

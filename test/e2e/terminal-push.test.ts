@@ -32,7 +32,8 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const TOTALS = /202 files: 201 linked( \(201 already linked\))?, 1 failed · 2\.\d MiB in \S+ \(\S+ \S+\/s\)/;
+const TOTALS =
+  /202 files: 201 linked( \(201 already linked\))?, 1 failed · 2\.\d MiB in [\dhms. ]+ \(\S+ \S+\/s\)/;
 const FAILURE = /^grc: failed \S*too-big\.bin: the file is 3\.0 MiB, larger than/m;
 
 describe.runIf(HAS_TMUX)("grc evidence push in a real terminal and over pipes", () => {
@@ -81,12 +82,12 @@ describe.runIf(HAS_TMUX)("grc evidence push in a real terminal and over pipes", 
       expect(piped.stderr).toMatch(FAILURE);
       expect(piped.stderr.split("\n").filter(Boolean)).toHaveLength(2);
       expect(piped.stderr).toMatch(TOTALS);
-    }, 120_000);
+    }, 300_000);
 
     it(`at ${size.columns} columns --verbose: one row per file whose PATH names the file`, async () => {
       await mock.reset();
       term = new TmuxTerminal([...args(), "--verbose"], { ...size, env: env() }).start();
-      const { code } = await term.exited(60_000);
+      const { code } = await term.exited(240_000);
       expect(code).toBe(1);
       const seen = term.history();
       const rows = seen.split("\n").filter((l) => /^linked /.test(l));
@@ -100,6 +101,6 @@ describe.runIf(HAS_TMUX)("grc evidence push in a real terminal and over pipes", 
       if (size.columns === 60) expect(header).toMatch(/^STATUS +PATH +SIZE +CONTROL$/);
       else expect(header).toMatch(/^STATUS +PATH +SIZE +CONTROL +SHA256 +LINEAGE$/);
       expect(seen.match(/too-big\.bin: the file is/g)).toHaveLength(1);
-    }, 120_000);
+    }, 300_000);
   }
 });

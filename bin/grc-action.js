@@ -66,7 +66,8 @@ if (receipt) {
   // A receipt path such as receipts/shard-2.ndjson: its folder is made here, as
   // actions/upload-artifact expects the file to just be there.
   mkdirSync(dirname(receipt), { recursive: true });
-  args.push("--receipt", receipt);
+  // The input names the file this step writes: a leftover from an earlier run is replaced.
+  args.push("--receipt", receipt, "--overwrite-receipt");
 }
 // "--" would end the options; paths starting with "-" are named with ./ by the user.
 

@@ -21,6 +21,11 @@ export interface Column<Row = Record<string, unknown>> {
    * first, until the rest fits without wrapping (each keeps room for 12 characters).
    */
   dropRank?: number;
+  /**
+   * How a TTY table cuts a cell too wide for its column: at the end (default), in the middle
+   * keeping the file name (paths), or never (hashes and ids a person copies into a command).
+   */
+  truncate?: "end" | "middle" | "never";
 }
 
 /** Where and how records are written. */
@@ -126,7 +131,9 @@ export function renderTable<Row>(
   // Shrink the widest column that can still give, one character at a time, until the table
   // fits the terminal; no column goes below its header or 8 characters.
   const gap = 2;
-  const floor = headers.map((h, i) => Math.min(widths[i]!, Math.max(h.length, 8)));
+  const floor = headers.map((h, i) =>
+    columns[i]!.truncate === "never" ? widths[i]! : Math.min(widths[i]!, Math.max(h.length, 8)),
+  );
   let overflow = widths.reduce((a, b) => a + b, 0) + gap * (widths.length - 1) - total;
   while (overflow > 0) {
     let widest = -1;
@@ -137,13 +144,17 @@ export function renderTable<Row>(
     widths[widest]! -= 1;
     overflow -= 1;
   }
-  const truncate = (text: string, w: number) =>
-    text.length > w ? `${text.slice(0, Math.max(0, w - 1))}…` : text;
+  const truncate = (text: string, w: number, how: Column<Row>["truncate"]) =>
+    text.length <= w || how === "never"
+      ? text
+      : how === "middle"
+        ? truncateMiddle(text, w)
+        : `${text.slice(0, Math.max(0, w - 1))}…`;
   const line = (texts: string[], colorize: (i: number, t: string) => string) =>
     texts
       .map((t, i) => {
         const w = widths[i]!;
-        const shown = truncate(t, w);
+        const shown = truncate(t, w, columns[i]!.truncate);
         const pad = " ".repeat(Math.max(0, w - widthOf(shown)));
         const painted = colorize(i, shown);
         const isLast = i === texts.length - 1;
@@ -164,6 +175,30 @@ export function renderTable<Row>(
     );
   });
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * Cuts a path to `width` characters in the middle, keeping its file name whole when it fits
+ * (`ev/rep…/q3/access.csv`), else the start and the end of the name.
+ */
+export function truncateMiddle(text: string, width: number): string {
+  if (text.length <= width) return text;
+  if (width <= 1) return "…".slice(0, width);
+  const slash = text.lastIndexOf("/");
+  const name = slash >= 0 ? text.slice(slash) : "";
+  if (name && name.length <= width - 3) {
+    return `${text.slice(0, width - 1 - name.length)}…${name}`;
+  }
+  const tail = Math.ceil((width - 1) * 0.6);
+  return `${text.slice(0, width - 1 - tail)}…${text.slice(text.length - tail)}`;
+}
+
+/** Width a TTY table of these rows takes before any column is shrunk (2-space gaps). */
+export function naturalWidth<Row>(rows: readonly Row[], columns: readonly Column<Row>[]): number {
+  const widths = columns.map((col) =>
+    Math.max((col.header ?? col.key).length, ...rows.map((row) => formatCell(col, row).length)),
+  );
+  return widths.reduce((a, b) => a + b, 0) + 2 * Math.max(0, columns.length - 1);
 }
 
 /**

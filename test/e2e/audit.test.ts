@@ -319,6 +319,8 @@ describe.skipIf(!HAVE_SSH_KEYGEN).each(DIALECTS)("audit-grade evidence (%s diale
       "CC9.9",
       "--receipt",
       join(dir, "receipt.ndjson"),
+      // The second run replaces the first run's receipt (refused unless asked for).
+      "--overwrite-receipt",
       "--sign-key",
       key.file,
       "--attestation",

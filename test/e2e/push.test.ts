@@ -282,7 +282,7 @@ describe.each(DIALECTS)("%s dialect", (dialect) => {
 
     it("writes a receipt that `receipt verify` accepts, and rejects once it is altered", async () => {
       const dir = tree("receipt", { "a.csv": "1", "b.csv": "22" });
-      const receipt = join(dir, "..", "receipt.ndjson");
+      const receipt = join(dir, "..", `${dialect}-receipt.ndjson`);
       const r = await runGrc(["evidence", "push", ".", "--control", "C1", "--receipt", receipt], {
         env: env(),
         cwd: dir,

@@ -174,7 +174,12 @@ describe.each(DIALECTS)("grc evidence push --shard (e2e, %s dialect)", (dialect)
 
     // A rerun of every shard skips everything from its own state: no request at all.
     await mock.reset();
-    const again = await runShards(c, 4, env(), ["--receipt", "rerun.ndjson"]);
+    // Four shards name one receipt path here: the later ones replace the earlier (asked for).
+    const again = await runShards(c, 4, env(), [
+      "--receipt",
+      "rerun.ndjson",
+      "--overwrite-receipt",
+    ]);
     for (const r of again) {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/\d+ skipped/);

@@ -137,6 +137,7 @@ export const applyCommand = defineCommand<ApplyFlags>({
       io: ctx.io,
       format: outputFormat(flags),
       quiet: Boolean(flags.quiet),
+      rows: flags.output !== undefined,
     });
     return code;
   },

@@ -16,10 +16,13 @@ interface ListOptions {
   json?: boolean;
 }
 
-/** Columns of the evidence table (id is the SHA-256). */
+/**
+ * Columns of the evidence table (id is the SHA-256). The hash is never cut: it is what
+ * `grc evidence get` takes, so the other columns give way (below ~90 columns the row wraps).
+ */
 export const evidenceColumns: Column<EvidenceRecord>[] = [
-  { key: "id", header: "sha256" },
-  { key: "filename" },
+  { key: "id", header: "sha256", truncate: "never" },
+  { key: "filename", truncate: "middle" },
   { key: "size", align: "right" },
   { key: "content_type", header: "type" },
   { key: "controls" },

@@ -7,25 +7,98 @@ import {
   type PushResult,
   type PushSummary,
 } from "../../core/evidence/push.js";
-import { type Column, RecordWriter, renderTable } from "../../output/records.js";
+import { type Column, naturalWidth, RecordWriter, renderTable } from "../../output/records.js";
 import { stripControl } from "../../output/sanitize.js";
 
 /**
  * Turns push events into what the user sees: a spinner with files, bytes, rate and ETA on a
- * TTY's stderr; one line per failed file; NDJSON/CSV rows as files finish; a JSON array or
- * a summary table at the end; and the summary line. `--quiet` leaves only failures.
+ * TTY's stderr; one line per failed file (path and reason, printed once); NDJSON/CSV rows as
+ * files finish; a JSON array at the end; and the totals line. Like gh and rclone, a run shows
+ * totals and failures, not one row per file: the per-file table comes with `--verbose` or an
+ * explicit `--output table` (aligned on a TTY, tab-separated when piped). A dry run always
+ * lists its files (the listing is what it is for). `--quiet` leaves only failures.
  */
 
-/** The columns of the summary table, CSV and dry-run listing. */
-const COLUMNS: Column<PushResult>[] = [
-  { key: "status", header: "status" },
-  { key: "path", header: "path" },
-  { key: "size", header: "size", align: "right", format: (v) => formatBytes(Number(v)) },
-  { key: "control_id", header: "control" },
-  { key: "sha256", header: "sha256", format: (v) => (typeof v === "string" ? v.slice(0, 12) : "") },
-  { key: "lineage_id", header: "lineage" },
-  { key: "error", header: "error" },
-];
+/** Width a PATH keeps before the table gives up a column (SHA256, LINEAGE, ...) for it. */
+const PATH_ROOM = 32;
+/** Characters of a short SHA-256 in a narrow table (like git's short hashes). */
+const SHORT_HASH = 12;
+
+const STATUS: Column<PushResult> = { key: "status", header: "status" };
+const PATH: Column<PushResult> = { key: "path", header: "path", truncate: "middle" };
+const CONTROL: Column<PushResult> = { key: "control_id", header: "control" };
+const LINEAGE: Column<PushResult> = { key: "lineage_id", header: "lineage", truncate: "never" };
+const CONTENT_TYPE: Column<PushResult> = { key: "content_type", header: "content type" };
+
+/** SIZE: KiB/MiB on a terminal (push and dry run alike), bytes in piped rows for scripts. */
+function sizeColumn(tty: boolean): Column<PushResult> {
+  return {
+    key: "size",
+    header: "size",
+    align: "right",
+    ...(tty ? { format: (v: unknown) => formatBytes(Number(v)) } : {}),
+  };
+}
+
+/** SHA256, whole (never cut) or as a short prefix that a narrow table shows instead. */
+function hashColumn(chars?: number): Column<PushResult> {
+  return {
+    key: "sha256",
+    header: "sha256",
+    truncate: "never",
+    format: (v) => (typeof v === "string" ? (chars ? v.slice(0, chars) : v) : ""),
+  };
+}
+
+/**
+ * The table's columns, richest first. A terminal gets the first layout that leaves PATH
+ * PATH_ROOM characters (or its whole width): the hash is shortened, then LINEAGE, the hash,
+ * CONTROL, CONTENT TYPE and SIZE are left out before PATH is cut (in the middle, keeping the
+ * file name). Piped rows always carry every column, whole.
+ */
+export function tableLayouts(dryRun: boolean, tty: boolean): Column<PushResult>[][] {
+  const size = sizeColumn(tty);
+  if (dryRun) {
+    if (!tty) return [[STATUS, PATH, size, hashColumn(), CONTENT_TYPE, CONTROL]];
+    const short = hashColumn(SHORT_HASH);
+    return [
+      [STATUS, PATH, size, hashColumn(), CONTENT_TYPE, CONTROL],
+      [STATUS, PATH, size, short, CONTENT_TYPE, CONTROL],
+      [STATUS, PATH, size, short, CONTROL],
+      [STATUS, PATH, size, short],
+      [STATUS, PATH, size],
+      [STATUS, PATH],
+    ];
+  }
+  if (!tty) return [[STATUS, PATH, size, CONTROL, hashColumn(), LINEAGE]];
+  const short = hashColumn(SHORT_HASH);
+  return [
+    [STATUS, PATH, size, CONTROL, hashColumn(), LINEAGE],
+    [STATUS, PATH, size, CONTROL, short, LINEAGE],
+    [STATUS, PATH, size, CONTROL, short],
+    [STATUS, PATH, size, CONTROL],
+    [STATUS, PATH, size],
+    [STATUS, PATH],
+  ];
+}
+
+/** The per-file table (`--verbose`, `-o table`, dry run) for a terminal of `columns`, or piped. */
+export function renderResults(
+  results: readonly PushResult[],
+  opts: { dryRun: boolean; tty: boolean; color: boolean; columns: number },
+): string {
+  const layouts = tableLayouts(opts.dryRun, opts.tty);
+  let chosen = layouts.at(-1)!;
+  if (opts.tty) {
+    const pathWidth = naturalWidth(results, [PATH]);
+    const room = Math.min(pathWidth, PATH_ROOM);
+    const fits = layouts.find(
+      (cols) => naturalWidth(results, cols) - pathWidth + room <= opts.columns,
+    );
+    if (fits) chosen = fits;
+  }
+  return renderTable(results, chosen, opts);
+}
 
 const CSV_COLUMNS: Column<PushResult>[] = [
   "path",
@@ -44,21 +117,18 @@ const CSV_COLUMNS: Column<PushResult>[] = [
   "error",
 ].map((key) => ({ key }));
 
-const DRY_RUN_COLUMNS: Column<PushResult>[] = [
-  { key: "status", header: "status" },
-  { key: "path", header: "path" },
-  { key: "size", header: "size", align: "right" },
-  { key: "sha256", header: "sha256" },
-  { key: "content_type", header: "content type" },
-  { key: "control_id", header: "control" },
-];
-
 /** Options of the renderer (from flags and the streams). */
 export interface PushOutputOptions {
   io: IOStreams;
   format: OutputFormat;
   quiet: boolean;
   dryRun: boolean;
+  /**
+   * One row per file in the table format: `--verbose`, or `--output table` given explicitly.
+   * Without it a run prints its totals and failures only (JSON, NDJSON and CSV always carry
+   * every file; a dry run always lists its files).
+   */
+  rows?: boolean;
   /** Monotonic-ish clock in ms (tests). */
   now?: () => number;
 }
@@ -74,6 +144,7 @@ export class PushOutput {
   private sent = 0;
   private startedAt = 0;
   private lastPaint = 0;
+  private readonly samples: { t: number; sent: number; done: number }[] = [];
   private readonly now: () => number;
 
   constructor(private readonly opts: PushOutputOptions) {
@@ -143,19 +214,12 @@ export class PushOutput {
       await this.writer.end();
     } else if (format === "json") {
       io.stdout.write(`${JSON.stringify(summary.results, null, 2)}\n`);
-    } else if (dryRun && summary.results.length > 0) {
+    } else if ((dryRun || this.opts.rows) && summary.results.length > 0) {
+      // No ERROR column: each failure's reason is on stderr already, whole, once.
       io.stdout.write(
-        renderTable(summary.results, DRY_RUN_COLUMNS, {
+        renderResults(summary.results, {
+          dryRun,
           tty: io.stdoutIsTTY,
-          color: io.colorStdout,
-          columns: io.columns > 0 ? io.columns : 120,
-        }),
-      );
-    } else if (io.stdoutIsTTY && !quiet && summary.results.length > 0) {
-      io.stdout.write(
-        // The error column only when something failed.
-        renderTable(summary.results, summary.failed ? COLUMNS : COLUMNS.slice(0, -1), {
-          tty: true,
           color: io.colorStdout,
           columns: io.columns > 0 ? io.columns : 120,
         }),
@@ -186,6 +250,13 @@ export class PushOutput {
     const t = this.now();
     if (t - this.lastPaint < 100 && this.done < this.files) return;
     this.lastPaint = t;
+    // Rates over the last few seconds: a run whose big file is done and whose small files
+    // remain (or the other way round) changes pace; the whole-run average lags behind.
+    this.samples.push({ t, sent: this.sent, done: this.done });
+    while (this.samples.length > 2 && t - this.samples[1]!.t >= RATE_WINDOW_MS) {
+      this.samples.shift();
+    }
+    const base = this.samples[0]!;
     this.spinner.text = progressText({
       done: this.done,
       files: this.files,
@@ -193,30 +264,72 @@ export class PushOutput {
       bytes: this.bytes,
       elapsedMs: t - this.startedAt,
       verb: this.opts.dryRun ? "Hashing" : "Pushing",
+      recent: { ms: t - base.t, sent: this.sent - base.sent, done: this.done - base.done },
+      columns: this.opts.io.columns,
     });
   }
 }
 
-/** The spinner text: files done/total, bytes, rate and ETA. */
-export function progressText(p: {
+/** Seconds of progress the ETA's rates are measured over. */
+const RATE_WINDOW_MS = 5_000;
+/** No ETA before this much of the run: the first rates say little. */
+const ETA_AFTER_MS = 2_000;
+/** Until a file has finished, files this large on average make the bytes ETA good enough. */
+const BIG_FILE = 1024 * 1024;
+
+/** What the spinner line is made of. */
+export interface Progress {
   done: number;
   files: number;
   sent: number;
   bytes: number;
   elapsedMs: number;
   verb: string;
-}): string {
+  /** Progress over the last few seconds (`ms` long); the whole run when left out. */
+  recent?: { ms: number; sent: number; done: number } | undefined;
+  /** Terminal width: parts are left out (rate, then bytes) until the line fits. */
+  columns?: number | undefined;
+}
+
+/**
+ * The time left, or undefined when there is no honest answer yet. A push spends time per
+ * byte (the upload) and per file (four requests: upload URL, PUT, verify, link), so the
+ * estimate is the larger of "bytes left at the byte rate" and "files left at the file rate".
+ * Hidden during the first two seconds, below one second, above four days, and while no
+ * file has finished unless the files left are big enough (1 MiB on average) for bytes to
+ * dominate.
+ */
+export function etaMs(p: Progress): number | undefined {
+  const filesLeft = p.files - p.done;
+  if (p.elapsedMs < ETA_AFTER_MS || filesLeft <= 0) return undefined;
+  const window = p.recent && p.recent.ms >= 1000 ? p.recent : undefined;
+  const byteRate = window ? window.sent / window.ms : p.sent / p.elapsedMs;
+  const fileRate =
+    window && window.done > 0 ? window.done / window.ms : p.done > 0 ? p.done / p.elapsedMs : 0;
+  const bytesLeft = Math.max(0, p.bytes - p.sent);
+  const byBytes = bytesLeft > 0 && byteRate > 0 ? bytesLeft / byteRate : undefined;
+  let eta: number | undefined;
+  if (fileRate > 0) eta = Math.max(byBytes ?? 0, filesLeft / fileRate);
+  else if (byBytes !== undefined && bytesLeft / filesLeft >= BIG_FILE) eta = byBytes;
+  if (eta === undefined || eta < 1000 || eta > 4 * 24 * 3600 * 1000) return undefined;
+  return eta;
+}
+
+/** The spinner text: files done/total, bytes, rate and ETA, cut to the terminal's width. */
+export function progressText(p: Progress): string {
   const secs = p.elapsedMs / 1000;
   const rate = secs > 0 ? p.sent / secs : 0;
-  const parts = [
-    `${p.verb} ${p.done}/${p.files} files`,
-    `${formatBytes(Math.max(0, p.sent))} of ${formatBytes(p.bytes)}`,
-  ];
-  if (secs >= 1) parts.push(`${formatBytes(Math.round(rate))}/s`);
-  if (secs >= 1 && rate > 0 && p.sent < p.bytes) {
-    parts.push(`ETA ${formatDuration(((p.bytes - p.sent) / rate) * 1000)}`);
-  }
-  return parts.join(" · ");
+  const files = `${p.verb} ${p.done}/${p.files} files`;
+  const bytes = `${formatBytes(Math.max(0, p.sent))} of ${formatBytes(p.bytes)}`;
+  const speed = secs >= 1 ? `${formatBytes(Math.round(rate))}/s` : undefined;
+  const left = etaMs(p);
+  const eta = left === undefined ? undefined : `ETA ${formatDuration(left)}`;
+  const candidates = [[files, bytes, speed, eta], [files, bytes, eta], [files, eta], [files]].map(
+    (parts) => parts.filter((x): x is string => x !== undefined).join(" · "),
+  );
+  // The spinner's frame and a space come first; a line that wraps redraws badly.
+  const room = p.columns && p.columns > 0 ? p.columns - 3 : Number.POSITIVE_INFINITY;
+  return candidates.find((text) => text.length <= room) ?? candidates.at(-1)!;
 }
 
 /** The one summary line of a run. */

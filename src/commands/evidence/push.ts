@@ -27,6 +27,8 @@ export interface PushFlags {
   /** `--shard i/n` as typed ("2/4", "auto", "auto/4"); parsed in run (it may read the env). */
   shard?: string;
   quiet?: boolean;
+  verbose?: boolean;
+  overwriteReceipt?: boolean;
   output?: string;
   json?: boolean;
 }
@@ -104,6 +106,10 @@ export const pushCommand = defineCommand<PushFlags>({
       parse: nonEmpty("--shard"),
     },
     { flags: "-q, --quiet", description: "print only errors" },
+    {
+      flags: "--verbose",
+      description: "one row per file (a table like -o table); default: totals and failures",
+    },
   ],
   help: [
     "Examples:",
@@ -242,6 +248,7 @@ export const pushCommand = defineCommand<PushFlags>({
       format: outputFormat(flags),
       quiet: Boolean(flags.quiet),
       dryRun,
+      rows: Boolean(flags.verbose) || flags.output !== undefined,
     });
     await output.start();
     const startedAt = new Date().toISOString();

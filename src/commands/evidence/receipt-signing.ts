@@ -1,4 +1,5 @@
 import { realpathSync } from "node:fs";
+import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { CommandContext, OptionSpec } from "../../cli/command.js";
 import type { SshSigningKey } from "../../core/audit/ssh-key.js";
@@ -13,6 +14,10 @@ import { UsageError } from "../../errors.js";
 /** Options added beside `--receipt`. */
 export const RECEIPT_SIGNING_OPTIONS: readonly OptionSpec[] = [
   {
+    flags: "--overwrite-receipt",
+    description: "replace an existing --receipt file (default: refuse, exit 2)",
+  },
+  {
     flags: "--sign-key <file>",
     description:
       "OpenSSH private key (unencrypted) that signs the receipt as <receipt>.sig (env GRC_SIGN_KEY)",
@@ -26,6 +31,7 @@ export const RECEIPT_SIGNING_OPTIONS: readonly OptionSpec[] = [
 /** Flags read here. */
 export interface ReceiptSigningFlags {
   receipt?: string;
+  overwriteReceipt?: boolean;
   signKey?: string;
   attestation?: string;
 }
@@ -56,6 +62,17 @@ export async function prepareReceiptSigning(
       "--attestation is built from the receipt, but no --receipt was given",
       "add --receipt FILE",
     );
+  }
+  // A receipt is an audit record: an earlier one is never replaced without being asked.
+  // An empty file (from mktemp, say) holds nothing to lose.
+  if (flags.receipt && !flags.overwriteReceipt) {
+    const existing = await lstat(flags.receipt).catch(() => undefined);
+    if (existing?.isFile() && existing.size > 0) {
+      throw new UsageError(
+        `receipt ${flags.receipt} already exists`,
+        "pass --overwrite-receipt to replace it, or choose another --receipt path",
+      );
+    }
   }
   // Without a receipt there is nothing to sign or exclude: nothing more is loaded.
   if (!flags.receipt) {

@@ -110,11 +110,17 @@ export const receiptVerifyCommand = defineCommand<ReceiptVerifyFlags>({
         ? ` linked on ${stripControl(String(s.base_url))} org ${stripControl(String(s.org_id))} at ${stripControl(String(s.finished_at))}`
         : "";
       const hashed = flags.files ? `; ${check.filesChecked} files re-hashed` : "";
+      // Version 3: the files this run found unchanged, linked by an earlier run.
+      const skipped = check.skippedEntries
+        ? `; ${check.skippedEntries} unchanged ${check.skippedEntries === 1 ? "file" : "files"} already linked`
+        : "";
       const signed = signature?.ok
         ? `; signed by ${stripControl(signature.principal ?? "")} (${signature.fingerprint})`
         : "";
       if (check.ok) {
-        ctx.io.stdout.write(`receipt ${file} is intact: ${what}${where}${hashed}${signed}\n`);
+        ctx.io.stdout.write(
+          `receipt ${file} is intact: ${what}${where}${skipped}${hashed}${signed}\n`,
+        );
       } else {
         ctx.io.stderr.write(
           `grc: receipt ${file} failed verification: ${check.problems.length} ${check.problems.length === 1 ? "problem" : "problems"} in ${what}${hashed}\n`,

@@ -32,6 +32,8 @@ export interface ExecutePushOptions {
   io: IOStreams;
   format: OutputFormat;
   quiet: boolean;
+  /** One row per file in the table format (`--verbose`, or `-o table` given). */
+  rows?: boolean | undefined;
 }
 
 /** The scope (server, organization) of a profile's push, refusing a profile without an org. */
@@ -71,6 +73,7 @@ export async function executePush(
     format: options.format,
     quiet: options.quiet,
     dryRun: false,
+    rows: options.rows,
   });
   await output.start();
   const startedAt = new Date().toISOString();

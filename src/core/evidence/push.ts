@@ -282,6 +282,24 @@ async function pushOne(
       object_key: known.object_key,
       lineage_id: known.lineage_id,
     });
+    // The receipt of a rerun lists what it skipped, as the state knows it (version 3).
+    deps.receipt?.appendSkipped({
+      type: "skipped",
+      path: file.path,
+      abs_path: file.absPath,
+      size: file.size,
+      sha256: known.sha256,
+      object_key: known.object_key,
+      evidence_id: known.sha256,
+      lineage_id: known.lineage_id,
+      control_id: result.control_id,
+      framework_id: result.framework_id,
+      assessment_id: result.assessment_id,
+      reason: "unchanged",
+      base_url: options.scope.base_url,
+      org_id: options.scope.org_id,
+      linked_at: known.linked_at,
+    });
     emit({ type: "skipped", result });
     return { result };
   }

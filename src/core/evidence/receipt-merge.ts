@@ -67,12 +67,22 @@ export async function mergeReceipts(
       const again = await verifyReceipt(resolve(cwd, file), {
         cwd,
         onEntry: (entry) => writer.append(entry),
+        onSkipped: (entry) => writer.appendSkipped(entry),
       });
       if (!again.ok || again.summary?.sha256 !== checks[i]!.summary!.sha256) {
         throw new UsageError(`receipt ${file} changed while it was merged`, "merge again");
       }
     }
     const summaries = checks.map((c) => c.summary!);
+    // Version 3 lists its skipped files; older receipts only counted them: one merged
+    // receipt cannot say both.
+    const listed = checks.reduce((n, c) => n + c.skippedEntries, 0);
+    if (listed > 0 && listed !== sum(summaries, "skipped")) {
+      throw new UsageError(
+        "some receipts list their skipped files (version 3) and others only count them",
+        "merge receipts written by the same grc version",
+      );
+    }
     const summary = await writer.close({
       base_url: summaries[0]!.base_url,
       org_id: summaries[0]!.org_id,

@@ -16,6 +16,12 @@ import { hashFile } from "./hashing-stream.js";
  * SHA-256 of every byte of the file before those 64 hex digits: the evidence lines and the
  * summary's own fields are covered, so `head -c -67 receipt | sha256sum` checks it. Version 1
  * summaries hashed only the evidence lines; they are still verified, and said to be v1.
+ *
+ * Version 3 (written when a run skipped files) is version 2 plus one `"type":"skipped"` line
+ * per file skipped as unchanged since an earlier push: what the state file knows of it
+ * (evidence id, lineage, SHA-256, when it was linked). Its summary's `skipped` equals the
+ * number of those lines, and `lines` counts them too. A run that skipped nothing still writes
+ * version 2, byte for byte as before; grc before 0.3 rejects version 3 ("unknown version").
  */
 
 /** UTC times of each step of one file (ISO 8601). */
@@ -47,15 +53,38 @@ export interface ReceiptEntry {
   times: ReceiptTimes;
 }
 
+/**
+ * One receipt line per file skipped as unchanged (version 3): not sent by this run, linked
+ * by an earlier one, as the state file recorded it. `linked_at` is that earlier link's time.
+ */
+export interface ReceiptSkipped {
+  type: "skipped";
+  path: string;
+  abs_path: string;
+  size: number;
+  sha256: string;
+  object_key: string;
+  evidence_id: string;
+  lineage_id: string;
+  control_id: string;
+  framework_id: string | null;
+  assessment_id: string | null;
+  /** Why it was not sent: only "unchanged" (size and mtime as when it was linked) so far. */
+  reason: "unchanged";
+  base_url: string;
+  org_id: string;
+  linked_at: string;
+}
+
 /** The last line: counts, the CI context and the SHA-256 that seals the receipt. */
 export interface ReceiptSummary {
   type: "summary";
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   base_url: string;
   org_id: string;
   started_at: string;
   finished_at: string;
-  /** Number of evidence lines before the summary. */
+  /** Number of lines before the summary (evidence lines, and skipped lines in version 3). */
   lines: number;
   bytes: number;
   linked: number;
@@ -64,7 +93,7 @@ export interface ReceiptSummary {
   interrupted: boolean;
   /** Where the run happened (version 2; null outside CI). */
   ci?: CiContext | null;
-  /** v2: SHA-256 of every byte before its hex value; v1: of the evidence lines. */
+  /** v2, v3: SHA-256 of every byte before its hex value; v1: of the evidence lines. */
   sha256: string;
 }
 
@@ -122,6 +151,7 @@ export async function openOutputFile(file: string, what: string): Promise<FileHa
 export class ReceiptWriter {
   private readonly hash: Hash = createHash("sha256");
   private lineCount = 0;
+  private skipCount = 0;
   private byteCount = 0;
   private failure: Error | undefined;
 
@@ -147,16 +177,25 @@ export class ReceiptWriter {
     this.byteCount += entry.size;
   }
 
-  /** Writes the (version 2) summary line and closes the file; throws when any write failed. */
+  /** Adds one file skipped as unchanged (makes the receipt version 3). */
+  appendSkipped(entry: ReceiptSkipped): void {
+    this.writeLine(JSON.stringify(entry));
+    this.skipCount += 1;
+  }
+
+  /**
+   * Writes the summary line (version 3 when skipped lines were written, else 2) and closes
+   * the file; throws when any write failed.
+   */
   async close(info: ReceiptCloseInfo): Promise<ReceiptSummary> {
     const head: Omit<ReceiptSummary, "sha256"> = {
       type: "summary",
-      version: 2,
+      version: this.skipCount > 0 ? 3 : 2,
       base_url: info.base_url,
       org_id: info.org_id,
       started_at: info.started_at,
       finished_at: info.finished_at,
-      lines: this.lineCount,
+      lines: this.lineCount + this.skipCount,
       bytes: this.byteCount,
       linked: info.linked,
       skipped: info.skipped,
@@ -197,9 +236,11 @@ export interface ReceiptProblem {
 /** What `grc evidence receipt verify` found. */
 export interface ReceiptCheck {
   ok: boolean;
-  /** Summary version (1 or 2), undefined without a summary. */
-  version: 1 | 2 | undefined;
+  /** Summary version (1, 2 or 3), undefined without a summary. */
+  version: 1 | 2 | 3 | undefined;
   entries: number;
+  /** Skipped lines (version 3): files unchanged since an earlier push, not sent by this run. */
+  skippedEntries: number;
   bytes: number;
   summary: ReceiptSummary | undefined;
   /** Files re-hashed (with `files: true`). */
@@ -300,7 +341,12 @@ function parseLine(line: string): { obj: Record<string, unknown> } | { why: stri
  */
 export async function verifyReceipt(
   file: string,
-  options: { files?: boolean; cwd: string; onEntry?: (e: ReceiptEntry) => void },
+  options: {
+    files?: boolean;
+    cwd: string;
+    onEntry?: (e: ReceiptEntry) => void;
+    onSkipped?: (e: ReceiptSkipped) => void;
+  },
 ): Promise<ReceiptCheck> {
   const notReceipt = "name a receipt written by `grc evidence push --receipt`";
   const st = await stat(file).catch((err: NodeJS.ErrnoException) => err);
@@ -318,6 +364,7 @@ export async function verifyReceipt(
   const notes: string[] = [];
   const body = createHash("sha256");
   const entries: ReceiptEntry[] = [];
+  const skippedEntries: ReceiptSkipped[] = [];
   let summary: ReceiptSummary | undefined;
   let sealed: string | undefined;
   let lineNo = 0;
@@ -343,7 +390,7 @@ export async function verifyReceipt(
     if (obj.type === "summary") {
       summary = obj as unknown as ReceiptSummary;
       const tail = V2_TAIL.exec(line);
-      if (summary.version === 2 && tail) {
+      if ((summary.version === 2 || summary.version === 3) && tail) {
         const prefix = raw.subarray(0, raw.length - 66);
         sealed = body.copy().update(prefix).digest("hex");
       }
@@ -351,6 +398,15 @@ export async function verifyReceipt(
     }
     body.update(raw).update("\n");
     bodyLines += 1;
+    if (obj.type === "skipped") {
+      const why = skippedProblem(obj);
+      if (why) problems.push({ line: lineNo, message: why });
+      else {
+        skippedEntries.push(obj as unknown as ReceiptSkipped);
+        options.onSkipped?.(obj as unknown as ReceiptSkipped);
+      }
+      continue;
+    }
     const why = entryProblem(obj);
     if (why) {
       problems.push({ line: lineNo, message: why });
@@ -372,7 +428,7 @@ export async function verifyReceipt(
   } else {
     const altered = (what: string) =>
       problems.push({ line: summaryLine, message: `${what}: the receipt was altered` });
-    if (summary.version === 2) {
+    if (summary.version === 2 || summary.version === 3) {
       if (sealed === undefined) altered("the summary does not end with its SHA-256");
       else if (sealed !== summary.sha256) {
         altered("the summary's SHA-256 does not match the lines before it");
@@ -388,10 +444,11 @@ export async function verifyReceipt(
       problems.push({ line: summaryLine, message: "unknown receipt version" });
     }
     crossCheck(summary, entries, bodyLines, bytes, summaryLine, problems);
+    skippedCheck(summary, skippedEntries, summaryLine, problems);
   }
   let filesChecked = 0;
   if (options.files) {
-    for (const entry of entries) {
+    for (const entry of [...entries, ...skippedEntries]) {
       const why = await fileProblem(entry, options.cwd);
       filesChecked += 1;
       if (why) problems.push({ line: 0, path: entry.path, message: why });
@@ -400,8 +457,11 @@ export async function verifyReceipt(
   return {
     ok: problems.length === 0,
     version:
-      summary && (summary.version === 1 || summary.version === 2) ? summary.version : undefined,
+      summary && (summary.version === 1 || summary.version === 2 || summary.version === 3)
+        ? summary.version
+        : undefined,
     entries: entries.length,
+    skippedEntries: skippedEntries.length,
     bytes,
     summary,
     filesChecked,
@@ -453,6 +513,45 @@ function crossCheck(
   }
 }
 
+/**
+ * Version 3's skipped lines: as many as the summary's `skipped`, on its server and
+ * organization; a version 1 or 2 receipt has none.
+ */
+function skippedCheck(
+  s: ReceiptSummary,
+  skipped: ReceiptSkipped[],
+  line: number,
+  problems: ReceiptProblem[],
+): void {
+  const add = (message: string) => problems.push({ line, message });
+  if (s.version !== 3) {
+    if (skipped.length > 0) add(`a version ${s.version} receipt holds skipped lines`);
+    return;
+  }
+  if (s.skipped !== skipped.length) {
+    add(
+      `the summary says ${s.skipped} skipped but the receipt holds ${skipped.length} skipped lines`,
+    );
+  }
+  const other = skipped.find((e) => e.base_url !== s.base_url || e.org_id !== s.org_id);
+  if (other) {
+    add(`${other.path} is on ${other.base_url} org ${other.org_id}, not the summary's`);
+  }
+}
+
+function skippedProblem(obj: Record<string, unknown>): string | undefined {
+  for (const k of ["path", "object_key", "lineage_id", "control_id", "base_url", "org_id"]) {
+    if (typeof obj[k] !== "string" || obj[k] === "") return `skipped line: missing ${k}`;
+  }
+  if (typeof obj.size !== "number" || !Number.isSafeInteger(obj.size) || obj.size < 0)
+    return "skipped line: missing size";
+  if (typeof obj.sha256 !== "string" || !HEX64.test(obj.sha256))
+    return "skipped line: sha256 is not a SHA-256";
+  if (obj.evidence_id !== obj.sha256) return "skipped line: evidence_id differs from sha256";
+  if (typeof obj.linked_at !== "string") return "skipped line: missing linked_at";
+  return undefined;
+}
+
 function entryProblem(obj: Record<string, unknown>): string | undefined {
   if (obj.type !== "evidence") return "not an evidence line";
   for (const k of ["path", "object_key", "lineage_id", "control_id", "base_url", "org_id"]) {
@@ -469,7 +568,10 @@ function entryProblem(obj: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-async function fileProblem(entry: ReceiptEntry, cwd: string): Promise<string | undefined> {
+async function fileProblem(
+  entry: Pick<ReceiptEntry, "path" | "abs_path" | "size" | "sha256">,
+  cwd: string,
+): Promise<string | undefined> {
   const candidates = [resolve(cwd, entry.path), entry.abs_path].filter(Boolean);
   for (const candidate of candidates) {
     const st = await stat(candidate).catch(() => undefined);

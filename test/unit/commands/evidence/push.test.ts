@@ -41,9 +41,9 @@ describe("grc evidence push (in-process, against the mock)", () => {
   const mock = withMock({ platforms: ["sovereign"], maxSize: 1000, latencyMs: 5 });
   beforeEach(() => mock.reset());
 
-  it("on a TTY: spinner on stderr, then a summary table on stdout", async () => {
+  it("on a TTY with --verbose: spinner on stderr, then a summary table on stdout", async () => {
     folder("tty", { "a.csv": "a", "b.txt": "bb" });
-    const r = await runInProcess(["evidence", "push", ".", "--control", "CC6.1"], {
+    const r = await runInProcess(["evidence", "push", ".", "--control", "CC6.1", "--verbose"], {
       env: mock.env(),
       tty: true,
     });

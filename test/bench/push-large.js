@@ -2,8 +2,7 @@
 // --no-state`, side by side with
 // - the seed's flow (document 000) for one file: `sha256sum`, upload-url, the PUT with
 //   `curl -T` (the seed's `--data-binary @file` runs out of memory on 1 GiB with curl 7.88),
-//   verify, link: target grc >= 3x faster, judged twice: grc (verify on, the default) vs the
-//   flow with verify, and grc --no-verify vs the flow without it;
+//   verify, link: target grc (verify on, the default: the same work) >= 3x faster;
 // - `curl -T` alone to a presigned URL (the transfer and nothing else: no hashing, no API
 //   call): target grc --no-verify (one PUT plus upload-url and link) >= 0.9x its speed;
 // - grc's peak RSS (the largest of /usr/bin/time's maxrss and the process's own VmHWM over
@@ -37,7 +36,7 @@ const probeFile = join(work, "probe.txt");
 
 /**
  * The seed's flow for one file: hash first, then upload-url, PUT (curl -T), verify (the
- * seed's optional step 3, when VERIFY=1), link.
+ * seed's optional step 3, which its samples run), link.
  */
 const seedFlow = `
 set -e
@@ -50,9 +49,7 @@ RESP=$(curl -s -X POST "$BASE/upload-url" -H "$AUTH" \\
 UPLOAD_URL=$(echo "$RESP" | jq -r .upload_url)
 OBJECT_KEY=$(echo "$RESP" | jq -r .object_key)
 curl -s -f -T "$FILE" -H "Content-Type: text/csv" "$UPLOAD_URL" >/dev/null
-if [ "$VERIFY" = 1 ]; then
 curl -s -f -X POST "$BASE/verify?object_key=$OBJECT_KEY&expected_hash=$HASH" -H "$AUTH" >/dev/null
-fi
 curl -s -f -X POST "$BASE/$HASH/link-to-control" -H "$AUTH" \\
 -H "Content-Type: application/json" \\
 -d "{\\"control_id\\":\\"CC6.1\\",\\"framework_id\\":\\"SOC2\\",\\"object_key\\":\\"$OBJECT_KEY\\"}" >/dev/null
@@ -141,20 +138,9 @@ try {
     },
     async seed() {
       await reset();
-      const r = await runTimed("bash", ["-c", seedFlow], {
-        env: { ...env, FILE: file, VERIFY: "1" },
-      });
+      const r = await runTimed("bash", ["-c", seedFlow], { env: { ...env, FILE: file } });
       expectOk("seed flow", r);
       expectDone("seed flow", { linked: true });
-      return r;
-    },
-    async seedNoVerify() {
-      await reset();
-      const r = await runTimed("bash", ["-c", seedFlow], {
-        env: { ...env, FILE: file, VERIFY: "0" },
-      });
-      expectOk("seed flow without verify", r);
-      expectDone("seed flow without verify", { linked: true });
       return r;
     },
   };
@@ -185,7 +171,6 @@ try {
       "seed flow: sha256sum, upload-url, curl -T, verify, link",
       `${fmtMs(ms("seed"))}  peak RSS ${mib(rssOf("seed"))}`,
     ],
-    ["seed flow without verify", fmtMs(ms("seedNoVerify"))],
     ["curl -T alone to a presigned URL", `${fmtMs(ms("curl"))}  peak RSS ${mib(rssOf("curl"))}`],
     [
       "grc (verify on) vs curl -T alone",
@@ -209,16 +194,6 @@ try {
       goal: 3,
       grcMs: ms("grc"),
       baseMs: ms("seed"),
-    }),
-    target({
-      work: `${work13}, --no-verify`,
-      grc: fmtMs(ms("grcNoVerify")),
-      baseline: "seed flow without verify (sha256sum + curl -T + 2 calls)",
-      base: fmtMs(ms("seedNoVerify")),
-      kind: "speed",
-      goal: 3,
-      grcMs: ms("grcNoVerify"),
-      baseMs: ms("seedNoVerify"),
     }),
     target({
       work: `${work13}, --no-verify`,

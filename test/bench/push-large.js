@@ -194,6 +194,8 @@ try {
       goal: 3,
       grcMs: ms("grc"),
       baseMs: ms("seed"),
+      grcRuns: runs.grc.map((r) => r.ms),
+      baseRuns: runs.seed.map((r) => r.ms),
     }),
     target({
       work: `${work13}, --no-verify`,
@@ -204,6 +206,8 @@ try {
       goal: 0.9,
       grcMs: ms("grcNoVerify"),
       baseMs: ms("curl"),
+      grcRuns: runs.grcNoVerify.map((r) => r.ms),
+      baseRuns: runs.curl.map((r) => r.ms),
     }),
     target({
       work: `${work13}, peak RSS`,

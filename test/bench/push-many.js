@@ -115,6 +115,8 @@ try {
       goal: 1.0,
       grcMs: ms("grc"),
       baseMs: ms("bare"),
+      grcRuns: runs.grc.map((r) => r.ms),
+      baseRuns: runs.bare.map((r) => r.ms),
     }),
   ];
   if (runs.python) {
@@ -132,6 +134,8 @@ try {
         goal: 1.5,
         grcMs: ms("grc"),
         baseMs: ms("python"),
+        grcRuns: runs.grc.map((r) => r.ms),
+        baseRuns: runs.python.map((r) => r.ms),
       }),
     );
   }

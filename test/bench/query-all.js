@@ -145,6 +145,8 @@ const ok = printReport(
       goal: 0.9,
       grcMs,
       baseMs: bareMs,
+      grcRuns: runs.grc.map((r) => r.ms),
+      baseRuns: runs.bare.map((r) => r.ms),
     }),
     target({
       work: `${work13}, peak RSS (issue 5)`,

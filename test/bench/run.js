@@ -1,7 +1,8 @@
 // `npm run bench [-- GROUP ...] [-- --dialect full|minimal|both]`: runs the benchmark groups
 // under test/bench/ one after another (so their figures do not disturb each other), each
 // against the full and the minimal dialect of the mock in turn, then prints one summary
-// table of every target (work | grc | baseline | ratio | target | PASS/MISS) and writes it
+// table of every target (work | grc | baseline | ratio of the medians | range of the same
+// ratio within each round | target | PASS/MISS) and writes it
 // as Markdown to .tmp/bench-results.md (BENCH_OUT to change; git-ignored) for
 // docs/performance.md.
 //
@@ -93,11 +94,11 @@ rows.sort(
 const cell = (s) => String(s ?? "").replaceAll("|", "\\|");
 const rounds = process.env.BENCH_ROUNDS ?? process.env.BENCH_RUNS;
 const table = [
-  "| dialect | work | grc | baseline | ratio | target | |",
-  "| --- | --- | --- | --- | --- | --- | --- |",
+  "| dialect | work | grc | baseline | ratio | per round | target | |",
+  "| --- | --- | --- | --- | --- | --- | --- | --- |",
   ...rows.map(
     (r) =>
-      `| ${r.dialect} | ${cell(r.work)} | ${cell(r.grc)} | ${r.baseline ? `${cell(r.baseline)}: ${cell(r.base)}` : "—"} | ${r.ratioText} | ${cell(r.target)} | ${r.pass ? "PASS" : "MISS"} |`,
+      `| ${r.dialect} | ${cell(r.work)} | ${cell(r.grc)} | ${r.baseline ? `${cell(r.baseline)}: ${cell(r.base)}` : "—"} | ${r.ratioText} | ${r.perRound ?? ""} | ${cell(r.target)} | ${r.pass ? "PASS" : "MISS"} |`,
   ),
 ];
 const missed = rows.filter((r) => !r.pass).length;

@@ -115,6 +115,8 @@ const vsNode = (name, work) =>
     goal: 1.3,
     grcMs: m[name],
     baseMs: m.node,
+    grcRuns: times[name],
+    baseRuns: times.node,
   });
 const ok = printReport(
   `Start-up, whole process, ${dialect} mock (Node ${process.version}, median of ${RUNS} alternated rounds)`,
@@ -144,6 +146,8 @@ const ok = printReport(
       goal: 1.3,
       grcMs: m.query,
       baseMs: m.bareQuery,
+      grcRuns: times.query,
+      baseRuns: times.bareQuery,
     }),
   ],
 );

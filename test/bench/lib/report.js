@@ -54,9 +54,23 @@ function fmtGoal(goal) {
  * - kind "time": ratio = grc time / baseline time, PASS when ratio <= target ("<= 1.3x of
  *   node -e 0");
  * - kind "max": an absolute figure (value) below a limit (target), e.g. peak RSS.
- * `grc` and `base` are the printed figures, `baseline` names what grc is compared with.
+ * `grc` and `base` are the printed figures, `baseline` names what grc is compared with;
+ * `grcRuns`/`baseRuns` (ms, one per round, in round order) add the per-round ratio range.
  */
-export function target({ work, grc, baseline, base, kind, goal, grcMs, baseMs, value, unit }) {
+export function target({
+  work,
+  grc,
+  baseline,
+  base,
+  kind,
+  goal,
+  grcMs,
+  baseMs,
+  value,
+  unit,
+  grcRuns,
+  baseRuns,
+}) {
   let ratio;
   let pass;
   let ratioText;
@@ -77,7 +91,25 @@ export function target({ work, grc, baseline, base, kind, goal, grcMs, baseMs, v
     ratioText = unit === "x" ? `${value.toFixed(3)}x` : `${value.toFixed(1)} ${unit}`;
     targetText = unit === "x" ? `< ${goal}x` : `< ${goal} ${unit}`;
   }
-  return { work, grc, baseline, base, ratio, ratioText, target: targetText, pass, dialect };
+  // The same ratio within each round (grc and the baseline ran back to back): its range shows
+  // how much the load moved between rounds.
+  let perRound;
+  if (grcRuns && baseRuns && grcRuns.length === baseRuns.length && grcRuns.length > 1) {
+    const rs = grcRuns.map((g, i) => (kind === "speed" ? baseRuns[i] / g : g / baseRuns[i]));
+    perRound = `${Math.min(...rs).toFixed(2)}-${Math.max(...rs).toFixed(2)}x`;
+  }
+  return {
+    work,
+    grc,
+    baseline,
+    base,
+    ratio,
+    ratioText,
+    perRound,
+    target: targetText,
+    pass,
+    dialect,
+  };
 }
 
 /**
@@ -92,7 +124,7 @@ export function printReport(title, lines, targets = []) {
   for (const t of targets) {
     ok &&= t.pass;
     console.log(
-      `  ${t.pass ? "PASS" : "MISS"}  ${t.work}: ${t.ratioText} (target ${t.target})${t.baseline ? ` vs ${t.baseline}` : ""}`,
+      `  ${t.pass ? "PASS" : "MISS"}  ${t.work}: ${t.ratioText}${t.perRound ? ` (rounds ${t.perRound})` : ""} (target ${t.target})${t.baseline ? ` vs ${t.baseline}` : ""}`,
     );
   }
   if (process.env.BENCH_RESULTS) {

@@ -1,5 +1,5 @@
 // Shared bits of the push benchmarks: the mock in-process (from dist/), fixture files, the
-// seed's own curl and Python flows, and timing child processes with their peak memory.
+// seed's Python sample in a thread pool, and timing child processes with their peak memory.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
@@ -14,6 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dialect } from "./report.js";
 
 /** Absolute paths the benches need. */
 export const paths = {
@@ -23,13 +24,13 @@ export const paths = {
   probe: fileURLToPath(new URL("./io-probe.js", import.meta.url)),
 };
 
-/** `--quick` (or BENCH_QUICK=1): sample the slow loops and extrapolate per file. */
-export const quick = process.argv.includes("--quick") || process.env.BENCH_QUICK === "1";
-
-/** Starts the mock from the build in this process (no faults, no latency). */
+/**
+ * Starts the mock from the build in this process (the server `grc mock serve` runs; no
+ * faults, no latency) in the dialect of this run (BENCH_DIALECT: full or minimal).
+ */
 export async function startMock(options = {}) {
   const { startMockServer } = await import(paths.server);
-  const mock = await startMockServer({ platforms: ["sovereign"], ...options });
+  const mock = await startMockServer({ platforms: ["sovereign"], dialect, ...options });
   return {
     mock,
     env: {
@@ -146,96 +147,50 @@ export function mockCounts(mock) {
 }
 
 /**
- * The seed's curl sample (document 000) as a loop over a list of files: the same four
- * commands per file, its hard-coded content type and control, output discarded.
+ * The seed's Python sample (document 000) as an engineer would scale it: the sample's own
+ * calls for each file, run by a pool of 16 threads, each thread with one keep-alive
+ * `requests.Session` (module-level `requests.post` would open a connection per request).
+ * Usage: python3 -c <this> DIR THREADS (GRC_BASE_URL/GRC_ORG_ID/GRC_API_KEY).
  */
-export const seedCurlLoop = `
-set -e
-BASE="$GRC_BASE_URL/api/v1/orgs/$GRC_ORG_ID/evidence"
-AUTH="Authorization: Bearer $GRC_API_KEY"
-while IFS= read -r FILE; do
-NAME=$(basename "$FILE")
-HASH=$(sha256sum "$FILE" | cut -d' ' -f1)
-RESP=$(curl -s -X POST "$BASE/upload-url" -H "$AUTH" \\
--H "Content-Type: application/json" \\
--d "{\\"filename\\":\\"$NAME\\",\\"content_type\\":\\"text/csv\\",\\"control_id\\":\\"CC6.1\\"}")
-UPLOAD_URL=$(echo "$RESP" | jq -r .upload_url)
-OBJECT_KEY=$(echo "$RESP" | jq -r .object_key)
-curl -s -X PUT "$UPLOAD_URL" -H "Content-Type: text/csv" --data-binary "@$FILE" >/dev/null
-curl -s -X POST "$BASE/verify?object_key=$OBJECT_KEY&expected_hash=$HASH" -H "$AUTH" >/dev/null
-curl -s -X POST "$BASE/$HASH/link-to-control" -H "$AUTH" \\
--H "Content-Type: application/json" \\
--d "{\\"control_id\\":\\"CC6.1\\",\\"framework_id\\":\\"SOC2\\",\\"object_key\\":\\"$OBJECT_KEY\\"}" >/dev/null
-done
-`;
-
-/**
- * The seed's Python sample (document 000) as a loop over the files named on stdin: the same
- * calls (module-level `requests.post/put`, so a new connection per request, as written).
- * Falls back to urllib when requests is missing, and says so on stderr.
- */
-export const seedPythonLoop = `
-import hashlib, os, sys
-try:
-    import requests
-except ImportError:
-    requests = None
-    sys.stderr.write("requests missing: using urllib\\n")
+export const seedPythonPool = `
+import hashlib, os, sys, threading
+from concurrent.futures import ThreadPoolExecutor
+import requests
 BASE = f"{os.environ['GRC_BASE_URL']}/api/v1/orgs/{os.environ['GRC_ORG_ID']}/evidence"
 HEADERS = {"Authorization": f"Bearer {os.environ['GRC_API_KEY']}"}
 CONTROL, FRAMEWORK = "CC6.1", "SOC2"
-if requests is None:
-    import json, urllib.parse, urllib.request
-    def call(method, url, data=None, headers=None, params=None, json_body=None):
-        if params: url += "?" + urllib.parse.urlencode(params)
-        headers = dict(headers or {})
-        if json_body is not None:
-            data = json.dumps(json_body).encode(); headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(url, data=data, headers=headers, method=method)
-        with urllib.request.urlopen(req) as r:
-            body = r.read()
-        return json.loads(body) if body[:1] in (b"{", b"[") else None
-for line in sys.stdin:
-    PATH = line.strip()
-    if not PATH: continue
-    data = open(PATH, "rb").read()
+local = threading.local()
+def push(PATH):
+    s = getattr(local, "session", None)
+    if s is None:
+        s = local.session = requests.Session()
+    with open(PATH, "rb") as f:
+        data = f.read()
     file_hash = hashlib.sha256(data).hexdigest()
-    name = os.path.basename(PATH)
-    if requests is None:
-        up = call("POST", f"{BASE}/upload-url", headers=HEADERS, json_body={"filename": name, "content_type": "text/csv", "control_id": CONTROL})
-        call("PUT", up["upload_url"], data=data, headers={"Content-Type": "text/csv"})
-        call("POST", f"{BASE}/verify", headers=HEADERS, params={"object_key": up["object_key"], "expected_hash": file_hash})
-        call("POST", f"{BASE}/{file_hash}/link-to-control", headers=HEADERS, json_body={"control_id": CONTROL, "framework_id": FRAMEWORK, "object_key": up["object_key"]})
-        continue
-    r = requests.post(f"{BASE}/upload-url", headers=HEADERS, json={
-        "filename": name, "content_type": "text/csv", "control_id": CONTROL,
+    r = s.post(f"{BASE}/upload-url", headers=HEADERS, json={
+        "filename": os.path.basename(PATH), "content_type": "text/csv", "control_id": CONTROL,
     })
     r.raise_for_status()
     up = r.json()
-    requests.put(up["upload_url"], data=data,
+    s.put(up["upload_url"], data=data,
         headers={"Content-Type": "text/csv"}).raise_for_status()
-    requests.post(f"{BASE}/verify", headers=HEADERS,
+    s.post(f"{BASE}/verify", headers=HEADERS,
         params={"object_key": up["object_key"], "expected_hash": file_hash})
-    r = requests.post(f"{BASE}/{file_hash}/link-to-control", headers=HEADERS, json={
+    r = s.post(f"{BASE}/{file_hash}/link-to-control", headers=HEADERS, json={
         "control_id": CONTROL, "framework_id": FRAMEWORK, "object_key": up["object_key"],
     })
     r.raise_for_status()
+DIR = sys.argv[1]
+paths = sorted(os.path.join(DIR, n) for n in os.listdir(DIR))
+with ThreadPoolExecutor(int(sys.argv[2])) as pool:
+    for _ in pool.map(push, paths):
+        pass
 `;
 
 /** True when python3 can import requests. */
 export async function pythonHasRequests() {
   const r = await runTimed("python3", ["-c", "import requests"]);
   return r.code === 0;
-}
-
-/** Seconds with one decimal. */
-export function sec(ms) {
-  return `${(ms / 1000).toFixed(2)} s`;
-}
-
-/** MiB from KiB. */
-export function mib(kib) {
-  return kib === undefined ? "n/a" : `${(kib / 1024).toFixed(1)} MiB`;
 }
 
 /** Reads what io-probe.js wrote at the child's exit: rchar, read_bytes, VmHWM. */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -90,6 +90,26 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
     });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/^2 files: 2 linked/);
+  });
+
+  it("a receipt that cannot be opened leaves the state closed and unlocked (case upload)", async () => {
+    const { dir } = folder("case-receipt");
+    const env = strataEnv();
+    const before = caseUploads();
+    // A folder where the receipt file should be: opening it fails after the state was loaded.
+    const res = await runGrc(
+      ["strata", "cases", "evidence", "upload", "6", dir, "--receipt", dir],
+      { env },
+    );
+    expect(res.code).not.toBe(0);
+    expect(res.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(caseUploads()).toBe(before);
+    const lock = join(env.GRC_CONFIG_DIR, "state", "default.json.lock");
+    expect(existsSync(lock)).toBe(false);
+    // The next run is not kept waiting by a lock: it uploads at once.
+    const again = await runGrc(["strata", "cases", "evidence", "upload", "6", dir], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toBe("case 6: 2 uploaded, 0 skipped, 0 failed\n");
   });
 
   it.each([["0"], ["257"], ["1e1"]])(

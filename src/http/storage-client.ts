@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { UsageError } from "../errors.js";
-import { discardBody, signalCombiner } from "./body-limits.js";
+import { type HttpError, InterruptedError, UsageError } from "../errors.js";
+import { anySignal, discardBody, readStorageError, signalCombiner } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import { networkError, networkErrorCode } from "./error-decoder.js";
 import { storageUrlForDisplay } from "./redact.js";
@@ -171,3 +171,46 @@ function omit(headers: Record<string, string>, name: string): Record<string, str
 }
 
 export { readStorageError } from "./body-limits.js";
+
+/**
+ * What a PUT to a presigned URL came to, decoded once: `ok` (2xx; the answer's body is
+ * dropped, never waited for), `expired` (S3's 403 "Request has expired": a fresh URL fixes
+ * it), or `error` with the status kept (any other non-2xx, its body read bounded in size and
+ * time and decoded from S3's XML). Network errors after the client's retries still throw.
+ */
+export type StorageOutcome =
+  | { kind: "ok" }
+  | { kind: "expired"; error: HttpError }
+  | { kind: "error"; status: number; error: HttpError };
+
+/** PUTs a body to a presigned URL through any StorageClient and decodes the answer once. */
+export async function storagePut(
+  client: StorageClient,
+  req: Omit<StorageRequest, "method">,
+): Promise<StorageOutcome> {
+  const res = await client.request({ ...req, method: "PUT" });
+  return storageOutcome(res, "PUT", req.url, req.signal);
+}
+
+/** Decodes a storage answer (see StorageOutcome). */
+export async function storageOutcome(
+  res: StorageResponse,
+  method: string,
+  url: string,
+  signal?: AbortSignal,
+): Promise<StorageOutcome> {
+  if (res.status >= 200 && res.status < 300) {
+    discardBody(res.body);
+    return { kind: "ok" };
+  }
+  const error = await readStorageError(res, method, url, new Date(), signal);
+  // S3 says "Request has expired" with 403 AccessDenied. Any other 403 (a signature or
+  // Content-Type mismatch, a policy) would fail the same way again with a fresh URL.
+  if (
+    res.status === 403 &&
+    /request has expired|expired/i.test(error.details.join(" ") + error.message)
+  ) {
+    return { kind: "expired", error };
+  }
+  return { kind: "error", status: res.status, error };
+}

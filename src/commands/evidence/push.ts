@@ -1,7 +1,7 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { wholeNumber } from "../../cli/parse.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
-import { ExitCode, UsageError } from "../../errors.js";
+import { UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
 
 /** Flags of `grc evidence push` as the parser hands them over. */
@@ -85,8 +85,8 @@ export const pushCommand = defineCommand<PushFlags>({
       description: "Content-Type for every file (default: from the extension)",
     },
     {
-      flags: "--concurrency <n>",
-      description: "files in flight at once",
+      flags: "-c, --concurrency <n>",
+      description: "files in flight at once (1-256)",
       default: 8,
       parse: wholeNumber("--concurrency", 1, 256),
     },
@@ -124,30 +124,19 @@ export const pushCommand = defineCommand<PushFlags>({
     "scope, 4 server or storage unavailable, 130 interrupted (state saved).",
   ].join("\n"),
   async run(ctx, paths, flags) {
-    const [
-      { discoverFiles },
-      { loadMapFile },
-      { isValidContentType },
-      { pushEvidence },
-      { PushState },
-      { ReceiptWriter },
-      { stateFilePath },
-      { PushOutput },
-      shards,
-      { prepareReceiptSigning },
-    ] = await Promise.all([
-      import("../../core/evidence/discovery.js"),
-      import("../../core/evidence/map-file.js"),
-      import("../../core/evidence/content-type.js"),
-      import("../../core/evidence/push.js"),
-      import("../../core/evidence/state-store.js"),
-      import("../../core/evidence/receipt.js"),
-      import("../../core/config/paths.js"),
-      import("./push-output.js"),
-      import("../../core/evidence/shard.js"),
+    const [{ discoverFiles }, { loadMapFile }, { isValidContentType }, { stateFilePath }, shards] =
+      await Promise.all([
+        import("../../core/evidence/discovery.js"),
+        import("../../core/evidence/map-file.js"),
+        import("../../core/evidence/content-type.js"),
+        import("../../core/config/paths.js"),
+        import("../../core/evidence/shard.js"),
+      ]);
+    const [{ prepareReceiptSigning }, { executePush }] = await Promise.all([
       import("./receipt-signing.js"),
+      import("./run-push.js"),
     ]);
-    const cwd = process.cwd();
+    const cwd = ctx.cwd;
 
     // Input first: nothing touches the network until the file list is known to be good.
     if (paths.length === 0 && !flags.map) {
@@ -226,89 +215,22 @@ export const pushCommand = defineCommand<PushFlags>({
       flags.state === false
         ? undefined
         : (flags.state ?? (shard ? shards.shardStatePath(defaultState, shard) : defaultState));
-    const state = stateFile ? await PushState.load(stateFile) : undefined;
-
-    // The HTTP clients load on the first file that needs them: a rerun that skips every
-    // file stays offline (and fast).
-    const connect = async () => {
-      const { sovereignEvidence } = await import("../../platforms/sovereign/index.js");
-      const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
-      return { evidence, storage: await ctx.storage() };
-    };
-    const receipt =
-      flags.receipt && !dryRun
-        ? await ReceiptWriter.open(flags.receipt).catch((err: unknown) => {
-            state?.unlock(); // nothing was done: the state file is free again
-            throw err;
-          })
-        : undefined;
-
-    const output = new PushOutput({
+    const { code } = await executePush(ctx, {
+      files,
+      scope,
+      stateFile,
+      receipt: flags.receipt,
+      signing,
+      concurrency: flags.concurrency,
+      verify: flags.verify !== false,
+      force: Boolean(flags.force),
+      dryRun,
+      contentType: flags.contentType,
       io: ctx.io,
       format: outputFormat(flags),
       quiet: Boolean(flags.quiet),
-      dryRun,
       rows: Boolean(flags.verbose) || flags.output !== undefined,
     });
-    await output.start();
-    const startedAt = new Date().toISOString();
-    let summary: Awaited<ReturnType<typeof pushEvidence>>;
-    let stateError: unknown;
-    try {
-      summary = await pushEvidence(
-        {
-          files,
-          scope,
-          concurrency: flags.concurrency,
-          verify: flags.verify !== false,
-          force: Boolean(flags.force),
-          dryRun,
-          contentType: flags.contentType,
-          signal: ctx.signal,
-          onEvent: output.onEvent,
-        },
-        { connect, state, receipt },
-      );
-    } finally {
-      // No spinner left running (its timer would keep the process alive) whatever happened.
-      output.stopSpinner();
-      // The state is written whatever happened: every linked file must be remembered.
-      await state?.close().catch((err: unknown) => {
-        stateError = err;
-      });
-    }
-    // A receipt that cannot be finished (disk full) must not swallow the results: they are
-    // printed first, then the one error line.
-    let receiptError: unknown;
-    await receipt
-      ?.close({
-        base_url: scope.base_url,
-        org_id: scope.org_id,
-        started_at: startedAt,
-        finished_at: new Date().toISOString(),
-        linked: summary.linked,
-        skipped: summary.skipped,
-        failed: summary.failed,
-        interrupted: summary.interrupted,
-        ci: signing.ci,
-      })
-      .catch((err: unknown) => {
-        receiptError = err;
-      });
-    await output.finish(summary, { stateFile });
-    // A complete receipt is signed even when the run stopped early: it is a true record.
-    let signError: unknown;
-    if (receipt && !receiptError) {
-      await signing.finish({ quiet: Boolean(flags.quiet) }).catch((err: unknown) => {
-        signError = err;
-      });
-    }
-    if (summary.fatal) throw summary.fatal;
-    // Reported after the results: the files are linked, only the record of it failed.
-    if (stateError) throw stateError;
-    if (receiptError) throw receiptError;
-    if (signError) throw signError;
-    if (summary.interrupted) return ExitCode.interrupted;
-    return summary.failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+    return code;
   },
 });

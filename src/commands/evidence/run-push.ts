@@ -1,14 +1,17 @@
 import type { CommandContext, OutputFormat } from "../../cli/command.js";
 import type { IOStreams } from "../../cli/io.js";
+import type { UploadDestination } from "../../core/evidence/destination.js";
 import type { DiscoveredFile } from "../../core/evidence/discovery.js";
 import type { PushSummary } from "../../core/evidence/push.js";
 import type { StateEntry, StateScope } from "../../core/evidence/state-store.js";
 import { ExitCode, UsageError } from "../../errors.js";
 
 /**
- * The execute-and-record half of `grc evidence push`, shared by `evidence apply` and the
- * query commands' `--evidence`: open the state and the receipt, run the push core over a
- * decided list of files, close the state and the receipt, report. One upload path.
+ * The execute-and-record half of every evidence upload: `grc evidence push`, `evidence
+ * apply`, the query commands' `--evidence` and `grc strata cases evidence upload`. It opens
+ * the state and the receipt, runs the pipeline (src/core/evidence/push.ts) over the
+ * discovered files towards a destination, closes the state and the receipt on every path,
+ * and renders one way (push-output.ts). One upload path.
  */
 
 /** What to push and where the proof goes. */
@@ -24,6 +27,17 @@ export interface ExecutePushOptions {
   concurrency: number;
   verify: boolean;
   force?: boolean;
+  /** Hash and list; send nothing (no receipt, no state writes). */
+  dryRun?: boolean;
+  /** `--content-type`: overrides the type from the extension. */
+  contentType?: string | undefined;
+  /**
+   * Where the files go (default: Sovereign's presigned upload through the profile's API
+   * and storage clients). Called on the first file that needs the server.
+   */
+  destination?: () => Promise<UploadDestination>;
+  /** How the run is shown (default: push's renderer, push-output.ts). */
+  output?: RunOutput;
   /** Content hashes a plan decided (see PushOptions.expectedSha256). */
   expectedSha256?: (file: DiscoveredFile) => string | undefined;
   /** State entries to record before the run (apply: unchanged content found under a new path). */
@@ -34,6 +48,14 @@ export interface ExecutePushOptions {
   quiet: boolean;
   /** One row per file in the table format (`--verbose`, or `-o table` given). */
   rows?: boolean | undefined;
+}
+
+/** What renders a run: push-output.ts's PushOutput, or a command's own rows. */
+export interface RunOutput {
+  start(): Promise<void>;
+  readonly onEvent: (event: import("../../core/evidence/push.js").PushEvent) => void;
+  stopSpinner(): void;
+  finish(summary: PushSummary, extra: { stateFile?: string | undefined }): Promise<void>;
 }
 
 /** The scope (server, organization) of a profile's push, refusing a profile without an org. */
@@ -48,38 +70,63 @@ export async function pushScope(ctx: CommandContext): Promise<StateScope & { pro
   return { base_url: profile.baseUrl ?? "", org_id: profile.orgId, profile: profile.name };
 }
 
-/** Runs the push core over `files`; resolves with the summary and the exit code of push. */
+/** Sovereign's presigned upload through the profile's clients (loaded on first need). */
+async function sovereignDestination(
+  ctx: CommandContext,
+  orgId: string,
+): Promise<UploadDestination> {
+  const [
+    { sovereignEvidence },
+    { classifyUploadError, uploadFatalError },
+    { presignedDestination },
+  ] = await Promise.all([
+    import("../../platforms/sovereign/index.js"),
+    import("../../platforms/sovereign/upload-errors.js"),
+    import("../../core/evidence/presigned.js"),
+  ]);
+  return presignedDestination({
+    evidence: sovereignEvidence(await ctx.api(), orgId),
+    storage: await ctx.storage(),
+    classify: classifyUploadError,
+    fatalError: uploadFatalError,
+  });
+}
+
+/** Runs the pipeline over `files`; resolves with the summary and the exit code of push. */
 export async function executePush(
   ctx: CommandContext,
   options: ExecutePushOptions,
 ): Promise<{ summary: PushSummary; code: number }> {
-  const [{ pushEvidence }, { PushState }, { ReceiptWriter }, { PushOutput }] = await Promise.all([
-    import("../../core/evidence/push.js"),
-    import("../../core/evidence/state-store.js"),
-    import("../../core/evidence/receipt.js"),
-    import("./push-output.js"),
-  ]);
+  const [{ pushEvidence }, { PushState }, { ReceiptWriter }, { PushOutput }, uploadErrors] =
+    await Promise.all([
+      import("../../core/evidence/push.js"),
+      import("../../core/evidence/state-store.js"),
+      import("../../core/evidence/receipt.js"),
+      import("./push-output.js"),
+      import("../../platforms/sovereign/upload-errors.js"),
+    ]);
   const { scope } = options;
+  const dryRun = Boolean(options.dryRun);
   const state = options.stateFile ? await PushState.load(options.stateFile) : undefined;
-  for (const entry of options.adopt ?? []) state?.record(entry);
-  const connect = async () => {
-    const { sovereignEvidence } = await import("../../platforms/sovereign/index.js");
-    const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
-    return { evidence, storage: await ctx.storage() };
-  };
-  const receipt = options.receipt ? await ReceiptWriter.open(options.receipt) : undefined;
-  const output = new PushOutput({
-    io: options.io,
-    format: options.format,
-    quiet: options.quiet,
-    dryRun: false,
-    rows: options.rows,
-  });
-  await output.start();
-  const startedAt = new Date().toISOString();
-  let summary: PushSummary;
+  // From here on the state is closed (its journal folded, its lock released) on every path.
+  let summary: PushSummary | undefined;
   let stateError: unknown;
+  let receipt: Awaited<ReturnType<typeof ReceiptWriter.open>> | undefined;
+  const output =
+    options.output ??
+    new PushOutput({
+      io: options.io,
+      format: options.format,
+      quiet: options.quiet,
+      dryRun,
+      rows: options.rows,
+    });
+  const startedAt = ctx.now().toISOString();
   try {
+    for (const entry of options.adopt ?? []) state?.record(entry);
+    receipt = options.receipt && !dryRun ? await ReceiptWriter.open(options.receipt) : undefined;
+    const destination = options.destination ?? (() => sovereignDestination(ctx, scope.org_id));
+    await output.start();
     summary = await pushEvidence(
       {
         files: options.files,
@@ -87,14 +134,27 @@ export async function executePush(
         concurrency: options.concurrency,
         verify: options.verify,
         force: Boolean(options.force),
+        dryRun,
+        contentType: options.contentType,
         signal: ctx.signal,
         expectedSha256: options.expectedSha256,
         onEvent: output.onEvent,
       },
-      { connect, state, receipt },
+      {
+        connect: async () => ({ destination: await destination() }),
+        // A connect failure (no credential, no base URL) reads as Sovereign words it.
+        errors: {
+          classify: uploadErrors.classifyUploadError,
+          fatalError: uploadErrors.uploadFatalError,
+        },
+        state,
+        receipt,
+      },
     );
   } finally {
+    // No spinner left running (its timer would keep the process alive) whatever happened.
     output.stopSpinner();
+    // The state is written whatever happened: every linked file must be remembered.
     await state?.close().catch((err: unknown) => {
       stateError = err;
     });
@@ -107,7 +167,7 @@ export async function executePush(
       base_url: scope.base_url,
       org_id: scope.org_id,
       started_at: startedAt,
-      finished_at: new Date().toISOString(),
+      finished_at: ctx.now().toISOString(),
       linked: summary.linked,
       skipped: summary.skipped,
       failed: summary.failed,
@@ -126,6 +186,7 @@ export async function executePush(
     });
   }
   if (summary.fatal) throw summary.fatal;
+  // Reported after the results: the files are linked, only the record of it failed.
   if (stateError) throw stateError;
   if (receiptError) throw receiptError;
   if (signError) throw signError;

@@ -1,4 +1,5 @@
 import { defineCommand } from "../../cli/command.js";
+import { wholeNumber } from "../../cli/parse.js";
 import { UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "../evidence/receipt-signing.js";
 import { parseRecordId } from "./options.js";
@@ -7,6 +8,8 @@ import { parseRecordId } from "./options.js";
 export interface CaseEvidenceFlags {
   description?: string;
   concurrency: number;
+  dryRun?: boolean;
+  contentType?: string;
   include?: string[];
   exclude?: string[];
   hidden?: boolean;
@@ -28,15 +31,14 @@ export const caseEvidenceUploadCommand = defineCommand<CaseEvidenceFlags>({
     { flags: "--description <text>", description: "description stored with each file" },
     {
       flags: "-c, --concurrency <n>",
-      description: "files uploaded at once (1-64)",
-      default: 4,
-      parse: (v: string) => {
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < 1 || n > 64) {
-          throw new UsageError(`--concurrency must be a whole number from 1 to 64, got "${v}"`);
-        }
-        return n;
-      },
+      description: "files in flight at once (1-256)",
+      default: 8,
+      parse: wholeNumber("--concurrency", 1, 256),
+    },
+    { flags: "--dry-run", description: "list files with sizes and SHA-256; send nothing" },
+    {
+      flags: "--content-type <type>",
+      description: "Content-Type for every file (default: from the extension)",
     },
     {
       flags: "--include <glob>",
@@ -69,6 +71,15 @@ export const caseEvidenceUploadCommand = defineCommand<CaseEvidenceFlags>({
   ].join("\n"),
   async run(ctx, args, opts) {
     const caseId = parseRecordId(args[0], "case id");
+    if (opts.contentType !== undefined) {
+      const { isValidContentType } = await import("../../core/evidence/content-type.js");
+      if (!isValidContentType(opts.contentType)) {
+        throw new UsageError(
+          `--content-type "${opts.contentType}" is not a media type`,
+          "use type/subtype, e.g. text/csv",
+        );
+      }
+    }
     const { runCaseEvidenceUpload } = await import("./run-case-evidence.js");
     return runCaseEvidenceUpload(ctx, caseId, args.slice(1), opts);
   },

@@ -3,17 +3,15 @@ import { outputFormat } from "../../cli/command.js";
 import { type Spinner, startSpinner } from "../../cli/spinner.js";
 import { stateFilePath } from "../../core/config/paths.js";
 import { discoverFiles } from "../../core/evidence/discovery.js";
-import { formatBytes } from "../../core/evidence/push.js";
-import { ReceiptWriter } from "../../core/evidence/receipt.js";
-import { PushState } from "../../core/evidence/state-store.js";
+import { formatBytes } from "../../core/evidence/format-bytes.js";
+import type { PushEvent, PushSummary } from "../../core/evidence/push.js";
 import {
-  type CaseEvidenceEvent,
-  type CaseEvidenceResult,
+  caseEvidenceDestination,
+  caseEvidenceRow,
   caseTarget,
-  uploadCaseEvidence,
 } from "../../core/strata/case-evidence.js";
-import { ExitCode } from "../../errors.js";
 import type { Column } from "../../output/records.js";
+import type { RunOutput } from "../evidence/run-push.js";
 import type { CaseEvidenceFlags } from "./case-evidence-upload.js";
 import { openStrata, recordWriter } from "./render.js";
 
@@ -32,9 +30,9 @@ function columns(tty: boolean): Column[] {
 }
 
 /**
- * `grc strata cases evidence upload`: discovers the files (as `evidence push` does), uploads
- * them with bounded concurrency, then prints one row per file (streamed for NDJSON) and a
- * summary line on stderr. Exit 1 when any file failed.
+ * `grc strata cases evidence upload`: the evidence-upload pipeline of `grc evidence push`
+ * (discovery, decision per file, concurrency, state, receipt, events) towards StrataGRC's
+ * multipart endpoint. Only the rows differ: one per file as a case-evidence record.
  */
 export async function runCaseEvidenceUpload(
   ctx: CommandContext,
@@ -42,8 +40,11 @@ export async function runCaseEvidenceUpload(
   paths: string[],
   flags: CaseEvidenceFlags,
 ): Promise<number> {
-  const cwd = process.cwd();
-  const { prepareReceiptSigning } = await import("../evidence/receipt-signing.js");
+  const cwd = ctx.cwd;
+  const [{ prepareReceiptSigning }, { executePush }] = await Promise.all([
+    import("../evidence/receipt-signing.js"),
+    import("../evidence/run-push.js"),
+  ]);
   // Input first: nothing touches the network until the file list and the key are good.
   const signing = await prepareReceiptSigning(ctx, flags);
   const discovered = await discoverFiles([{ paths, target: caseTarget(caseId), baseDir: cwd }], {
@@ -52,138 +53,137 @@ export async function runCaseEvidenceUpload(
     exclude: flags.exclude,
     hidden: flags.hidden,
     onSkip: (path, why) => ctx.warn(`skipped ${path}: ${why}`),
+    signal: ctx.signal,
   });
   // This run's receipt, signature and attestation are never evidence.
   const files = discovered.filter((f) => !signing.isOwnOutput(f.absPath, f.realPath));
-  const strata = await openStrata(ctx);
+  const dryRun = Boolean(flags.dryRun);
+  const strata = dryRun ? undefined : await openStrata(ctx);
   // One cheap call first: a wrong case id or an expired session is one line, not N failures.
-  await strata.get("cases", caseId);
+  await strata?.get("cases", caseId);
   const profile = await ctx.profile();
   const scope = { base_url: profile.baseUrl ?? "", org_id: profile.orgId ?? "" };
-  const state =
-    flags.state === false
-      ? undefined
-      : await PushState.load(flags.state ?? stateFilePath(ctx.env, profile.name));
-  const receipt = flags.receipt ? await ReceiptWriter.open(flags.receipt) : undefined;
-  const startedAt = new Date().toISOString();
-
-  const writer = recordWriter(ctx, flags, columns(ctx.io.stdoutIsTTY));
-  const streaming = outputFormat(flags) === "ndjson";
-  const pending: Promise<void>[] = [];
-  let results: CaseEvidenceResult[] = [];
-  const count = (status: string) => results.filter((r) => r.status === status).length;
-  const progress = await Progress.start(ctx, caseId, files.length, sum(files.map((f) => f.size)));
-  let receiptError: unknown;
-  try {
-    results = await uploadCaseEvidence({
-      strata,
-      caseId,
-      files,
-      concurrency: flags.concurrency,
-      description: flags.description,
-      scope,
-      state,
-      force: Boolean(flags.force),
-      receipt,
-      signal: ctx.signal,
-      onEvent: (event) => {
-        progress.onEvent(event);
-        if (event.type !== "finished") return;
-        const r = event.result;
-        if (streaming) pending.push(writer.write(r as unknown as Record<string, unknown>));
-        if (r.status === "failed") progress.line(`grc: failed ${r.path}: ${r.error}`);
-      },
-    });
-  } finally {
-    progress.stop();
-    await state?.close();
-    // A receipt that cannot be finished must not swallow the results: reported after them.
-    await receipt
-      ?.close({
-        base_url: scope.base_url,
-        org_id: scope.org_id,
-        started_at: startedAt,
-        finished_at: new Date().toISOString(),
-        linked: count("uploaded"),
-        skipped: count("skipped"),
-        failed: count("failed"),
-        interrupted: ctx.signal.aborted,
-        ci: signing.ci,
-      })
-      .catch((err: unknown) => {
-        receiptError = err;
-      });
-  }
-  await Promise.all(pending);
-  if (!streaming) {
-    // Rows in the order the files were named, not the order they finished.
-    const order = new Map(files.map((f, i) => [f.path, i]));
-    results.sort((a, b) => (order.get(a.path) ?? 0) - (order.get(b.path) ?? 0));
-    for (const r of results) await writer.write(r as unknown as Record<string, unknown>);
-  }
-  await writer.end();
-  const failed = count("failed");
-  ctx.warn(
-    `case ${caseId}: ${count("uploaded")} uploaded, ${count("skipped")} skipped, ${failed} failed` +
-      (files.length > results.length ? `, ${files.length - results.length} not attempted` : ""),
-  );
-  if (receiptError) throw receiptError;
-  if (receipt) await signing.finish({});
-  if (ctx.signal.aborted) return ExitCode.interrupted;
-  return failed > 0 ? ExitCode.someFailed : ExitCode.ok;
+  const stateFile =
+    flags.state === false ? undefined : (flags.state ?? stateFilePath(ctx.env, profile.name));
+  const { code } = await executePush(ctx, {
+    files,
+    scope,
+    stateFile,
+    receipt: flags.receipt,
+    signing,
+    concurrency: flags.concurrency,
+    verify: true,
+    force: Boolean(flags.force),
+    dryRun,
+    contentType: flags.contentType,
+    destination: async () =>
+      caseEvidenceDestination({
+        strata: strata ?? (await openStrata(ctx)),
+        caseId,
+        description: flags.description,
+      }),
+    io: ctx.io,
+    format: outputFormat(flags),
+    quiet: false,
+    output: new CaseOutput(ctx, caseId, flags, dryRun),
+  });
+  return code;
 }
 
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
-}
-
-/** Files and bytes done, as a spinner line on a TTY's stderr (ora, imported only then). */
-class Progress {
+/** Case rows (streamed for NDJSON), failure lines, a progress line on a TTY, the summary. */
+class CaseOutput implements RunOutput {
+  private spinner: Spinner | undefined;
+  private readonly writer;
+  private readonly streaming: boolean;
+  private pending: Promise<void> = Promise.resolve();
+  private files = 0;
+  private bytes = 0;
   private done = 0;
   private sent = 0;
   private lastPaint = 0;
+  private readonly label: string;
 
-  private constructor(
+  constructor(
     private readonly ctx: CommandContext,
-    private readonly label: string,
-    private readonly files: number,
-    private readonly bytes: number,
-    private readonly spinner: Spinner | undefined,
-  ) {}
-
-  static async start(
-    ctx: CommandContext,
-    caseId: number,
-    files: number,
-    bytes: number,
-  ): Promise<Progress> {
-    let spinner: Spinner | undefined;
-    if (ctx.io.stderrIsTTY) {
-      spinner = await startSpinner(ctx.io, `Uploading to case ${caseId}`);
-    }
-    return new Progress(ctx, `Uploading to case ${caseId}`, files, bytes, spinner);
+    private readonly caseId: number,
+    flags: CaseEvidenceFlags,
+    private readonly dryRun: boolean,
+  ) {
+    this.writer = recordWriter(ctx, flags, columns(ctx.io.stdoutIsTTY));
+    this.streaming = outputFormat(flags) === "ndjson";
+    this.label = `${dryRun ? "Hashing for" : "Uploading to"} case ${caseId}`;
   }
 
-  onEvent(event: CaseEvidenceEvent): void {
-    if (event.type === "bytes") this.sent += event.bytes;
-    if (event.type === "finished") {
-      this.done += 1;
-      if (event.result.status === "skipped") this.sent += event.result.size;
+  async start(): Promise<void> {
+    if (this.ctx.io.stderrIsTTY) this.spinner = await startSpinner(this.ctx.io, this.label);
+  }
+
+  readonly onEvent = (event: PushEvent): void => {
+    switch (event.type) {
+      case "start":
+        this.files = event.files;
+        this.bytes = event.bytes;
+        return;
+      case "progress":
+        this.sent += event.bytes;
+        break;
+      case "linked":
+      case "skipped":
+      case "planned":
+      case "failed": {
+        this.done += 1;
+        if (event.type === "skipped") this.sent += event.result.size;
+        const row = caseEvidenceRow(this.caseId, event.result);
+        if (this.streaming) {
+          const writer = this.writer;
+          this.pending = this.pending.then(() =>
+            writer.write(row as unknown as Record<string, unknown>),
+          );
+        }
+        // A fatal error is printed once, by the CLI, when the run stops.
+        if (event.type === "failed" && !event.fatal)
+          this.line(`grc: failed ${row.path}: ${row.error}`);
+        break;
+      }
+      default:
+        return;
     }
     const now = Date.now();
-    if (!this.spinner || (event.type === "bytes" && now - this.lastPaint < 100)) return;
+    if (!this.spinner || (event.type === "progress" && now - this.lastPaint < 100)) return;
     this.lastPaint = now;
-    this.spinner.text = `${this.label}: ${this.done}/${this.files} files, ${formatBytes(this.sent)} of ${formatBytes(this.bytes)}`;
+    this.spinner.text = `${this.label}: ${this.done}/${this.files} files, ${formatBytes(Math.max(0, this.sent))} of ${formatBytes(this.bytes)}`;
+  };
+
+  stopSpinner(): void {
+    this.spinner?.stop();
+    this.spinner = undefined;
+  }
+
+  async finish(summary: PushSummary): Promise<void> {
+    this.stopSpinner();
+    await this.pending;
+    // Rows in the order the files were named, not the order they finished.
+    if (!this.streaming) {
+      for (const r of summary.results) {
+        await this.writer.write(
+          caseEvidenceRow(this.caseId, r) as unknown as Record<string, unknown>,
+        );
+      }
+    }
+    await this.writer.end();
+    if (summary.fatal && summary.results.length === 0) return;
+    const rest = summary.notStarted > 0 ? `, ${summary.notStarted} not attempted` : "";
+    this.ctx.warn(
+      this.dryRun
+        ? `case ${this.caseId}: dry run: ${summary.planned} would be uploaded, ${summary.skipped} skipped (unchanged); nothing was sent`
+        : `case ${this.caseId}: ${summary.linked} uploaded, ${summary.skipped} skipped, ${summary.failed} failed${rest}`,
+    );
   }
 
   /** A message line that must not be overwritten by the spinner. */
-  line(text: string): void {
+  private line(text: string): void {
     this.spinner?.clear();
     this.ctx.warn(text);
     this.spinner?.render();
-  }
-
-  stop(): void {
-    this.spinner?.stop();
   }
 }

@@ -4,8 +4,9 @@ import { pipeline, Transform, type TransformCallback } from "node:stream";
 
 /**
  * Bytes read per chunk. 256 KiB keeps syscalls few on multi-GB files while the buffers in
- * flight (file stream, hasher, socket) stay a few MiB: peak RSS measured the same for 20 MB
- * and 600 MB files.
+ * flight (file stream, hasher, socket) stay a few MiB; each chunk is hashed and handed to the
+ * socket as is (no copy), so the read, the hash and the PUT overlap. 1 MiB reads measured
+ * slower end to end on loopback (a 1 GiB push, same run: 1.3-1.5x the wall time).
  */
 export const READ_CHUNK_BYTES = 256 * 1024;
 

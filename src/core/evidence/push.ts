@@ -1,31 +1,24 @@
-import { createHash } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { access, stat } from "node:fs/promises";
 import pLimit from "p-limit";
-import {
-  ContradictingAnswerError,
-  ExitCode,
-  GrcError,
-  HttpError,
-  UnavailableError,
-} from "../../errors.js";
-import { discardBody, readStorageError } from "../../http/body-limits.js";
-import type { StorageClient, StorageResponse } from "../../http/types.js";
-import type { EvidenceUploadApi, UploadUrl } from "../platform.js";
+import { ContradictingAnswerError, GrcError, HttpError, UnavailableError } from "../../errors.js";
+import type { StorageClient } from "../../http/types.js";
 import { contentTypeFor } from "./content-type.js";
-import { type DiscoveredFile, uploadFilename } from "./discovery.js";
-import {
-  FileChangedError,
-  type HashingCounter,
-  hashFile,
-  hashingReadStream,
-} from "./hashing-stream.js";
+import { type DecideOptions, decidePush, type PushDecision } from "./decide.js";
+import type { UploadDestination, Uploaded } from "./destination.js";
+import type { DiscoveredFile } from "./discovery.js";
+import { FileFailure, fileError, OpenedFile, SMALL_FILE_BYTES } from "./file-reader.js";
+import { hashFile } from "./hashing-stream.js";
+import { type EvidenceSteps, presignedDestination } from "./presigned.js";
 import type { ReceiptTimes, ReceiptWriter } from "./receipt.js";
-import type { PushState, StateScope } from "./state-store.js";
+import type { PendingEntry, PushState, StateScope } from "./state-store.js";
+
+export { formatBytes } from "./format-bytes.js";
+export type { EvidenceSteps };
+export { SMALL_FILE_BYTES };
 
 /**
- * The push orchestrator: for each file, the four steps of seed 000 (upload-url, presigned
- * PUT, verify, link-to-control), at a bounded concurrency, reading each file once. It knows
+ * The evidence-upload pipeline, one direction: discover (the caller) -> decide per file once
+ * (decide.ts: skip, link a pending upload, upload) -> execute (the destination: Sovereign's
+ * presigned steps, StrataGRC's multipart POST) -> record (state, receipt, events). It knows
  * nothing of the terminal: it reports typed events and returns a summary; the command turns
  * them into a spinner, a table, NDJSON, a receipt.
  */
@@ -87,26 +80,25 @@ export interface PushSummary {
   results: PushResult[];
 }
 
-/** The server side of a push: the evidence endpoints and the presigned storage client. */
+/** The server side of a push: where files go, the state and the receipt. */
 export interface PushDeps {
+  /** Sovereign's endpoints and the presigned storage client (the presigned destination). */
   evidence?: EvidenceSteps;
   storage?: StorageClient;
   /**
-   * Opens the server side on first need instead of `evidence`/`storage`: a rerun that skips
-   * every file never loads the HTTP client or needs credentials. Its error stops the run.
+   * Opens the server side on first need: a rerun that skips every file never loads the HTTP
+   * client or needs credentials. Its error stops the run.
    */
-  connect?: () => Promise<{ evidence: EvidenceSteps; storage: StorageClient }>;
+  connect?: () => Promise<
+    { evidence: EvidenceSteps; storage: StorageClient } | { destination: UploadDestination }
+  >;
+  /** A platform's error dialect for the presigned destination (which errors stop the run). */
+  errors?: Pick<UploadDestination, "classify" | "fatalError"> | undefined;
   state?: PushState | undefined;
   receipt?: ReceiptWriter | undefined;
   /** Clock for step times and URL expiry (tests). */
   now?: () => Date;
 }
-
-/** The three evidence endpoints a push calls. */
-export type EvidenceSteps = Pick<
-  EvidenceUploadApi,
-  "requestUploadUrl" | "verifyObject" | "linkToControl"
->;
 
 /** What to push and how. */
 export interface PushOptions {
@@ -132,18 +124,6 @@ export interface PushOptions {
   onEvent?: (event: PushEvent) => void;
 }
 
-/** Margin before `expires_in` at which a URL counts as expired: a tenth of its life, at most 2 s. */
-function expiryMarginMs(expiresIn: number): number {
-  return Math.min(2_000, expiresIn * 100);
-}
-
-/** A problem with the local file (unreadable, changed, too large) or its verification. */
-class FileFailure extends GrcError {
-  constructor(message: string, hint: string, options?: ErrorOptions) {
-    super(message, ExitCode.someFailed, hint, options);
-  }
-}
-
 /** A server-side failure, prefixed with the step it happened in ("upload-url: ..."). */
 function stepFailure(step: string, err: unknown): GrcError {
   if (err instanceof FileFailure) return err;
@@ -152,6 +132,14 @@ function stepFailure(step: string, err: unknown): GrcError {
   if (err instanceof ContradictingAnswerError) {
     return new FileFailure(`${step}: ${err.message}`, err.hint ?? "", { cause: err });
   }
+  if (err instanceof HttpError) {
+    // The status stays: a caller can still tell a 404 from a 503.
+    return new HttpError(
+      `${step}: ${err.message}`,
+      { status: err.status, code: err.code, details: err.details, hint: err.hint },
+      { cause: err },
+    );
+  }
   const inner =
     err instanceof GrcError
       ? err
@@ -159,61 +147,78 @@ function stepFailure(step: string, err: unknown): GrcError {
   return new GrcError(`${step}: ${inner.message}`, inner.exitCode, inner.hint, { cause: err });
 }
 
+/**
+ * The order files start in: the smallest file that needs the server first (it goes alone, a
+ * cheap check of the credential and scope: a key without the scope stops the run after one
+ * small failed file), then the rest in input order with large files held to half the slots,
+ * so a few large files never hold back the small ones and both kinds stay in flight.
+ */
+function probeIndex(plan: readonly PushDecision[]): number {
+  let best = -1;
+  for (let i = 0; i < plan.length; i++) {
+    const d = plan[i]!;
+    if (d.action === "skip") continue;
+    if (best < 0 || d.file.size < plan[best]!.file.size) best = i;
+  }
+  return best;
+}
+
 /** Pushes files; never throws for a single file. Resolves with the run's summary. */
 export async function pushEvidence(options: PushOptions, deps: PushDeps): Promise<PushSummary> {
   const now = deps.now ?? (() => new Date());
   const started = Date.now();
   const emit = options.onEvent ?? (() => {});
-  const limit = pLimit(Math.max(1, options.concurrency));
+  const concurrency = Math.max(1, options.concurrency);
+  const limit = pLimit(concurrency);
+  const largeLimit = pLimit(Math.max(1, Math.floor(concurrency / 2)));
   let fatal: GrcError | undefined;
   const stopped = () => fatal !== undefined || Boolean(options.signal?.aborted);
   const totalBytes = options.files.reduce((n, f) => n + f.size, 0);
-  let connection: ReturnType<NonNullable<PushDeps["connect"]>> | undefined;
+  let connection: Promise<UploadDestination> | undefined;
   const connect = () => {
-    connection ??= deps.connect
-      ? deps.connect()
-      : deps.evidence && deps.storage
-        ? Promise.resolve({ evidence: deps.evidence, storage: deps.storage })
-        : Promise.reject(new Error("pushEvidence needs evidence and storage clients"));
+    connection ??= openDestination(deps);
     return connection;
   };
   emit({ type: "start", files: options.files.length, bytes: totalBytes });
 
+  // Decide once, before anything is sent.
+  const decide: DecideOptions = {
+    state: deps.state,
+    scope: options.scope,
+    force: options.force,
+    expectedSha256: options.expectedSha256,
+  };
+  const plan = decidePush(options.files, decide);
+
   // Connect once up front when any file needs the server: a missing base URL or credential
   // is one error for the run, not one failure per file. A rerun that skips every file never
   // connects.
-  const first = options.dryRun
-    ? -1
-    : options.files.findIndex(
-        (f) => options.force || !deps.state?.lookup(f, f.target, options.scope),
-      );
-  if (first >= 0) {
+  const probe = options.dryRun ? -1 : probeIndex(plan);
+  if (probe >= 0) {
     try {
       await connect();
     } catch (err) {
-      fatal = fatalError(err);
+      fatal = deps.errors?.fatalError(err) ?? asGrcError(err);
     }
   }
 
   const results: (PushResult | undefined)[] = new Array(options.files.length);
-  const later: number[] = [];
-  const runOne = async (i: number, lastChance = false): Promise<void> => {
+  const runOne = async (i: number): Promise<void> => {
     if (stopped()) return;
-    const outcome = await pushOne(options.files[i]!, options, deps, connect, now, emit, lastChance);
+    const outcome = await pushOne(plan[i]!, options, deps, connect, now, emit);
     if (outcome.fatal && !fatal) fatal = outcome.fatal;
-    if (outcome.retryLater) later.push(i);
-    else results[i] = outcome.result;
+    results[i] = outcome.result;
   };
-  // The first file that needs the server goes alone: a key without the scope, or not a
-  // member of the org, stops the run after one failed file instead of `concurrency` of them.
-  if (first >= 0) await runOne(first);
+  if (probe >= 0) await runOne(probe);
   await Promise.all(
-    options.files.map((_, i) => (i === first ? undefined : limit(() => runOne(i)))),
+    plan.map((d, i) =>
+      i === probe
+        ? undefined
+        : d.action === "upload" && d.file.size > SMALL_FILE_BYTES
+          ? largeLimit(() => limit(() => runOne(i)))
+          : limit(() => runOne(i)),
+    ),
   );
-  // A file whose requests ran out of retries on a flaky server (network errors, 5xx, 429)
-  // gets one more go once the rest is done, when the fault may have passed: a bulk run
-  // under a few percent of failing answers should end with every file linked.
-  await Promise.all(later.splice(0).map((i) => limit(() => runOne(i, true))));
 
   const done = results.filter((r): r is PushResult => r !== undefined);
   const linked = done.filter((r) => r.status === "linked");
@@ -233,22 +238,42 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   };
 }
 
+async function openDestination(deps: PushDeps): Promise<UploadDestination> {
+  const side = deps.connect
+    ? await deps.connect()
+    : deps.evidence && deps.storage
+      ? { evidence: deps.evidence, storage: deps.storage }
+      : undefined;
+  if (!side) throw new Error("pushEvidence needs a destination");
+  if ("destination" in side) return side.destination;
+  return presignedDestination({
+    ...side,
+    classify: deps.errors?.classify,
+    fatalError: deps.errors?.fatalError,
+  });
+}
+
+function asGrcError(err: unknown): GrcError {
+  return err instanceof GrcError
+    ? err
+    : new UnavailableError(err instanceof Error ? err.message : String(err));
+}
+
 interface Outcome {
   result: PushResult;
   fatal?: GrcError | undefined;
-  /** Failed for a reason that may pass (retries ran out): try once more at the end, unreported. */
-  retryLater?: boolean;
 }
 
+/** Carries out one file's decision: skip, link a pending upload, or upload. */
 async function pushOne(
-  file: DiscoveredFile,
+  decision: PushDecision,
   options: PushOptions,
   deps: PushDeps,
-  connect: () => Promise<{ evidence: EvidenceSteps; storage: StorageClient }>,
+  connect: () => Promise<UploadDestination>,
   now: () => Date,
   emit: (e: PushEvent) => void,
-  lastChance: boolean,
 ): Promise<Outcome> {
+  const { file } = decision;
   const contentType = options.contentType ?? contentTypeFor(file.path);
   const result: PushResult = {
     path: file.path,
@@ -268,13 +293,8 @@ async function pushOne(
   };
 
   // A file linked before, unchanged since (size + mtime), is skipped without reading it.
-  const expected = options.expectedSha256?.(file);
-  const planned = <E extends { sha256: string }>(e: E | undefined): E | undefined =>
-    e && (expected === undefined || e.sha256 === expected) ? e : undefined;
-  const known = options.force
-    ? undefined
-    : planned(deps.state?.lookup(file, file.target, options.scope));
-  if (known) {
+  if (decision.action === "skip") {
+    const known = decision.entry;
     Object.assign(result, {
       status: "skipped",
       sha256: known.sha256,
@@ -305,6 +325,8 @@ async function pushOne(
   }
 
   let step = "read";
+  let destination: UploadDestination | undefined;
+  let opened: OpenedFile | undefined;
   try {
     if (options.dryRun) {
       const { sha256 } = await hashFile(file.realPath, file.size).catch((err) => {
@@ -316,129 +338,158 @@ async function pushOne(
       return { result };
     }
     step = "connect";
-    const { evidence, storage } = await connect();
+    destination = await connect();
 
-    // Uploaded and verified by a run that was killed before it could record the link: link
-    // that object (idempotent) instead of uploading the file again.
-    const claimed = options.force
-      ? undefined
-      : planned(deps.state?.lookupPending(file, file.target, options.scope));
-    // A journal entry is a claim, not a proof (the journal is a plain file): the file is
-    // read again and must hash to the entry's SHA-256 before its stored object is linked.
-    const resumable =
-      claimed &&
-      (await hashFile(file.realPath, file.size).then(
-        (h) => h.sha256 === claimed.sha256,
-        () => false,
-      ))
-        ? claimed
-        : undefined;
-    if (resumable) {
+    if (decision.action === "link-pending" && destination.linkPending) {
       step = "link-to-control";
-      Object.assign(result, {
-        sha256: resumable.sha256,
-        evidence_id: resumable.sha256,
-        object_key: resumable.object_key,
-        content_type: resumable.content_type,
-        verified: resumable.verified ? true : null,
-      });
-      try {
-        return await linkAndRecord(
-          file,
-          result,
-          { size: resumable.size, mtimeMs: resumable.mtime_ms },
-          { ...resumable.times },
-          { evidence, options, deps, now, emit },
-        );
-      } catch (err) {
-        // The stored object is gone or differs: push the file again from the start.
-        if (!(err instanceof HttpError && (err.status === 404 || err.status === 422))) throw err;
-        Object.assign(result, {
-          sha256: null,
-          evidence_id: null,
-          object_key: null,
-          content_type: contentType,
-          verified: null,
-        });
+      const linked = await linkPending(
+        file,
+        decision.pending,
+        result,
+        destination,
+        options,
+        deps,
+        now,
+      );
+      if (linked) {
+        emit({ type: "linked", result });
+        return { result };
       }
     }
     step = "read";
-
-    const before = await openForUpload(file.realPath);
-    result.size = before.size;
+    opened = OpenedFile.open(file.realPath);
+    const size = opened.size;
+    result.size = size;
     const times: Partial<ReceiptTimes> = {};
-
     const at = { step };
-    const { objectKey, sha256 } = await uploadFile(file, before, contentType, result, times, {
-      evidence,
-      storage,
-      now,
-      emit,
-      at,
-    }).finally(() => {
+    const expected = options.expectedSha256?.(file);
+    let uploaded: Uploaded;
+    try {
+      const reader = opened;
+      uploaded = await destination.upload({
+        file,
+        opened: reader,
+        contentType,
+        verify: options.verify,
+        times,
+        at,
+        emit,
+        now,
+        keyed: (objectKey) => {
+          result.object_key = objectKey;
+        },
+        sent: (sha256, objectKey) => {
+          // Same size and mtime after the read as before it: the bytes hashed are the file's.
+          reader.finish();
+          Object.assign(result, { sha256, evidence_id: sha256, object_key: objectKey });
+          if (expected !== undefined && sha256 !== expected) {
+            throw new FileFailure(
+              `the file changed since the plan (SHA-256 ${sha256.slice(0, 12)}, planned ${expected.slice(0, 12)}); it was not linked`,
+              "run `grc evidence plan` again",
+            );
+          }
+          emit({ type: "file-hashed", path: file.path, sha256, size });
+          emit({ type: "uploaded", path: file.path, object_key: objectKey });
+        },
+        verdict: (verified) => {
+          result.verified = verified;
+        },
+        beforeLink: async (stored) => {
+          await deps.state?.recordPending({
+            ...stateBase(file, result, options.scope, stored.sha256, stored.object_key, opened!),
+            verified: stored.verified,
+            content_type: contentType,
+            times: {
+              upload_url_at: times.upload_url_at!,
+              uploaded_at: times.uploaded_at!,
+              verified_at: times.verified_at ?? null,
+            },
+          });
+        },
+      });
+    } finally {
       step = at.step;
-    });
-    Object.assign(result, { sha256, evidence_id: sha256 });
-    if (expected !== undefined && sha256 !== expected) {
-      throw new FileFailure(
-        `the file changed since the plan (SHA-256 ${sha256.slice(0, 12)}, planned ${expected.slice(0, 12)}); it was not linked`,
-        "run `grc evidence plan` again",
-      );
     }
-    emit({ type: "file-hashed", path: file.path, sha256, size: before.size });
-    emit({ type: "uploaded", path: file.path, object_key: objectKey });
-
-    times.verified_at = null;
-    if (options.verify) {
-      step = "verify";
-      // The server's verdict, cross-checked against the file's hash and size. A mismatch
-      // fails the file: the altered object is never linked, and the next run uploads again.
-      const check = await evidence.verifyObject(objectKey, sha256, { size: before.size });
-      if (!check.verified) {
-        result.verified = false;
-        throw new FileFailure(
-          `verify failed: the stored object's SHA-256 differs from the file's (${check.detail ?? "hash mismatch"}); it was not linked`,
-          "push the file again",
-        );
-      }
-      result.verified = true;
-      times.verified_at = now().toISOString();
-      emit({ type: "verified", path: file.path, object_key: objectKey });
-    }
-
-    // Written before the link: a kill during it leaves the rerun enough to link this upload
-    // instead of sending the file again.
-    await deps.state?.recordPending({
-      ...stateBase(file, result, options.scope, sha256, objectKey, before),
-      verified: result.verified === true,
-      content_type: contentType,
-      times: {
-        upload_url_at: times.upload_url_at!,
-        uploaded_at: times.uploaded_at!,
-        verified_at: times.verified_at,
-      },
+    Object.assign(result, {
+      sha256: uploaded.sha256,
+      evidence_id: uploaded.sha256,
+      object_key: uploaded.object_key,
+      verified: uploaded.verified,
     });
-    step = "link-to-control";
-    return await linkAndRecord(file, result, before, times, { evidence, options, deps, now, emit });
+    record(file, result, uploaded, opened, times, options, deps, now);
+    emit({ type: "linked", result });
+    return { result };
   } catch (err) {
     const error = stepFailure(step, err);
-    const fatal = isFatal(step, err) ? fatalError(err) : undefined;
-    if (!lastChance && !fatal && error.exitCode === ExitCode.unavailable) {
-      return { result, retryLater: true };
-    }
+    const fatal =
+      destination === undefined && step === "connect"
+        ? (deps.errors?.fatalError(err) ?? asGrcError(err))
+        : destination?.classify(err, step) === "fatal"
+          ? destination.fatalError(err)
+          : undefined;
     result.status = "failed";
     result.error = error.line();
     emit({ type: "failed", result, error, fatal: fatal !== undefined });
     return { result, fatal };
+  } finally {
+    opened?.close();
   }
 }
 
-interface LinkContext {
-  evidence: EvidenceSteps;
-  options: PushOptions;
-  deps: PushDeps;
-  now: () => Date;
-  emit: (e: PushEvent) => void;
+/**
+ * Links an object a killed run stored and verified (idempotent) instead of uploading the
+ * file again. A journal entry is a claim, not a proof (the journal is a plain file): the file
+ * is read again and must hash to the entry's SHA-256. Resolves false when the file must be
+ * uploaded after all (other content, or the stored object is gone or differs).
+ */
+async function linkPending(
+  file: DiscoveredFile,
+  pending: PendingEntry,
+  result: PushResult,
+  destination: UploadDestination,
+  options: PushOptions,
+  deps: PushDeps,
+  now: () => Date,
+): Promise<boolean> {
+  const same = await hashFile(file.realPath, pending.size).then(
+    (h) => h.sha256 === pending.sha256,
+    () => false,
+  );
+  if (!same) return false;
+  const saved = { content_type: result.content_type };
+  Object.assign(result, {
+    sha256: pending.sha256,
+    evidence_id: pending.sha256,
+    object_key: pending.object_key,
+    content_type: pending.content_type,
+    verified: pending.verified ? true : null,
+  });
+  let linked: { lineage_id: string; created: boolean };
+  try {
+    linked = await destination.linkPending!(pending, file);
+  } catch (err) {
+    // The stored object is gone or differs: push the file again from the start.
+    if (!(err instanceof HttpError && (err.status === 404 || err.status === 422))) throw err;
+    Object.assign(result, {
+      sha256: null,
+      evidence_id: null,
+      object_key: null,
+      content_type: saved.content_type,
+      verified: null,
+    });
+    return false;
+  }
+  record(
+    file,
+    result,
+    { ...linked, sha256: pending.sha256, object_key: pending.object_key, verified: null },
+    { size: pending.size, mtimeMs: pending.mtime_ms },
+    { ...pending.times },
+    options,
+    deps,
+    now,
+  );
+  return true;
 }
 
 /** The state fields every entry of this file shares. */
@@ -464,32 +515,28 @@ function stateBase(
   };
 }
 
-/** Step 4, then what proves it: the state entry, the receipt line, the `linked` event. */
-async function linkAndRecord(
+/** What proves a linked file: the result fields, the state entry, the receipt line. */
+function record(
   file: DiscoveredFile,
   result: PushResult,
+  linked: Uploaded,
   stat: { size: number; mtimeMs: number },
   times: Partial<ReceiptTimes>,
-  { evidence, options, deps, now, emit }: LinkContext,
-): Promise<Outcome> {
-  const sha256 = result.sha256!;
-  const objectKey = result.object_key!;
-  const lineage = await evidence.linkToControl({
-    evidence_id: sha256,
-    object_key: objectKey,
-    control_id: file.target.control_id,
-    framework_id: file.target.framework_id,
-    assessment_id: file.target.assessment_id,
-  });
+  options: PushOptions,
+  deps: PushDeps,
+  now: () => Date,
+): void {
   const linkedAt = now().toISOString();
   Object.assign(result, {
     status: "linked",
-    lineage_id: lineage.lineage_id,
-    created: lineage.created,
+    lineage_id: linked.lineage_id,
+    created: linked.created,
   });
+  const sha256 = result.sha256!;
+  const objectKey = result.object_key!;
   deps.state?.record({
     ...stateBase(file, result, options.scope, sha256, objectKey, stat),
-    lineage_id: lineage.lineage_id,
+    lineage_id: linked.lineage_id,
     linked_at: linkedAt,
   });
   deps.receipt?.append({
@@ -501,11 +548,11 @@ async function linkAndRecord(
     content_type: result.content_type,
     object_key: objectKey,
     evidence_id: sha256,
-    lineage_id: lineage.lineage_id,
+    lineage_id: linked.lineage_id,
     control_id: result.control_id,
     framework_id: result.framework_id,
     assessment_id: result.assessment_id,
-    created: lineage.created,
+    created: linked.created,
     verified: result.verified === true,
     base_url: options.scope.base_url,
     org_id: options.scope.org_id,
@@ -516,277 +563,4 @@ async function linkAndRecord(
       linked_at: linkedAt,
     },
   });
-  emit({ type: "linked", result });
-  return { result };
-}
-
-/** What the upload steps share with the rest of a file's push. */
-interface UploadContext {
-  evidence: EvidenceSteps;
-  storage: StorageClient;
-  now: () => Date;
-  emit: (e: PushEvent) => void;
-  /** The step in progress, for the error line and the fatal check. */
-  at: { step: string };
-}
-
-/**
- * Steps 1 and 2: a presigned URL, then the PUT that hashes on the way. A file over max_size
- * fails before a byte is sent; a URL that expired (before the PUT, or per storage) is
- * replaced once.
- */
-async function uploadFile(
-  file: DiscoveredFile,
-  before: OpenedFile,
-  contentType: string,
-  result: PushResult,
-  times: Partial<ReceiptTimes>,
-  { evidence, storage, now, emit, at }: UploadContext,
-): Promise<{ objectKey: string; sha256: string }> {
-  at.step = "upload-url";
-  const mint = async () => {
-    const slot = await evidence.requestUploadUrl({
-      filename: uploadFilename(file.path),
-      content_type: contentType,
-      control_id: file.target.control_id,
-      framework_id: file.target.framework_id,
-      assessment_id: file.target.assessment_id,
-    });
-    times.upload_url_at = now().toISOString();
-    result.object_key = slot.object_key;
-    return { slot, mintedAt: now().getTime() };
-  };
-  let { slot, mintedAt } = await mint();
-  if (before.size > slot.max_size) {
-    throw new FileFailure(
-      `the file is ${formatBytes(before.size)}, larger than the ${formatBytes(slot.max_size)} the server accepts (max_size ${slot.max_size} bytes); nothing was sent`,
-      "split the file or ask the platform operator to raise the limit",
-    );
-  }
-
-  // A URL lives `expires_in` seconds from minting. One that ran out before the PUT could
-  // start (a slow start, a long retry wait) is replaced once; so is one storage calls expired.
-  let refreshed = false;
-  if (now().getTime() - mintedAt >= slot.expires_in * 1000 - expiryMarginMs(slot.expires_in)) {
-    ({ slot, mintedAt } = await mint());
-    refreshed = true;
-    emit({ type: "url-refreshed", path: file.path, reason: "expired-before-use" });
-  }
-  at.step = "upload";
-  let put = await putObject(storage, slot, file, before, contentType, emit);
-  if (put.expired && !refreshed) {
-    at.step = "upload-url";
-    ({ slot, mintedAt } = await mint());
-    emit({ type: "url-refreshed", path: file.path, reason: "expired-at-storage" });
-    at.step = "upload";
-    put = await putObject(storage, slot, file, before, contentType, emit);
-  }
-  if (put.expired) throw put.error;
-  times.uploaded_at = now().toISOString();
-  // Same size and mtime after the read as before it: the bytes hashed are the file's.
-  // (A small file was read in one go and checked then.)
-  if (!before.bytes) {
-    const after = await stat(file.realPath).catch(() => undefined);
-    if (!after || after.size !== before.size || after.mtimeMs !== before.mtimeMs) {
-      throw changedError();
-    }
-  }
-  return { objectKey: slot.object_key, sha256: put.sha256 };
-}
-
-type PutOutcome = { expired: false; sha256: string } | { expired: true; error: HttpError };
-
-/**
- * PUTs the file to the presigned URL, streaming it once through the hasher. The PUT carries
- * exactly the Content-Type the URL was signed for (any other makes storage answer
- * SignatureDoesNotMatch) and a Content-Length (S3 refuses chunked bodies).
- */
-async function putObject(
-  storage: StorageClient,
-  slot: UploadUrl,
-  file: DiscoveredFile,
-  opened: OpenedFile,
-  contentType: string,
-  emit: (e: PushEvent) => void,
-): Promise<PutOutcome> {
-  let counter: HashingCounter | undefined;
-  const onBytes = (n: number) => emit({ type: "progress", path: file.path, bytes: n });
-  const { size, bytes } = opened;
-  let res: StorageResponse;
-  try {
-    res = await storage.request({
-      method: "PUT",
-      url: slot.upload_url,
-      headers: { "content-type": contentType },
-      contentLength: size,
-      // A small file goes from memory; a large one streams, and a retried attempt (the
-      // client calls the factory again) starts over from byte 0.
-      body: bytes
-        ? bytes
-        : () => {
-            if (counter && counter.bytes > 0) onBytes(-counter.bytes);
-            counter = hashingReadStream(file.realPath, size, onBytes);
-            return counter;
-          },
-    });
-  } catch (err) {
-    const readError = counter?.errored;
-    if (readError) throw fileError(readError);
-    throw err;
-  }
-  if (res.status >= 200 && res.status < 300) {
-    // The answer's body carries nothing grc needs: dropped, never waited for (a storage
-    // that trickles it would otherwise hold the run).
-    discardBody(res.body);
-    if (bytes) {
-      onBytes(size);
-      return { expired: false, sha256: createHash("sha256").update(bytes).digest("hex") };
-    }
-    const sha256 = counter?.sha256;
-    const readError = counter?.errored;
-    if (readError) throw fileError(readError);
-    if (!sha256) throw new UnavailableError("storage answered before the whole file was sent");
-    return { expired: false, sha256 };
-  }
-  // Read bounded in size and time (64 KiB, 10 s), then decoded (S3 XML).
-  const error = await readStorageError(res, "PUT", slot.upload_url);
-  // S3 says "Request has expired" with 403 AccessDenied: a fresh URL fixes that. Any other
-  // 403 (a signature or Content-Type mismatch, a policy) would fail the same way again.
-  if (res.status === 403 && /expired/i.test(error.message)) return { expired: true, error };
-  throw error;
-}
-
-/**
- * Files up to this size are read into memory in one read, then hashed and sent from that
- * buffer (still read once; at most concurrency x 256 KiB held). Larger files stream.
- */
-export const SMALL_FILE_BYTES = 256 * 1024;
-
-/** A file opened for upload: its size and mtime, and its bytes when it is small. */
-interface OpenedFile {
-  size: number;
-  mtimeMs: number;
-  bytes: Buffer | undefined;
-}
-
-/**
- * Opens the file, so an unreadable one fails before any URL is minted, and reads a small one
- * whole. Small files are read synchronously: from the page cache that takes microseconds,
- * where the async calls cost four thread-pool round trips per file (measured: most of the
- * CPU grc spent on 2,000 files of 4 KiB beyond the requests themselves).
- */
-async function openForUpload(path: string): Promise<OpenedFile> {
-  let fd: number | undefined;
-  try {
-    const st = await stat(path);
-    if (!st.isFile()) throw Object.assign(new Error("not a regular file"), { code: "ENOTFILE" });
-    if (st.size > SMALL_FILE_BYTES) {
-      // Readable now: the stream opens it again when the PUT starts.
-      await access(path, constants.R_OK);
-      return { size: st.size, mtimeMs: st.mtimeMs, bytes: undefined };
-    }
-    fd = openSync(path, "r");
-    // One byte more than expected shows a file that grew since the stat.
-    const buf = Buffer.allocUnsafe(st.size + 1);
-    let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) {
-      got = readSync(fd, buf, n, buf.length - n, n);
-    }
-    const after = fstatSync(fd);
-    if (n !== st.size || after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
-      throw changedError();
-    }
-    return { size: st.size, mtimeMs: st.mtimeMs, bytes: buf.subarray(0, n) };
-  } catch (err) {
-    throw fileError(err);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function changedError(): GrcError {
-  return new FileFailure(
-    "the file changed while it was read (size or modification time differs); it was not linked",
-    "push it again once it is complete",
-  );
-}
-
-function fileError(err: unknown): GrcError {
-  if (err instanceof FileChangedError) {
-    return new FileFailure(
-      `${err.message}; it was not linked`,
-      "push it again once it is complete",
-    );
-  }
-  if (err instanceof GrcError) return err;
-  const e = err as NodeJS.ErrnoException;
-  const why =
-    e.code === "EACCES" || e.code === "EPERM"
-      ? "permission denied"
-      : e.code === "ENOENT"
-        ? "the file disappeared"
-        : e.code === "EISDIR" || e.code === "ENOTFILE"
-          ? "not a regular file"
-          : (e.code ?? e.message);
-  return new FileFailure(
-    `cannot read the file: ${why}${e.code && e.code !== "ENOTFILE" ? ` (${e.code})` : ""}`,
-    "check the file and its permissions",
-  );
-}
-
-/**
- * Failures that would repeat for every file: the credential (401/403: missing scope, not a
- * member), storage not configured (503), or a server that cannot be reached at all.
- */
-function isFatal(step: string, err: unknown): boolean {
-  if (step === "connect") return true;
-  if (err instanceof ContradictingAnswerError) return false;
-  if (step === "read" || step === "upload") return false;
-  if (err instanceof HttpError) {
-    if (err.status === 401 || err.status === 403) return true;
-    return err.status === 503 && /not configured/i.test(err.details.join(" ") + err.message);
-  }
-  return err instanceof UnavailableError && /\b(ECONNREFUSED|ENOTFOUND|unsafe)\b/.test(err.message);
-}
-
-function fatalError(cause: unknown): GrcError {
-  const err =
-    cause instanceof GrcError
-      ? cause
-      : new UnavailableError(cause instanceof Error ? cause.message : String(cause));
-  if (err instanceof HttpError && err.status === 403) {
-    const scope = /missing required scope:?\s*([\w:*-]+)/i.exec(
-      `${err.details.join(" ")} ${err.message}`,
-    );
-    if (scope) {
-      return new GrcError(
-        `the API key lacks the ${scope[1]} scope (403 missing required scope)`,
-        err.exitCode,
-        `widen the key's scopes on the API Keys page (write:evidence or write:*)`,
-        { cause: err },
-      );
-    }
-  }
-  if (err instanceof HttpError && err.status === 503) {
-    return new GrcError(
-      "object storage is not configured on the server (503); nothing was uploaded",
-      err.exitCode,
-      "ask the platform operator to configure object storage (R2_* / CF_ACCOUNT_ID)",
-      { cause: err },
-    );
-  }
-  return err;
-}
-
-/** Bytes as text with binary units ("1.5 MiB"). */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${v.toFixed(1)} ${units[i]}`;
 }

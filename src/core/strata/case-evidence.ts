@@ -1,18 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import pLimit from "p-limit";
-import { GrcError } from "../../errors.js";
-import type { StrataApi, StrataCaseEvidence } from "../../platforms/strata/index.js";
-import { contentTypeFor } from "../evidence/content-type.js";
-import { type DiscoveredFile, uploadFilename } from "../evidence/discovery.js";
-import { FileChangedError, hashingReadStream } from "../evidence/hashing-stream.js";
-import type { ReceiptEntry, ReceiptWriter } from "../evidence/receipt.js";
-import type { PushState, StateScope } from "../evidence/state-store.js";
+import { ExitCode, GrcError } from "../../errors.js";
+import type { RequestBody } from "../../http/types.js";
+import type { UploadDestination, Uploaded, UploadJob } from "../evidence/destination.js";
+import { uploadFilename } from "../evidence/discovery.js";
+import { FileFailure } from "../evidence/file-reader.js";
+import { type HashingCounter, hashingReadStream } from "../evidence/hashing-stream.js";
+import type { PushResult } from "../evidence/push.js";
 
 /**
- * Case evidence upload: the `grc evidence push` machinery (discovery, the hashing stream,
- * receipts, state, bounded concurrency) pointed at StrataGRC's multipart endpoint. Each file
- * is read once: its bytes go through a SHA-256 counter straight into the request body, and
+ * Case evidence upload: StrataGRC's destination for the evidence-upload pipeline (discovery,
+ * decision, state, receipt, concurrency and events are `grc evidence push`'s). Each file is
+ * read once: its bytes go through a SHA-256 counter straight into one multipart POST, and
  * the digest travels as a form field after the file, so nothing is buffered and the server
  * can check what it received. A file whose server-side hash differs fails.
  */
@@ -27,33 +26,27 @@ export interface CaseEvidenceResult {
   evidence_id: number | string | null;
   filename: string;
   created: boolean | null;
-  status: "uploaded" | "skipped" | "failed";
+  status: "uploaded" | "skipped" | "failed" | "dry-run";
   error: string | null;
 }
 
-/** What the uploader tells its caller as files finish. */
-export type CaseEvidenceEvent =
-  | { type: "started"; file: DiscoveredFile }
-  | { type: "bytes"; file: DiscoveredFile; bytes: number }
-  | { type: "finished"; result: CaseEvidenceResult };
+/** What a StrataGRC case-evidence record says about a stored file. */
+export interface CaseEvidenceRecord {
+  id: number | string;
+  /** The server's SHA-256 of what it stored, lower-cased; undefined when it did not say. */
+  sha256: string | undefined;
+  /** false when the case already held this file; null/undefined when the server did not say. */
+  created?: boolean | null | undefined;
+}
 
-/** Inputs of one upload run. */
-export interface CaseEvidenceRun {
-  strata: StrataApi;
-  caseId: number;
-  files: readonly DiscoveredFile[];
-  concurrency: number;
-  description?: string | undefined;
-  /** Scope of state entries and receipt lines (the profile's server and organization). */
-  scope: StateScope;
-  state?: PushState | undefined;
-  /** Upload even what the state says is already on the case. */
-  force?: boolean;
-  receipt?: ReceiptWriter | undefined;
-  /** Once aborted no new file starts; files in flight finish (as `evidence push` does). */
-  signal?: AbortSignal;
-  onEvent?: (event: CaseEvidenceEvent) => void;
-  now?: () => Date;
+/** The one endpoint the destination calls (StrataGRC's multipart case-evidence POST). */
+export interface CaseEvidenceApi {
+  uploadCaseEvidence(
+    caseId: number,
+    body: RequestBody,
+    contentType: string,
+    contentLength: number,
+  ): Promise<CaseEvidenceRecord>;
 }
 
 /** A multipart/form-data body streamed from a file, with the SHA-256 sent after it. */
@@ -83,6 +76,8 @@ export function multipartFileBody(input: {
   contentType: string;
   description?: string | undefined;
   onBytes?: (n: number) => void;
+  /** The file's bytes through a SHA-256 counter (default: read from `path`). */
+  source?: () => HashingCounter;
 }): MultipartFileBody {
   const boundary = `grc-${randomBytes(12).toString("hex")}`;
   const description =
@@ -106,7 +101,9 @@ export function multipartFileBody(input: {
       digest = undefined;
       async function* parts(): AsyncGenerator<Buffer> {
         yield head;
-        const counter = hashingReadStream(input.path, input.size, input.onBytes);
+        const counter = input.source
+          ? input.source()
+          : hashingReadStream(input.path, input.size, input.onBytes);
         for await (const chunk of counter) yield chunk as Buffer;
         digest = counter.sha256!;
         yield tail(digest);
@@ -121,152 +118,95 @@ export function caseTarget(caseId: number) {
   return { control_id: `strata-case:${caseId}` };
 }
 
-/**
- * Uploads files to a case with bounded concurrency; one failed file never stops the others.
- * An authentication or permission failure stops taking new files and is rethrown at the end
- * (every file would fail the same way).
- */
-export async function uploadCaseEvidence(run: CaseEvidenceRun): Promise<CaseEvidenceResult[]> {
-  const limit = pLimit(run.concurrency);
-  const now = run.now ?? (() => new Date());
-  const target = caseTarget(run.caseId);
-  let fatal: GrcError | undefined;
-  const results: CaseEvidenceResult[] = [];
+/** The object key grc files a case's evidence record under (state and receipt). */
+function objectKeyOf(caseId: number, id: number | string): string {
+  return `strata/cases/${caseId}/evidence/${id}`;
+}
 
-  const finish = (result: CaseEvidenceResult) => {
-    results.push(result);
-    run.onEvent?.({ type: "finished", result });
-    return result;
-  };
-
-  const one = async (file: DiscoveredFile): Promise<void> => {
-    if (fatal || run.signal?.aborted) return;
-    const filename = uploadFilename(file.path);
-    const contentType = contentTypeFor(file.path);
-    const base = {
-      path: file.path,
-      size: file.size,
-      content_type: contentType,
-      case_id: run.caseId,
-      filename,
-    };
-    const known = run.force ? undefined : run.state?.lookup(file, target, run.scope);
-    if (known) {
-      finish({
-        ...base,
-        sha256: known.sha256,
-        evidence_id: Number(known.lineage_id),
-        created: false,
-        status: "skipped",
-        error: null,
+/** The destination: one multipart POST per file to the case, its SHA-256 checked. */
+export function caseEvidenceDestination(options: {
+  strata: CaseEvidenceApi;
+  caseId: number;
+  description?: string | undefined;
+}): UploadDestination {
+  const { strata, caseId } = options;
+  return {
+    // An authentication or permission failure stops the run (every file would fail alike).
+    classify: (err) =>
+      err instanceof GrcError && err.exitCode === ExitCode.auth ? "fatal" : "file",
+    fatalError: (err) =>
+      err instanceof GrcError ? err : new GrcError(String(err), ExitCode.unavailable),
+    async upload(job: UploadJob): Promise<Uploaded> {
+      const { file, opened, now, times, at, emit } = job;
+      times.upload_url_at = now().toISOString();
+      at.step = "upload";
+      const onBytes = (n: number) => emit({ type: "progress", path: file.path, bytes: n });
+      const body = multipartFileBody({
+        path: file.realPath,
+        size: opened.size,
+        filename: uploadFilename(file.path),
+        contentType: job.contentType,
+        description: options.description,
+        source: () => {
+          const sent = opened.last?.bytes ?? 0;
+          if (sent > 0) onBytes(-sent);
+          return opened.stream(onBytes);
+        },
       });
-      return;
-    }
-    run.onEvent?.({ type: "started", file });
-    const startedAt = now().toISOString();
-    const body = multipartFileBody({
-      path: file.absPath,
-      size: file.size,
-      filename,
-      contentType,
-      description: run.description,
-      onBytes: (bytes) => run.onEvent?.({ type: "bytes", file, bytes }),
-    });
-    let stored: StrataCaseEvidence;
-    try {
-      stored = await run.strata.uploadCaseEvidence(
-        run.caseId,
+      const stored = await strata.uploadCaseEvidence(
+        caseId,
         () => body.open(),
         body.contentType,
         body.contentLength,
       );
-    } catch (err) {
-      if (err instanceof GrcError && err.exitCode === 3) fatal ??= err;
-      const message =
-        err instanceof FileChangedError || (err as Error)?.cause instanceof FileChangedError
-          ? `${file.path} changed while it was read; upload it again once it is complete`
-          : err instanceof GrcError
-            ? err.line()
-            : err instanceof Error
-              ? err.message
-              : String(err);
-      finish({
-        ...base,
-        sha256: body.sha256() ?? null,
-        evidence_id: null,
-        created: null,
-        status: "failed",
-        error: message,
-      });
-      return;
-    }
-    const local = body.sha256();
-    // Never believe the server about what we can check: a hash it reports must be ours (any
-    // letter case). A server that reports none is trusted with its own check of the sha256
-    // field we sent (recorded as verified: false).
-    if (!local || (stored.sha256 !== undefined && stored.sha256 !== local)) {
-      finish({
-        ...base,
-        sha256: local ?? null,
-        evidence_id: stored.id,
-        created: stored.created,
-        status: "failed",
-        error: `SHA-256 mismatch: sent ${local ?? "(unknown)"}, StrataGRC stored ${stored.sha256}`,
-      });
-      return;
-    }
-    const uploadedAt = now().toISOString();
-    const objectKey = `strata/cases/${run.caseId}/evidence/${stored.id}`;
-    run.state?.record({
-      real_path: file.realPath,
-      size: file.size,
-      mtime_ms: file.mtimeMs,
-      sha256: local,
-      control_id: target.control_id,
-      framework_id: null,
-      assessment_id: null,
-      object_key: objectKey,
-      lineage_id: String(stored.id),
-      base_url: run.scope.base_url,
-      org_id: run.scope.org_id,
-      linked_at: uploadedAt,
-    });
-    const entry: ReceiptEntry = {
-      type: "evidence",
-      path: file.path,
-      abs_path: file.absPath,
-      size: file.size,
-      sha256: local,
-      content_type: contentType,
-      object_key: objectKey,
-      evidence_id: local,
-      lineage_id: String(stored.id),
-      control_id: target.control_id,
-      framework_id: null,
-      assessment_id: null,
-      created: stored.created !== false,
-      verified: stored.sha256 !== undefined,
-      base_url: run.scope.base_url,
-      org_id: run.scope.org_id,
-      times: {
-        upload_url_at: startedAt,
-        uploaded_at: uploadedAt,
-        verified_at: uploadedAt,
-        linked_at: uploadedAt,
-      },
-    };
-    run.receipt?.append(entry);
-    finish({
-      ...base,
-      sha256: local,
-      evidence_id: stored.id,
-      created: stored.created,
-      status: "uploaded",
-      error: null,
-    });
+      const objectKey = objectKeyOf(caseId, stored.id);
+      job.keyed(objectKey);
+      const local = body.sha256();
+      if (!local) throw new FileFailure("the file was not read to its end", "upload it again");
+      times.uploaded_at = now().toISOString();
+      job.sent(local, objectKey);
+      // Never believe the server about what we can check: a hash it reports must be ours. A
+      // server that reports none is trusted with its own check of the sha256 field we sent
+      // (recorded as verified: false).
+      if (stored.sha256 !== undefined && stored.sha256 !== local) {
+        throw new FileFailure(
+          `SHA-256 mismatch: sent ${local}, StrataGRC stored ${stored.sha256}`,
+          "",
+        );
+      }
+      const verified = stored.sha256 !== undefined;
+      job.verdict(verified);
+      times.verified_at = times.uploaded_at;
+      if (verified) emit({ type: "verified", path: file.path, object_key: objectKey });
+      return {
+        sha256: local,
+        object_key: objectKey,
+        verified,
+        lineage_id: String(stored.id),
+        created: stored.created !== false,
+      };
+    },
   };
+}
 
-  await Promise.all(run.files.map((file) => limit(() => one(file))));
-  if (fatal) throw fatal;
-  return results;
+/** A pipeline result as a case-evidence row (what `cases evidence upload` prints). */
+export function caseEvidenceRow(caseId: number, r: PushResult): CaseEvidenceResult {
+  const id = r.object_key ? /\/evidence\/([^/]+)$/.exec(r.object_key)?.[1] : undefined;
+  return {
+    path: r.path,
+    size: r.size,
+    sha256: r.sha256,
+    content_type: r.content_type,
+    case_id: caseId,
+    evidence_id: id === undefined ? null : /^\d+$/.test(id) ? Number(id) : id,
+    filename: uploadFilename(r.path),
+    created: r.status === "skipped" ? false : r.created,
+    status:
+      r.status === "linked"
+        ? "uploaded"
+        : r.status === "skipped" || r.status === "dry-run"
+          ? r.status
+          : "failed",
+    error: r.error,
+  };
 }

@@ -1,18 +1,16 @@
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, GrcError } from "../errors.js";
+import { ExitCode, GrcError, ISSUES_URL } from "../errors.js";
 import { oneLine } from "../output/sanitize.js";
 import {
-  CONNECTION_FLAGS,
   type CommandContext,
   type CommandSpec,
-  GLOBAL_FLAGS,
+  commandOptions,
   type GlobalOptions,
-  OUTPUT_FLAGS,
+  HELP_FLAG,
   type ProgramHandle,
 } from "./command.js";
 import { createContext } from "./context.js";
 import { type IOStreams, systemIO } from "./io.js";
-import { wholeNumber } from "./parse.js";
 import { commandGroups, commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
 import { packageVersion } from "./version.js";
 
@@ -38,7 +36,7 @@ function buildProgram(
   const program = new Command("grc")
     .description("Move compliance evidence into GRC platforms and query security findings.")
     .version(packageVersion(), "-V, --version", "print the version")
-    .helpOption("-h, --help", "show help")
+    .helpOption(HELP_FLAG.flags, HELP_FLAG.description)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -86,7 +84,8 @@ function buildProgram(
         writeErr: (s) => deps.io.stderr.write(s),
         outputError: () => {},
       });
-    for (const o of spec.options ?? []) {
+    for (const o of commandOptions(spec)) {
+      if (o === HELP_FLAG) continue; // commander's own (helpOption)
       const option = new Option(o.flags, o.description);
       if (o.choices) option.choices(o.choices);
       if (o.hidden) option.hideHelp();
@@ -101,20 +100,6 @@ function buildProgram(
       if (o.default !== undefined) option.default(o.default);
       cmd.addOption(option);
     }
-    const shared = [
-      ...(spec.output ? OUTPUT_FLAGS : []),
-      ...(spec.connection !== false ? CONNECTION_FLAGS : []),
-      ...GLOBAL_FLAGS,
-    ];
-    for (const o of shared) {
-      const option = new Option(o.flags, o.description);
-      if (o.choices) option.choices(o.choices);
-      if (o.flags.startsWith("--retries")) option.argParser(wholeNumber("--retries", 1));
-      if (o.flags.startsWith("--timeout")) option.argParser(wholeNumber("--timeout", 1));
-      if (o.flags.startsWith("--max-time")) option.argParser(wholeNumber("--max-time", 1));
-      cmd.addOption(option);
-    }
-    cmd.option("--debug", "trace requests on stderr (secrets redacted) and show stack traces");
     if (spec.help) cmd.addHelpText("after", `\n${spec.help}`);
     cmd.action(async (...actionArgs: unknown[]) => {
       const command = actionArgs.at(-1) as Command;
@@ -138,6 +123,7 @@ function buildProgram(
 const programHandle: ProgramHandle = {
   commands: loadAllCommands,
   nounSummaries,
+  options: commandOptions,
   run: (argv, deps) => runCli(argv, deps),
 };
 
@@ -250,12 +236,15 @@ function reportErrorLine(err: unknown, io: IOStreams, debug: boolean): number {
     if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
     return err.exitCode;
   }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(
-    `grc: unexpected error: ${oneLine(message)} — run again with --debug for details\n`,
-  );
+  io.stderr.write(`${internalErrorLine(err)}\n`);
   if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-  return ExitCode.someFailed;
+  return ExitCode.internal;
+}
+
+/** The one line for an exception grc did not expect: a bug, exit 70 (the stack only with --debug). */
+export function internalErrorLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return `grc: internal error: ${oneLine(message)} — please report it at ${ISSUES_URL}; rerun with --debug for the stack`;
 }
 
 /** Signals that stop a run the way Ctrl-C does (CI runners cancel with SIGTERM; a closed terminal sends SIGHUP). */

@@ -141,7 +141,7 @@ export const pushCommand = defineCommand<PushFlags>({
       import("../../core/evidence/shard.js"),
       import("./receipt-signing.js"),
     ]);
-    const cwd = process.cwd();
+    const cwd = ctx.cwd;
 
     // Input first: nothing touches the network until the file list is known to be good.
     if (paths.length === 0 && !flags.map) {
@@ -244,7 +244,7 @@ export const pushCommand = defineCommand<PushFlags>({
       dryRun,
     });
     await output.start();
-    const startedAt = new Date().toISOString();
+    const startedAt = ctx.now().toISOString();
     let summary: Awaited<ReturnType<typeof pushEvidence>>;
     let stateError: unknown;
     try {
@@ -278,7 +278,7 @@ export const pushCommand = defineCommand<PushFlags>({
         base_url: scope.base_url,
         org_id: scope.org_id,
         started_at: startedAt,
-        finished_at: new Date().toISOString(),
+        finished_at: ctx.now().toISOString(),
         linked: summary.linked,
         skipped: summary.skipped,
         failed: summary.failed,

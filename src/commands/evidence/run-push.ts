@@ -73,7 +73,7 @@ export async function executePush(
     dryRun: false,
   });
   await output.start();
-  const startedAt = new Date().toISOString();
+  const startedAt = ctx.now().toISOString();
   let summary: PushSummary;
   let stateError: unknown;
   try {
@@ -104,7 +104,7 @@ export async function executePush(
       base_url: scope.base_url,
       org_id: scope.org_id,
       started_at: startedAt,
-      finished_at: new Date().toISOString(),
+      finished_at: ctx.now().toISOString(),
       linked: summary.linked,
       skipped: summary.skipped,
       failed: summary.failed,

@@ -42,7 +42,7 @@ export async function runCaseEvidenceUpload(
   paths: string[],
   flags: CaseEvidenceFlags,
 ): Promise<number> {
-  const cwd = process.cwd();
+  const cwd = ctx.cwd;
   const { prepareReceiptSigning } = await import("../evidence/receipt-signing.js");
   // Input first: nothing touches the network until the file list and the key are good.
   const signing = await prepareReceiptSigning(ctx, flags);
@@ -65,7 +65,7 @@ export async function runCaseEvidenceUpload(
       ? undefined
       : await PushState.load(flags.state ?? stateFilePath(ctx.env, profile.name));
   const receipt = flags.receipt ? await ReceiptWriter.open(flags.receipt) : undefined;
-  const startedAt = new Date().toISOString();
+  const startedAt = ctx.now().toISOString();
 
   const writer = recordWriter(ctx, flags, columns(ctx.io.stdoutIsTTY));
   const streaming = outputFormat(flags) === "ndjson";
@@ -103,7 +103,7 @@ export async function runCaseEvidenceUpload(
         base_url: scope.base_url,
         org_id: scope.org_id,
         started_at: startedAt,
-        finished_at: new Date().toISOString(),
+        finished_at: ctx.now().toISOString(),
         linked: count("uploaded"),
         skipped: count("skipped"),
         failed: count("failed"),

@@ -47,6 +47,12 @@ export class UsageError extends GrcError {
   }
 }
 
+/**
+ * A command run without what it needs (`grc evidence push` with no paths): exit 2, and the
+ * CLI prints the command's usage line after the message.
+ */
+export class MissingInputError extends UsageError {}
+
 /** The local config file is unreadable or malformed (exit 2). */
 export class ConfigError extends GrcError {
   constructor(message: string, hint?: string, options?: ErrorOptions) {

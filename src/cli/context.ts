@@ -3,6 +3,7 @@ import { AuthError } from "../errors.js";
 import type { ApiClient, ClientOptions, StorageClient } from "../http/types.js";
 import type { CommandContext, GlobalOptions, ProgramHandle } from "./command.js";
 import type { IOStreams } from "./io.js";
+import { liftoffOnly } from "./wasm-tier.js";
 
 interface ContextInit {
   io: IOStreams;
@@ -79,6 +80,7 @@ export function createContext(init: ContextInit): DisposableContext {
             "run `grc auth login` or set GRC_API_KEY (or GRC_HMAC_KEY_ID/GRC_HMAC_SECRET, GRC_SESSION)",
           );
         }
+        liftoffOnly();
         const { createApiClient } = await import("../http/client.js");
         return createApiClient({
           ...clientOptions(),
@@ -94,6 +96,7 @@ export function createContext(init: ContextInit): DisposableContext {
     storage() {
       storage ??= (async () => {
         const p = await ctx.profile().catch(() => undefined);
+        liftoffOnly();
         const { createStorageClient } = await import("../http/client.js");
         return createStorageClient({
           ...clientOptions(),

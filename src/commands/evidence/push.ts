@@ -1,7 +1,7 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { wholeNumber } from "../../cli/parse.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
-import { ExitCode, UsageError } from "../../errors.js";
+import { ExitCode, MissingInputError, UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
 
 /** Flags of `grc evidence push` as the parser hands them over. */
@@ -145,7 +145,7 @@ export const pushCommand = defineCommand<PushFlags>({
 
     // Input first: nothing touches the network until the file list is known to be good.
     if (paths.length === 0 && !flags.map) {
-      throw new UsageError("name files, folders or globs to push, or pass --map FILE");
+      throw new MissingInputError("name files, folders or globs to push, or pass --map FILE");
     }
     if (paths.length > 0 && !flags.control) {
       throw new UsageError(

@@ -68,6 +68,8 @@ export function createContext(init: ContextInit): DisposableContext {
     api() {
       api ??= (async () => {
         const p = await ctx.profile();
+        const notSetUp = (await import("../core/config/setup.js")).setupError(p);
+        if (notSetUp) throw notSetUp;
         if (!p.baseUrl) {
           throw new AuthError(
             "no base URL configured",

@@ -1,5 +1,6 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { wholeNumber } from "../../cli/parse.js";
+import { setupError } from "../../core/config/setup.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
 import { ExitCode, MissingInputError, UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
@@ -207,6 +208,8 @@ export const pushCommand = defineCommand<PushFlags>({
 
     const profile = await ctx.profile();
     const dryRun = Boolean(flags.dryRun);
+    const notSetUp = dryRun ? undefined : setupError(profile, { org: true });
+    if (notSetUp) throw notSetUp;
     if (!dryRun && !profile.orgId) {
       throw new UsageError(
         "no organization ID configured",

@@ -234,7 +234,9 @@ export const pushCommand = defineCommand<PushFlags>({
     };
     const receipt =
       flags.receipt && !dryRun
-        ? await ReceiptWriter.open(flags.receipt).catch((err: unknown) => {
+        ? await ReceiptWriter.open(
+            process.getBuiltinModule("node:path").resolve(cwd, flags.receipt),
+          ).catch((err: unknown) => {
             state?.unlock(); // nothing was done: the state file is free again
             throw err;
           })

@@ -8,6 +8,13 @@ if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
   process.stdout.write(`${pkg.version}\n`);
 } else {
   // V8's --liftoff-only is set by src/cli/wasm-tier.ts right before the HTTP client loads.
-  const { main } = await import("../dist/grc.js");
-  process.exitCode = await main(process);
+  const { internalErrorLine, main } = await import("../dist/grc.js");
+  try {
+    process.exitCode = await main(process);
+  } catch (err) {
+    // A bug that escaped the CLI's own handling: the same line and code (70) as inside it.
+    process.stderr.write(`${internalErrorLine(err)}\n`);
+    if (argv.includes("--debug") && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 70;
+  }
 }

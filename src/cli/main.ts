@@ -3,6 +3,7 @@ import type { CommandSpec } from "./command.js";
 import { isTopLevelHelp, topLevelHelp } from "./help.js";
 import type { CliDeps } from "./program.js";
 
+export { internalErrorLine } from "./internal-error.js";
 export type { CliDeps } from "./program.js";
 
 /**

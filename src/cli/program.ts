@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { ExitCode, GrcError, ISSUES_URL, MissingInputError } from "../errors.js";
+import { ExitCode, GrcError, MissingInputError } from "../errors.js";
 import { oneLine } from "../output/sanitize.js";
 import {
   type CommandContext,
@@ -11,6 +11,7 @@ import {
 } from "./command.js";
 import { createContext } from "./context.js";
 import { isTopLevelHelp, topLevelHelp } from "./help.js";
+import { internalErrorLine } from "./internal-error.js";
 import type { IOStreams } from "./io.js";
 import { commandGroups, commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
 import { packageVersion } from "./version.js";
@@ -308,10 +309,4 @@ function unknownCommandLine(text: string, origin: CommandOrigin): string {
   return oneLine(
     `grc: unknown command '${name}' for '${origin.commandPath}'${didYouMean}${available} run \`${origin.commandPath} --help\``,
   );
-}
-
-/** The one line for an exception grc did not expect: a bug, exit 70 (the stack only with --debug). */
-export function internalErrorLine(err: unknown): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return `grc: internal error: ${oneLine(message)} — please report it at ${ISSUES_URL}; rerun with --debug for the stack`;
 }

@@ -115,7 +115,9 @@ if (args.includes("--sea")) {
     chunkNames: "chunks/[name]-[hash]",
     // Bundled CommonJS libraries (fast-glob, aws4) require() node built-ins.
     banner: {
-      js: 'import { createRequire as __grcCreateRequire } from "node:module"; const require = __grcCreateRequire(import.meta.url);',
+      // process.getBuiltinModule (Node 20.16+), not `import "node:module"`: an ES import of a
+      // built-in evaluates more of node than the CommonJS module it wraps.
+      js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);',
     },
   });
   writeLicenses(result.metafile, "dist/THIRD-PARTY-LICENSES.txt");

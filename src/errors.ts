@@ -11,8 +11,17 @@ export const ExitCode = {
   usage: 2,
   auth: 3,
   unavailable: 4,
+  /**
+   * A bug in grc (an exception no code path expected): sysexits.h's EX_SOFTWARE, "an internal
+   * software error has been detected". Distinct from 1 (some items failed), so a script or CI
+   * step can tell "the platform refused some files" from "grc itself broke".
+   */
+  internal: 70,
   interrupted: 130,
 } as const;
+
+/** Where users report a bug (package.json "bugs"); printed with an internal error. */
+export const ISSUES_URL = "https://github.com/grc-cli/grc/issues";
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Base class of every error the CLI reports as one line. */
@@ -37,6 +46,12 @@ export class UsageError extends GrcError {
     super(message, ExitCode.usage, hint, options);
   }
 }
+
+/**
+ * A command run without what it needs (`grc evidence push` with no paths): exit 2, and the
+ * CLI prints the command's usage line after the message.
+ */
+export class MissingInputError extends UsageError {}
 
 /** The local config file is unreadable or malformed (exit 2). */
 export class ConfigError extends GrcError {

@@ -1,6 +1,7 @@
 import type { ProfileFlags, ResolvedProfile } from "../core/config/types.js";
 import type { ApiClient, StorageClient } from "../http/types.js";
 import type { IOStreams } from "./io.js";
+import { wholeNumber } from "./parse.js";
 
 /** One option of a command, in commander's flag syntax ("--control <id>", "--no-verify"). */
 export interface OptionSpec {
@@ -38,6 +39,8 @@ export interface ProgramHandle {
   /** Every command, in help order. */
   commands(): Promise<readonly CommandSpec<never>[]>;
   nounSummaries: Readonly<Record<string, string>>;
+  /** Every flag a command accepts, as the parser reads them (src/cli/command.ts commandOptions). */
+  options(spec: CommandSpec<never>): readonly OptionSpec[];
   /** Runs grc with argv (without "node grc") and returns its exit code. */
   run(
     argv: string[],
@@ -119,11 +122,20 @@ export const CONNECTION_FLAGS: readonly OptionSpec[] = [
   { flags: "--org <id>", description: "organization ID (env GRC_ORG_ID)" },
   { flags: "--insecure", description: "allow plain http to a non-loopback host" },
   { flags: "--ca-cert <file>", description: "PEM file of extra CA certificates" },
-  { flags: "--retries <n>", description: "attempts per request, including the first (default 5)" },
-  { flags: "--timeout <seconds>", description: "request timeout in seconds" },
+  {
+    flags: "--retries <n>",
+    description: "attempts per request, including the first (default 5)",
+    parse: wholeNumber("--retries", 1),
+  },
+  {
+    flags: "--timeout <seconds>",
+    description: "request timeout in seconds",
+    parse: wholeNumber("--timeout", 1),
+  },
   {
     flags: "--max-time <seconds>",
     description: "stop the whole run after this many seconds (exit 4; state saved)",
+    parse: wholeNumber("--max-time", 1),
   },
 ];
 
@@ -142,21 +154,32 @@ export const OUTPUT_FLAGS: readonly OptionSpec[] = [
   },
 ];
 
-/** Flags every command has, whatever it does (added by main.ts beside --debug). */
+/** Flags every command has, whatever it does (after its own, the output and connection flags). */
 export const GLOBAL_FLAGS: readonly OptionSpec[] = [
   {
     flags: "--env-file <file>",
     description:
       "read GRC_* variables from a dotenv file (variables already set in the environment win)",
   },
-];
-
-/** Flags every command has. */
-export const COMMON_FLAGS: readonly OptionSpec[] = [
   {
     flags: "--debug",
     description: "trace requests on stderr (secrets redacted) and show stack traces",
   },
-  { flags: "-h, --help", description: "show help" },
-  ...GLOBAL_FLAGS,
 ];
+
+/** The help flag of every command and noun (commander's own; listed last by --help). */
+export const HELP_FLAG: OptionSpec = { flags: "-h, --help", description: "show help" };
+
+/**
+ * Every flag a command accepts, in the order its --help lists them: the one flag spec read by
+ * the parser (src/cli/main.ts) and by completion (through `ctx.program.options`).
+ */
+export function commandOptions(spec: CommandSpec<never>): readonly OptionSpec[] {
+  return [
+    ...(spec.options ?? []),
+    ...(spec.output ? OUTPUT_FLAGS : []),
+    ...(spec.connection !== false ? CONNECTION_FLAGS : []),
+    ...GLOBAL_FLAGS,
+    HELP_FLAG,
+  ];
+}

@@ -4,6 +4,7 @@ import type { RetryBudget } from "../http/retry-budget.js";
 import type { ApiClient, ClientOptions, StorageClient } from "../http/types.js";
 import type { CommandContext, GlobalOptions, ProgramHandle } from "./command.js";
 import type { IOStreams } from "./io.js";
+import { liftoffOnly } from "./wasm-tier.js";
 
 interface ContextInit {
   io: IOStreams;
@@ -70,6 +71,8 @@ export function createContext(init: ContextInit): DisposableContext {
     api() {
       api ??= (async () => {
         const p = await ctx.profile();
+        const notSetUp = (await import("../core/config/setup.js")).setupError(p);
+        if (notSetUp) throw notSetUp;
         if (!p.baseUrl) {
           throw new AuthError(
             "no base URL configured",
@@ -82,6 +85,7 @@ export function createContext(init: ContextInit): DisposableContext {
             "run `grc auth login` or set GRC_API_KEY (or GRC_HMAC_KEY_ID/GRC_HMAC_SECRET, GRC_SESSION)",
           );
         }
+        liftoffOnly();
         const { createApiClient, RetryBudget } = await import("../http/client.js");
         retryBudget ??= new RetryBudget();
         return createApiClient({
@@ -99,6 +103,7 @@ export function createContext(init: ContextInit): DisposableContext {
     storage() {
       storage ??= (async () => {
         const p = await ctx.profile().catch(() => undefined);
+        liftoffOnly();
         const { createStorageClient, RetryBudget } = await import("../http/client.js");
         retryBudget ??= new RetryBudget();
         return createStorageClient({

@@ -1,261 +1,22 @@
-import { Command, CommanderError, Option } from "commander";
-import { ExitCode, GrcError } from "../errors.js";
-import { oneLine } from "../output/sanitize.js";
-import {
-  CONNECTION_FLAGS,
-  type CommandContext,
-  type CommandSpec,
-  GLOBAL_FLAGS,
-  type GlobalOptions,
-  OUTPUT_FLAGS,
-  type ProgramHandle,
-} from "./command.js";
-import { createContext } from "./context.js";
-import { type IOStreams, systemIO } from "./io.js";
-import { wholeNumber } from "./parse.js";
-import { commandGroups, commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
-import { packageVersion } from "./version.js";
+import { ExitCode } from "../errors.js";
+import type { CommandSpec } from "./command.js";
+import { isTopLevelHelp, topLevelHelp } from "./help.js";
+import type { CliDeps } from "./program.js";
 
-/** What runCli needs from the outside world; tests pass buffers and fakes. */
-export interface CliDeps {
-  io: IOStreams;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  /** Aborts requests in flight (the grace after a signal ran out); the run's own deadline adds to it. */
-  requestSignal?: AbortSignal;
-  /** Told which command runs (main decides what a closed stdout means for it). */
-  onCommand?: (spec: CommandSpec<never>) => void;
-  /** Replace parts of the context (tests hand in fake clients). */
-  context?: Partial<CommandContext>;
-}
+export { internalErrorLine } from "./internal-error.js";
+export type { CliDeps } from "./program.js";
 
-/** Builds the commander program from the registry; the only place that touches commander. */
-function buildProgram(
-  deps: CliDeps,
-  commands: readonly CommandSpec<never>[],
-  onRun: (spec: CommandSpec<never>, args: string[], opts: Record<string, unknown>) => Promise<void>,
-): Command {
-  const program = new Command("grc")
-    .description("Move compliance evidence into GRC platforms and query security findings.")
-    .version(packageVersion(), "-V, --version", "print the version")
-    .helpOption("-h, --help", "show help")
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (s) => deps.io.stdout.write(s),
-      writeErr: (s) => deps.io.stderr.write(s),
-      outputError: () => {},
-    });
-  program.addHelpText(
-    "after",
-    "\nEvery command takes --env-file FILE (GRC_* variables from a dotenv file) and --debug;\ncommands that print records take --query EXPR (JMESPath over the JSON output).\n\nExit codes: 0 ok, 1 some items failed, 2 usage or bad input, 3 authentication or permission,\n4 network, server or storage unavailable, 130 interrupted.\n",
-  );
-
-  const nouns = new Map<string, Command>();
-  for (const spec of commands) {
-    let parent = program;
-    const words = [...spec.path];
-    const leafName = words.pop()!;
-    let prefix = "";
-    for (const word of words) {
-      prefix = prefix ? `${prefix} ${word}` : word;
-      let group = nouns.get(prefix);
-      if (!group) {
-        group = parent
-          .command(word)
-          .description(nounSummaries[prefix] ?? "")
-          .exitOverride()
-          .configureOutput({
-            writeOut: (s) => deps.io.stdout.write(s),
-            writeErr: (s) => deps.io.stderr.write(s),
-            outputError: () => {},
-          });
-        nouns.set(prefix, group);
-      }
-      parent = group;
-    }
-    const cmd = parent
-      .command(spec.args ? `${leafName} ${spec.args}` : leafName)
-      .description(spec.summary)
-      .exitOverride((err) => {
-        throw withUsageExitCode(err, spec.usageExitCode);
-      })
-      .allowExcessArguments(false)
-      .configureOutput({
-        writeOut: (s) => deps.io.stdout.write(s),
-        writeErr: (s) => deps.io.stderr.write(s),
-        outputError: () => {},
-      });
-    for (const o of spec.options ?? []) {
-      const option = new Option(o.flags, o.description);
-      if (o.choices) option.choices(o.choices);
-      if (o.hidden) option.hideHelp();
-      if (o.repeatable) {
-        option.argParser((value: string, prev: unknown) => {
-          const parsed = o.parse ? o.parse(value, prev) : value;
-          return [...((prev as unknown[] | undefined) ?? []), parsed];
-        });
-      } else if (o.parse) {
-        option.argParser(o.parse as (v: string, p: unknown) => unknown);
-      }
-      if (o.default !== undefined) option.default(o.default);
-      cmd.addOption(option);
-    }
-    const shared = [
-      ...(spec.output ? OUTPUT_FLAGS : []),
-      ...(spec.connection !== false ? CONNECTION_FLAGS : []),
-      ...GLOBAL_FLAGS,
-    ];
-    for (const o of shared) {
-      const option = new Option(o.flags, o.description);
-      if (o.choices) option.choices(o.choices);
-      if (o.flags.startsWith("--retries")) option.argParser(wholeNumber("--retries", 1));
-      if (o.flags.startsWith("--timeout")) option.argParser(wholeNumber("--timeout", 1));
-      if (o.flags.startsWith("--max-time")) option.argParser(wholeNumber("--max-time", 1));
-      cmd.addOption(option);
-    }
-    cmd.option("--debug", "trace requests on stderr (secrets redacted) and show stack traces");
-    if (spec.help) cmd.addHelpText("after", `\n${spec.help}`);
-    cmd.action(async (...actionArgs: unknown[]) => {
-      const command = actionArgs.at(-1) as Command;
-      const opts = command.opts();
-      const positional = command.processedArgs.flatMap((a: unknown) =>
-        a === undefined ? [] : Array.isArray(a) ? (a as string[]) : [String(a)],
-      );
-      await onRun(spec, positional, opts);
-    });
-  }
-  // Nouns whose commands were not loaded still appear in `grc --help`.
-  for (const noun of commandGroups.flatMap((g) => g.nouns)) {
-    if (!commands.some((spec) => spec.path[0] === noun)) {
-      program.command(noun).description(nounSummaries[noun] ?? "");
-    }
-  }
-  return program;
-}
-
-/** The program as commands see it (completion describes it, the demo runs it). */
-const programHandle: ProgramHandle = {
-  commands: loadAllCommands,
-  nounSummaries,
-  run: (argv, deps) => runCli(argv, deps),
-};
-
-/** Runs grc with argv (without "node grc"); returns the exit code. Never throws. */
+/**
+ * Runs grc with argv (without "node grc"); returns the exit code. Never throws. The top-level
+ * help is printed from here; everything else loads the commander program (src/cli/program.ts).
+ */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
-  let exitCode: number = ExitCode.ok;
-  let debug = argv.includes("--debug");
-  const outer = deps.signal ?? new AbortController().signal;
-  const program = buildProgram(deps, await commandsFor(argv), async (spec, args, opts) => {
-    debug = Boolean(opts.debug);
-    deps.onCommand?.(spec);
-    const globals: GlobalOptions = {
-      debug,
-      profile: opts.profile as string | undefined,
-      baseUrl: opts.baseUrl as string | undefined,
-      org: opts.org as string | undefined,
-      insecure: opts.insecure as boolean | undefined,
-      caCert: opts.caCert as string | undefined,
-      retries: opts.retries as number | undefined,
-      timeout: opts.timeout as number | undefined,
-      envFile: opts.envFile as string | undefined,
-      maxTime: opts.maxTime as number | undefined,
-    };
-    // --env-file: the file's variables under the real environment, for this command only.
-    const env = globals.envFile
-      ? (await import("../core/config/env-file.js")).mergeEnvFile(globals.envFile, deps.env)
-      : deps.env;
-    // --max-time: one budget for the whole run. When it runs out, no new work starts and
-    // requests in flight are aborted, so the command still ends through its own summary.
-    const deadline = new AbortController();
-    const timer =
-      globals.maxTime !== undefined
-        ? setTimeout(() => deadline.abort(new Error("max-time")), globals.maxTime * 1000)
-        : undefined;
-    const signal = AbortSignal.any([outer, deadline.signal]);
-    const requestSignal = AbortSignal.any([
-      deadline.signal,
-      ...(deps.requestSignal ? [deps.requestSignal] : []),
-    ]);
-    const ctx = createContext({
-      io: deps.io,
-      program: programHandle,
-      env,
-      globals,
-      signal,
-      requestSignal,
-      overrides: deps.context,
-    });
-    try {
-      exitCode =
-        (opts.query !== undefined
-          ? await (await import("../output/query.js")).runWithQuery(ctx, opts, (c, o) =>
-              spec.run(c, args, o as never),
-            )
-          : await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
-    } catch (err) {
-      if (!deadline.signal.aborted) throw withUsageExitCode(err, spec.usageExitCode);
-    } finally {
-      clearTimeout(timer);
-      await ctx.dispose();
-    }
-    if (deadline.signal.aborted && !outer.aborted) {
-      deps.io.stderr.write(
-        `grc: stopped after --max-time ${globals.maxTime}s — raise --max-time, or rerun: the state remembers what was done\n`,
-      );
-      exitCode = ExitCode.unavailable;
-    } else if (signal.aborted && exitCode === ExitCode.ok && !spec.stopsOnSignal) {
-      exitCode = ExitCode.interrupted;
-    }
-  });
-  try {
-    await program.parseAsync(argv, { from: "user" });
-  } catch (err) {
-    exitCode = reportError(err, deps.io, debug);
+  if (isTopLevelHelp(argv)) {
+    deps.io.stdout.write(topLevelHelp(deps.io.columns));
+    return ExitCode.ok;
   }
-  return exitCode;
-}
-
-/** Marks a usage error of a command whose bad input has its own exit code (see CommandSpec). */
-function withUsageExitCode(err: unknown, code: number | undefined): unknown {
-  if (code !== undefined && err !== null && typeof err === "object") {
-    Object.assign(err, { usageExitCode: code });
-  }
-  return err;
-}
-
-/** Prints one line for an error and returns its exit code. */
-export function reportError(err: unknown, io: IOStreams, debug: boolean): number {
-  const code = reportErrorLine(err, io, debug);
-  const override = (err as { usageExitCode?: number } | null)?.usageExitCode;
-  return code === ExitCode.usage && override !== undefined ? override : code;
-}
-
-function reportErrorLine(err: unknown, io: IOStreams, debug: boolean): number {
-  if (err instanceof CommanderError) {
-    if (
-      err.code === "commander.helpDisplayed" ||
-      err.code === "commander.version" ||
-      err.code === "commander.help"
-    ) {
-      return ExitCode.ok;
-    }
-    if (err.code === "commander.executeSubCommandAsync") return ExitCode.usage;
-    const text = err.message.replace(/^error: /, "");
-    io.stderr.write(`grc: ${oneLine(text)} — run with --help for usage\n`);
-    return ExitCode.usage;
-  }
-  if (err instanceof GrcError) {
-    io.stderr.write(`grc: ${oneLine(err.line())}\n`);
-    if (debug && err.stack) io.stderr.write(`${err.stack}\n`);
-    return err.exitCode;
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  io.stderr.write(
-    `grc: unexpected error: ${oneLine(message)} — run again with --debug for details\n`,
-  );
-  if (debug && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
-  return ExitCode.someFailed;
+  const { runProgram } = await import("./program.js");
+  return runProgram(argv, deps);
 }
 
 /** Signals that stop a run the way Ctrl-C does (CI runners cancel with SIGTERM; a closed terminal sends SIGHUP). */
@@ -266,6 +27,16 @@ export const STOP_GRACE_MS = 10_000;
 
 /** Entry point for bin/grc.js: wires the real process, stop signals, a closed stdout and the exit code. */
 export async function main(proc: NodeJS.Process): Promise<number> {
+  const argv = proc.argv.slice(2);
+  if (isTopLevelHelp(argv)) {
+    // No stream, colour or parser work: one write of text that does not depend on them.
+    const { fstatSync, writeSync } = process.getBuiltinModule("node:fs");
+    // A terminal is a character device; only then is stdout's stream (tty) worth creating.
+    const columns = fstatSync(1).isCharacterDevice() && proc.stdout.isTTY ? proc.stdout.columns : 0;
+    writeSync(1, topLevelHelp(columns || 80));
+    return ExitCode.ok;
+  }
+  const { systemIO } = await import("./io.js");
   // A terminal that went away (SIGHUP) makes stderr writes fail: never let that crash the run.
   proc.stderr.on("error", () => {});
   let current: CommandSpec<never> | undefined;
@@ -302,7 +73,7 @@ export async function main(proc: NodeJS.Process): Promise<number> {
     setTimeout(() => abortRequests.abort(new Error(name)), STOP_GRACE_MS).unref();
   };
   for (const name of STOP_SIGNALS) proc.on(name, onSignal);
-  const code = await runCli(proc.argv.slice(2), {
+  const code = await runCli(argv, {
     io,
     env: proc.env,
     signal: stop.signal,

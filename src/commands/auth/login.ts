@@ -1,5 +1,6 @@
 import { resolve as resolvePath } from "node:path";
 import { type CommandContext, defineCommand } from "../../cli/command.js";
+import { liftoffOnly } from "../../cli/wasm-tier.js";
 import { ACCEPTED_CREDENTIALS, checkCredentialFits } from "../../core/config/credential.js";
 import { ENV_VARS } from "../../core/config/env.js";
 import {
@@ -303,6 +304,7 @@ export const loginCommand = defineCommand<LoginOptions>({
 
     let verified = false;
     if (opts.verify !== false) {
+      liftoffOnly();
       const [{ createApiClient }, { verifyCredential }] = await Promise.all([
         import("../../http/client.js"),
         import("../../core/config/verify.js"),

@@ -24,7 +24,11 @@ export const completionCommand = defineCommand({
       import("./model.js"),
       import("./scripts.js"),
     ]);
-    const tree = completionTree(await ctx.program.commands(), ctx.program.nounSummaries);
+    const tree = completionTree(
+      await ctx.program.commands(),
+      ctx.program.nounSummaries,
+      ctx.program.options,
+    );
     await writeWithBackpressure(
       ctx.io.stdout,
       completionScript(shell as "bash" | "zsh" | "fish", tree),

@@ -1,10 +1,4 @@
-import {
-  COMMON_FLAGS,
-  CONNECTION_FLAGS,
-  type CommandSpec,
-  type OptionSpec,
-  OUTPUT_FLAGS,
-} from "../../cli/command.js";
+import { type CommandSpec, commandOptions, HELP_FLAG, type OptionSpec } from "../../cli/command.js";
 import { SETTING_KEYS } from "../../core/config/keys.js";
 
 /** One flag as completion sees it. */
@@ -63,21 +57,24 @@ export function parseFlag(option: OptionSpec): CompletionFlag {
   };
 }
 
-/** The flags a command accepts, in the order `--help` lists them. */
-export function commandFlags(spec: CommandSpec<never>): CompletionFlag[] {
-  const options = [
-    ...(spec.options ?? []),
-    ...(spec.output ? OUTPUT_FLAGS : []),
-    ...(spec.connection !== false ? CONNECTION_FLAGS : []),
-    ...COMMON_FLAGS,
-  ];
-  return options.filter((o) => !o.hidden).map(parseFlag);
+/** Every flag of a command, as the parser reads them (the program's `options`). */
+export type OptionsOf = (spec: CommandSpec<never>) => readonly OptionSpec[];
+
+/** The flags a command accepts, in the order `--help` lists them (hidden ones left out). */
+export function commandFlags(
+  spec: CommandSpec<never>,
+  optionsOf: OptionsOf = commandOptions,
+): CompletionFlag[] {
+  return optionsOf(spec)
+    .filter((o) => !o.hidden)
+    .map(parseFlag);
 }
 
 /** Builds the completion tree from the command registry and the noun summaries. */
 export function completionTree(
   specs: readonly CommandSpec<never>[],
-  nounSummaries: Record<string, string>,
+  nounSummaries: Readonly<Record<string, string>>,
+  optionsOf: OptionsOf = commandOptions,
 ): CompletionNode[] {
   const nodes = new Map<string, CompletionNode>();
   const node = (path: string[]): CompletionNode => {
@@ -111,7 +108,7 @@ export function completionTree(
     }
     const leaf = node(words);
     leaf.summary = spec.summary;
-    leaf.flags = commandFlags(spec);
+    leaf.flags = commandFlags(spec, optionsOf);
     leaf.takesArgs = Boolean(spec.args);
     const choices = POSITIONAL_CHOICES[words.join(" ")];
     if (choices) leaf.argChoices = choices;
@@ -123,7 +120,7 @@ export function completionTree(
       ...(n.path.length === 0
         ? [parseFlag({ flags: "-V, --version", description: "print the version" })]
         : []),
-      parseFlag({ flags: "-h, --help", description: "show help" }),
+      parseFlag(HELP_FLAG),
     ];
   }
   return [...nodes.values()];

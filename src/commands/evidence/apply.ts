@@ -112,7 +112,7 @@ export const applyCommand = defineCommand<ApplyFlags>({
     }
     // A saved plan holds only if the files are still what it saw.
     const current = flags.plan ? await checkPlanFiles(plan, flags.plan) : undefined;
-    const inputs = applyInputs(plan, current);
+    const inputs = applyInputs(plan, current, ctx.now());
     const { expected, adopt } = inputs;
     // This run's receipt, signature and attestation are never evidence.
     const files = inputs.files.filter((f) => !signing.isOwnOutput(f.absPath, f.realPath));

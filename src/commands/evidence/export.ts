@@ -43,7 +43,7 @@ export const exportCommand = defineCommand<ExportFlags>({
     for (const file of receipts) {
       const entries: Entry[] = [];
       const check = await verifyReceipt(file, {
-        cwd: process.cwd(),
+        cwd: ctx.cwd,
         onEntry: (e) => entries.push(e),
       });
       if (!check.ok || !check.summary) {

@@ -85,7 +85,7 @@ export const listCommand = defineCommand<ListOptions>({
         sort: opts.sort ?? [],
         ...(opts.pageSize !== undefined ? { pageSize: opts.pageSize } : {}),
       },
-      new Date(),
+      ctx.now(),
     );
     const orgId = sovereign.orgIdOf(await ctx.profile());
     const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);

@@ -54,7 +54,7 @@ export interface PlanFlags {
 
 /** Reads grc.yaml, finds its files, takes its snapshots, and decides each item against the state. */
 export async function makePlan(ctx: CommandContext, flags: PlanFlags): Promise<PlanDocument> {
-  const cwd = process.cwd();
+  const cwd = ctx.cwd;
   const config = await loadEvidenceConfig(flags.config ?? "grc.yaml", cwd);
   const scope = await pushScope(ctx);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard, ctx.env);
@@ -129,7 +129,7 @@ export async function makePlan(ctx: CommandContext, flags: PlanFlags): Promise<P
   const counts = countPlan(items);
   return {
     grc_plan: 1,
-    created_at: new Date().toISOString(),
+    created_at: ctx.now().toISOString(),
     config: { path: config.path, sha256: config.sha256 },
     base_url: scope.base_url,
     org_id: scope.org_id,

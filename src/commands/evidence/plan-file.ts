@@ -95,6 +95,7 @@ export async function checkPlanFiles(
 export function applyInputs(
   plan: PlanDocument,
   current?: Map<string, { size: number; mtimeMs: number }>,
+  now: Date = new Date(),
 ): {
   files: DiscoveredFile[];
   expected: (file: DiscoveredFile) => string | undefined;
@@ -110,7 +111,7 @@ export function applyInputs(
   const want = new Map<string, string>();
   const files: DiscoveredFile[] = [];
   const adopt: StateEntry[] = [];
-  const linkedAt = new Date().toISOString();
+  const linkedAt = now.toISOString();
   for (const item of plan.items) {
     const st = statOf(item);
     if (item.status === "new" || item.status === "changed") {

@@ -1,7 +1,8 @@
 import { defineCommand, outputFormat } from "../../cli/command.js";
 import { wholeNumber } from "../../cli/parse.js";
+import { setupError } from "../../core/config/setup.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
-import { UsageError } from "../../errors.js";
+import { ExitCode, MissingInputError, UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
 
 /** Flags of `grc evidence push` as the parser hands them over. */
@@ -140,7 +141,7 @@ export const pushCommand = defineCommand<PushFlags>({
 
     // Input first: nothing touches the network until the file list is known to be good.
     if (paths.length === 0 && !flags.map) {
-      throw new UsageError("name files, folders or globs to push, or pass --map FILE");
+      throw new MissingInputError("name files, folders or globs to push, or pass --map FILE");
     }
     if (paths.length > 0 && !flags.control) {
       throw new UsageError(
@@ -202,6 +203,8 @@ export const pushCommand = defineCommand<PushFlags>({
 
     const profile = await ctx.profile();
     const dryRun = Boolean(flags.dryRun);
+    const notSetUp = dryRun ? undefined : setupError(profile, { org: true });
+    if (notSetUp) throw notSetUp;
     if (!dryRun && !profile.orgId) {
       throw new UsageError(
         "no organization ID configured",

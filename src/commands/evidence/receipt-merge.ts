@@ -34,7 +34,7 @@ export const receiptMergeCommand = defineCommand<ReceiptMergeFlags>({
     }
     const { mergeReceipts } = await import("../../core/evidence/receipt-merge.js");
     const { formatBytes } = await import("../../core/evidence/push.js");
-    const merged = await mergeReceipts(files, flags.output, process.cwd());
+    const merged = await mergeReceipts(files, flags.output, ctx.cwd);
     ctx.io.stdout.write(
       `merged ${merged.receipts} ${merged.receipts === 1 ? "receipt" : "receipts"} into ${flags.output}: ${merged.entries} ${merged.entries === 1 ? "file" : "files"} (${formatBytes(merged.bytes)})\n`,
     );

@@ -49,7 +49,7 @@ export const receiptVerifyCommand = defineCommand<ReceiptVerifyFlags>({
         "pass --allowed-signers FILE (lines of `principal ssh-ed25519 AAAA...`)",
       );
     }
-    const check = await verifyReceipt(file!, { files: Boolean(flags.files), cwd: process.cwd() });
+    const check = await verifyReceipt(file!, { files: Boolean(flags.files), cwd: ctx.cwd });
     let signature: import("../../core/audit/sign.js").SignatureCheck | undefined;
     if (flags.allowedSigners) {
       const { verifyReceiptSignature } = await import("../../core/audit/sign.js");

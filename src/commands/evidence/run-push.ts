@@ -1,5 +1,6 @@
 import type { CommandContext, OutputFormat } from "../../cli/command.js";
 import type { IOStreams } from "../../cli/io.js";
+import { setupError } from "../../core/config/setup.js";
 import type { UploadDestination } from "../../core/evidence/destination.js";
 import type { DiscoveredFile } from "../../core/evidence/discovery.js";
 import type { PushSummary } from "../../core/evidence/push.js";
@@ -61,6 +62,8 @@ export interface RunOutput {
 /** The scope (server, organization) of a profile's push, refusing a profile without an org. */
 export async function pushScope(ctx: CommandContext): Promise<StateScope & { profile: string }> {
   const profile = await ctx.profile();
+  const notSetUp = setupError(profile, { org: true });
+  if (notSetUp) throw notSetUp;
   if (!profile.orgId) {
     throw new UsageError(
       "no organization ID configured",

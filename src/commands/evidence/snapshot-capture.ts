@@ -139,7 +139,7 @@ export async function captureConfigSnapshot(
   const rec = recordingClient(await ctx.api());
   let records: unknown[];
   if (spec.query.kind === "jsonapi") {
-    records = await fetchJsonApi(rec, spec.query, profile.orgId, ctx.signal);
+    records = await fetchJsonApi(rec, spec.query, profile.orgId, ctx.signal, ctx.now());
   } else {
     records = await fetchStrata(rec, spec.query, spec.origin, profile);
   }
@@ -149,7 +149,7 @@ export async function captureConfigSnapshot(
     org_id: profile.orgId ?? null,
     query: { ...spec.query },
   };
-  const doc = snapshotDocument({ source, requests: rec.requests, records, fetchedAt: new Date() });
+  const doc = snapshotDocument({ source, requests: rec.requests, records, fetchedAt: ctx.now() });
   return writeSnapshot(dir, spec.name, doc);
 }
 
@@ -158,6 +158,7 @@ async function fetchJsonApi(
   query: JsonApiSnapshotQuery,
   orgId: string | undefined,
   signal: AbortSignal,
+  now: Date,
 ): Promise<unknown[]> {
   const [{ buildQuerySpec, MAX_PAGE_SIZE }, { walkPages }, { collectionPager, collectionTarget }] =
     await Promise.all([
@@ -167,7 +168,7 @@ async function fetchJsonApi(
     ]);
   const spec = buildQuerySpec(
     { filter: query.filters, any: query.any, sort: query.sort, include: query.include },
-    new Date(),
+    now,
   );
   const target = collectionTarget(query.collection, orgId);
   const pageSize = query.limit !== undefined ? Math.min(MAX_PAGE_SIZE, query.limit) : MAX_PAGE_SIZE;

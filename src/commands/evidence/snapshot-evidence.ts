@@ -171,9 +171,9 @@ export async function runWithEvidence(
       source,
       requests: rec.requests,
       records,
-      fetchedAt: new Date(),
+      fetchedAt: ctx.now(),
     });
-    const cwd = process.cwd();
+    const cwd = ctx.cwd;
     const dir = flags.snapshotDir
       ? resolve(cwd, flags.snapshotDir)
       : capture.defaultSnapshotDir(ctx.env, scope.profile);

@@ -44,7 +44,7 @@ export const serveCommand = defineCommand({
         "grc mcp serve speaks the Model Context Protocol on stdin/stdout: start it from an MCP client (docs/mcp.md); Ctrl-C quits",
       );
     }
-    await serveStdio(ctx, tools, { cwd: process.cwd() });
+    await serveStdio(ctx, tools, { cwd: ctx.cwd });
     return 0;
   },
 });

@@ -148,7 +148,7 @@ export async function runCollectionQuery(
   collection: string,
   opts: ListOptions,
 ): Promise<number> {
-  const now = new Date();
+  const now = ctx.now();
   const spec = buildQuerySpec(
     {
       filter: opts.filter,
@@ -299,7 +299,7 @@ async function printResource(
     await writeWithBackpressure(ctx.io.stdout, `${jsonText(flat, 2)}\n`);
     return;
   }
-  const now = new Date();
+  const now = ctx.now();
   if (format === "table") {
     const columns = resourceColumns(keys, {
       tty: ctx.io.stdoutIsTTY,

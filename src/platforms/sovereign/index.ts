@@ -5,6 +5,7 @@
  * Wire names stay snake_case (the seed's names, and the names `--output json` prints), so a
  * value read here can be written out without renaming.
  */
+import { setupError } from "../../core/config/setup.js";
 import type { ResolvedProfile } from "../../core/config/types.js";
 import type {
   CallOptions,
@@ -95,8 +96,19 @@ export interface SovereignEvidenceApi extends EvidenceUploadApi {
 }
 
 /** The profile's organization id, which every evidence path needs. */
-export function orgIdOf(profile: Pick<ResolvedProfile, "orgId" | "name">): string {
+export function orgIdOf(
+  profile: Pick<ResolvedProfile, "orgId" | "name"> &
+    Partial<Pick<ResolvedProfile, "baseUrl" | "credential">>,
+): string {
   if (!profile.orgId) {
+    // Nothing configured: name everything missing at once (src/core/config/setup.ts).
+    if (profile.credential) {
+      const notSetUp = setupError(
+        { ...profile, baseUrl: profile.baseUrl, credential: profile.credential },
+        { org: true },
+      );
+      if (notSetUp) throw notSetUp;
+    }
     throw new UsageError(
       "no organization ID configured",
       `pass --org, set GRC_ORG_ID or run \`grc config set org_id <id> --profile ${profile.name}\``,

@@ -146,7 +146,7 @@ export function expectCleanFailure(
   const where = `${context}\nstdout: ${r.stdout.slice(0, 300)}\nstderr: ${r.stderr.slice(0, 600)}`;
   expect(codes, `exit ${r.code}${where}`).toContain(r.code);
   expect(hasStackTrace(r.stderr), `stack trace${where}`).toBe(false);
-  expect(r.stderr, `unexpected error${where}`).not.toMatch(/unexpected error/);
+  expect(r.stderr, `unexpected error${where}`).not.toMatch(/unexpected error|internal error/);
   const lines = r.stderr.split("\n").filter((l) => l !== "");
   if (opts.lines !== "each-prefixed") expect(lines, `stderr lines${where}`).toHaveLength(1);
   expect(lines.length, `stderr lines${where}`).toBeGreaterThan(0);

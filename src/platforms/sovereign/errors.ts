@@ -1,0 +1,101 @@
+/**
+ * Sovereign GRC's error dialect (seed 000, "Errors"): FastAPI `detail` texts the document names
+ * (403 missing required scope, 401/403 not a member of this organization, 503 object storage
+ * is not configured) read once, here. The HTTP layer decodes an answer into an HttpError
+ * (status, details); this module says what it means for a run and adds the fix a user needs.
+ */
+import type { ErrorClass, ErrorDialect } from "../../core/platform.js";
+import { ContradictingAnswerError, HttpError, UnavailableError } from "../../errors.js";
+
+/** The one place "object storage is not configured" is recognised (seed 000: 503 from upload-url/verify). */
+const STORAGE_NOT_CONFIGURED = /storage is not configured/i;
+
+/**
+ * Sovereign's 503 "object storage is not configured" is a setting, not a passing outage:
+ * retrying it only delays the one-line error, so the client fails at once (`permanentFailure`).
+ */
+export function storageNotConfigured(status: number, body: Buffer): boolean {
+  return status === 503 && STORAGE_NOT_CONFIGURED.test(body.toString("utf8", 0, 4096));
+}
+
+/** True for the decoded 503 "object storage is not configured". */
+export function isStorageNotConfigured(err: unknown): boolean {
+  return (
+    err instanceof HttpError &&
+    err.status === 503 &&
+    STORAGE_NOT_CONFIGURED.test(`${err.details.join(" ")} ${err.message}`)
+  );
+}
+
+/** The scope a 403 names (`missing required scope: write:evidence`), or undefined. */
+export function missingScope(err: HttpError): string | undefined {
+  if (err.status !== 403 && err.status !== 401) return undefined;
+  const text = `${err.details.join(" ")} ${err.message}`;
+  if (!/missing required scope/i.test(text)) return undefined;
+  return /missing required scope:?\s*([\w:*-]+)/i.exec(text)?.[1] ?? "the required scope";
+}
+
+/** The fix for a Sovereign error text the document names; undefined for anything else. */
+export function sovereignHint(err: HttpError): string | undefined {
+  const text = `${err.details.join(" ")} ${err.message}`;
+  const scope = missingScope(err);
+  if (scope !== undefined) {
+    return `the API key lacks ${scope}; widen its scopes on the API Keys page`;
+  }
+  if (/not a member of this organization/i.test(text)) {
+    return "check the org ID (--org, GRC_ORG_ID or the profile); the key's user has no membership in it";
+  }
+  if (/invalid or missing API key/i.test(text)) {
+    return "check the API key: run `grc auth login` or set GRC_API_KEY";
+  }
+  if (isStorageNotConfigured(err)) {
+    return "the platform has no object storage configured; ask its administrator";
+  }
+  return undefined;
+}
+
+/** Network failures after which no file can succeed (nothing listens, no such host, an unsafe answer). */
+const UNREACHABLE = /\b(ECONNREFUSED|ENOTFOUND|unsafe)\b/;
+
+/** Sovereign's dialect: every evidence call's error goes through `explain` where it arises. */
+export const sovereignErrors: ErrorDialect = {
+  classify(err: unknown): ErrorClass {
+    if (err instanceof HttpError) {
+      // The credential (401, 403 scope or membership) and the storage setting are the same
+      // for every file.
+      if (err.status === 401 || err.status === 403 || isStorageNotConfigured(err)) return "fatal";
+      if (err.status === 408 || err.status === 429 || err.status >= 500) return "retryable";
+      return "file";
+    }
+    // An answer about another object or control fails that file only.
+    if (err instanceof ContradictingAnswerError) return "file";
+    if (err instanceof UnavailableError) {
+      return UNREACHABLE.test(err.message) ? "fatal" : "retryable";
+    }
+    return "file";
+  },
+  explain(err: unknown): unknown {
+    if (!(err instanceof HttpError)) return err;
+    const hint = sovereignHint(err);
+    if (hint === undefined || hint === err.hint) return err;
+    return new HttpError(
+      err.message,
+      {
+        status: err.status,
+        ...(err.code !== undefined ? { code: err.code } : {}),
+        details: err.details,
+        hint,
+      },
+      { cause: err },
+    );
+  },
+};
+
+/** Runs one API call and explains its error in Sovereign's words. */
+export async function explained<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw sovereignErrors.explain(err);
+  }
+}

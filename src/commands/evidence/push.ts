@@ -225,8 +225,7 @@ export const pushCommand = defineCommand<PushFlags>({
     // The HTTP clients load on the first file that needs them: a rerun that skips every
     // file stays offline (and fast).
     const connect = async () => {
-      const { sovereignEvidence } = await import("../../platforms/sovereign/index.js");
-      const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
+      const { evidence } = await ctx.platform("sovereign");
       return { evidence, storage: await ctx.storage() };
     };
     const receipt =

@@ -61,8 +61,7 @@ export async function executePush(
   const state = options.stateFile ? await PushState.load(options.stateFile) : undefined;
   for (const entry of options.adopt ?? []) state?.record(entry);
   const connect = async () => {
-    const { sovereignEvidence } = await import("../../platforms/sovereign/index.js");
-    const evidence = sovereignEvidence(await ctx.api(), scope.org_id);
+    const { evidence } = await ctx.platform("sovereign");
     return { evidence, storage: await ctx.storage() };
   };
   const receipt = options.receipt ? await ReceiptWriter.open(options.receipt) : undefined;

@@ -23,14 +23,7 @@ import {
   resourceColumns,
 } from "../../output/resource-columns.js";
 import { stripControl } from "../../output/sanitize.js";
-import {
-  collectionPager,
-  collectionTarget,
-  explainQueryError,
-  rejectionLines,
-  resourcePath,
-  resourceRequest,
-} from "../../platforms/evident/index.js";
+import { rejectionLines } from "../../platforms/evident/index.js";
 import type { GetOptions, ListOptions } from "./query-options.js";
 
 type Row = Record<string, unknown>;
@@ -77,8 +70,8 @@ export async function runCollectionQuery(
   );
   const format = outputFormat(opts);
   const columnKeys = opts.columns ? parseColumnList(opts.columns) : undefined;
-  const profile = await ctx.profile();
-  const target = collectionTarget(collection, profile.orgId);
+  const { collections, errors } = await ctx.platform("evident");
+  const target = collections.collection(collection);
   const walking = Boolean(opts.all) || opts.limit !== undefined;
   // Fewer, fuller pages when walking: --all asks for the largest page, --limit for just enough.
   const pageSize =
@@ -89,7 +82,7 @@ export async function runCollectionQuery(
         ? MAX_PAGE_SIZE
         : undefined);
   const client = await ctx.api();
-  const pager = collectionPager({
+  const pager = collections.pager({
     target,
     spec,
     baseUrl: client.baseUrl,
@@ -140,7 +133,7 @@ export async function runCollectionQuery(
     if (ctx.signal.aborted) throw new InterruptedError();
     const code = reportRejection(ctx, err);
     if (code !== undefined) return code;
-    throw explainQueryError(err, { collection: target.name });
+    throw errors.explain(err, { collection: target.name });
   }
   ctx.debug(
     `query: ${stats.pages} page(s)${stats.concurrent ? " (concurrent)" : ""}, ${stats.resources} resource(s), ${stats.duplicates} repeat(s) dropped`,
@@ -198,24 +191,23 @@ export async function runGetResource(
 ): Promise<number> {
   const include = parseInclude(opts.include ?? []);
   const columns = opts.columns ? parseColumnList(opts.columns) : undefined;
-  const profile = await ctx.profile();
-  const path = resourcePath(type, id, profile.orgId);
-  const collection = collectionTarget(type, profile.orgId);
+  const { collections, errors } = await ctx.platform("evident");
+  const { collection, request } = collections.resource(type, id, include);
   const client = await ctx.api();
   let res: ApiResponse;
   try {
-    res = await client.request({ ...resourceRequest(path, include), signal: ctx.signal });
+    res = await client.request({ ...request, signal: ctx.signal });
   } catch (err) {
     if (ctx.signal.aborted) throw new InterruptedError();
     const code = reportRejection(ctx, err);
     if (code !== undefined) return code;
-    throw explainQueryError(err, { collection: collection.name, id });
+    throw errors.explain(err, { collection: collection.name, id });
   }
   if (opts.raw) {
     await writeRaw(ctx, res.body);
     return ExitCode.ok;
   }
-  const doc = decodeDocument(res.json(), `GET ${path}`);
+  const doc = decodeDocument(res.json(), `GET ${request.path.split("?")[0]}`);
   const [resource] = primaryResources(doc);
   if (!resource) {
     throw new UsageError(

@@ -11,7 +11,7 @@ import {
 } from "../../errors.js";
 import { discardBody, readStorageError } from "../../http/body-limits.js";
 import type { StorageClient, StorageResponse } from "../../http/types.js";
-import type { EvidenceUploadApi, UploadUrl } from "../platform.js";
+import type { ErrorDialect, EvidenceUploadApi, UploadUrl } from "../platform.js";
 import { contentTypeFor } from "./content-type.js";
 import { type DiscoveredFile, uploadFilename } from "./discovery.js";
 import {
@@ -102,11 +102,12 @@ export interface PushDeps {
   now?: () => Date;
 }
 
-/** The three evidence endpoints a push calls. */
+/** The three evidence endpoints a push calls, and the platform's error dialect. */
 export type EvidenceSteps = Pick<
   EvidenceUploadApi,
   "requestUploadUrl" | "verifyObject" | "linkToControl"
->;
+> &
+  Partial<Pick<EvidenceUploadApi, "errors">>;
 
 /** What to push and how. */
 export interface PushOptions {
@@ -151,6 +152,15 @@ function stepFailure(step: string, err: unknown): GrcError {
   // control) fails this file only: exit 1 like any failed file, never retried, never fatal.
   if (err instanceof ContradictingAnswerError) {
     return new FileFailure(`${step}: ${err.message}`, err.hint ?? "", { cause: err });
+  }
+  // An HttpError stays one (status, code and details kept): only its line gains the step.
+  if (err instanceof HttpError) {
+    const { status, code, details, hint } = err;
+    return new HttpError(
+      `${step}: ${err.message}`,
+      { status, ...(code !== undefined ? { code } : {}), details, ...(hint ? { hint } : {}) },
+      { cause: err },
+    );
   }
   const inner =
     err instanceof GrcError
@@ -287,6 +297,7 @@ async function pushOne(
   }
 
   let step = "read";
+  let errors: ErrorDialect | undefined;
   try {
     if (options.dryRun) {
       const { sha256 } = await hashFile(file.realPath, file.size).catch((err) => {
@@ -299,6 +310,7 @@ async function pushOne(
     }
     step = "connect";
     const { evidence, storage } = await connect();
+    errors = evidence.errors;
 
     // Uploaded and verified by a run that was killed before it could record the link: link
     // that object (idempotent) instead of uploading the file again.
@@ -404,7 +416,7 @@ async function pushOne(
     return await linkAndRecord(file, result, before, times, { evidence, options, deps, now, emit });
   } catch (err) {
     const error = stepFailure(step, err);
-    const fatal = isFatal(step, err) ? fatalError(err) : undefined;
+    const fatal = isFatal(step, err, errors) ? fatalError(err) : undefined;
     if (!lastChance && !fatal && error.exitCode === ExitCode.unavailable) {
       return { result, retryLater: true };
     }
@@ -720,13 +732,14 @@ function fileError(err: unknown): GrcError {
  * Failures that would repeat for every file: the credential (401/403: missing scope, not a
  * member), storage not configured (503), or a server that cannot be reached at all.
  */
-function isFatal(step: string, err: unknown): boolean {
+function isFatal(step: string, err: unknown, errors: ErrorDialect | undefined): boolean {
   if (step === "connect") return true;
   if (err instanceof ContradictingAnswerError) return false;
   if (step === "read" || step === "upload") return false;
   if (err instanceof HttpError) {
     if (err.status === 401 || err.status === 403) return true;
-    return err.status === 503 && /not configured/i.test(err.details.join(" ") + err.message);
+    // The platform's dialect knows which of its errors are settings (storage not configured).
+    return errors?.classify(err) === "fatal";
   }
   return err instanceof UnavailableError && /\b(ECONNREFUSED|ENOTFOUND|unsafe)\b/.test(err.message);
 }

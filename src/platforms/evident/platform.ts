@@ -9,8 +9,6 @@ import { collectionPager, resourceRequest } from "./pager.js";
 export interface EvidentPlatform extends Platform {
   readonly name: "evident";
   readonly collections: CollectionQueryApi;
-  /** The client the collection requests go through (walkPages, one resource). */
-  readonly client: ApiClient;
 }
 
 /** The collection query for a profile's organization (which only `evidence` needs). */
@@ -18,20 +16,23 @@ export function evidentCollections(orgId?: string): CollectionQueryApi {
   return {
     collection: (name) => collectionTarget(name, orgId),
     pager: collectionPager,
-    resource: (type, id, include) => ({
-      collection: collectionTarget(type, orgId),
-      request: resourceRequest(resourcePath(type, id, orgId), include),
-    }),
+    resource: (type, id, include) => {
+      // The id is checked before the collection (the order of the errors a user meets).
+      const request = resourceRequest(resourcePath(type, id, orgId), include);
+      return { collection: collectionTarget(type, orgId), request };
+    },
     rejectionLines,
   };
 }
 
-/** Builds the platform for a profile, then opens the client. */
+/**
+ * Builds the platform for a profile. A collection query only builds requests (the walk sends
+ * them over the command's client), so it opens no client: `_connect` keeps the shape of the
+ * other platforms' constructors.
+ */
 export async function createEvidentPlatform(
   profile: PlatformProfile,
-  connect: () => Promise<ApiClient>,
+  _connect?: () => Promise<ApiClient>,
 ): Promise<EvidentPlatform> {
-  const collections = evidentCollections(profile.orgId);
-  const client = await connect();
-  return { name: "evident", errors: evidentErrors, collections, client };
+  return { name: "evident", errors: evidentErrors, collections: evidentCollections(profile.orgId) };
 }

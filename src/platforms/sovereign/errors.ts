@@ -6,6 +6,7 @@
  */
 import type { ErrorClass, ErrorDialect } from "../../core/platform.js";
 import { ContradictingAnswerError, HttpError, UnavailableError } from "../../errors.js";
+import { statusHint } from "../../http/error-decoder.js";
 
 /** The one place "object storage is not configured" is recognised (seed 000: 503 from upload-url/verify). */
 const STORAGE_NOT_CONFIGURED = /storage is not configured/i;
@@ -32,7 +33,8 @@ export function missingScope(err: HttpError): string | undefined {
   if (err.status !== 403 && err.status !== 401) return undefined;
   const text = `${err.details.join(" ")} ${err.message}`;
   if (!/missing required scope/i.test(text)) return undefined;
-  return /missing required scope:?\s*([\w:*-]+)/i.exec(text)?.[1] ?? "the required scope";
+  // A scope is `<read|write>:<resource or *>` (seed 000, "Evidence scopes").
+  return /missing required scope:?\s*([a-z]+:[\w*-]+)/i.exec(text)?.[1] ?? "the required scope";
 }
 
 /** The fix for a Sovereign error text the document names; undefined for anything else. */
@@ -77,7 +79,9 @@ export const sovereignErrors: ErrorDialect = {
   explain(err: unknown): unknown {
     if (!(err instanceof HttpError)) return err;
     const hint = sovereignHint(err);
+    // A hint the decoder found more telling than the status (a clock off) stays.
     if (hint === undefined || hint === err.hint) return err;
+    if (err.hint !== undefined && err.hint !== statusHint(err.status)) return err;
     return new HttpError(
       err.message,
       {

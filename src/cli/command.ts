@@ -1,5 +1,8 @@
 import type { ProfileFlags, ResolvedProfile } from "../core/config/types.js";
 import type { ApiClient, StorageClient } from "../http/types.js";
+import type { EvidentPlatform } from "../platforms/evident/index.js";
+import type { SovereignPlatform } from "../platforms/sovereign/index.js";
+import type { StrataPlatform } from "../platforms/strata/index.js";
 import type { IOStreams } from "./io.js";
 import { wholeNumber } from "./parse.js";
 
@@ -66,10 +69,22 @@ export interface CommandContext {
   api(): Promise<ApiClient>;
   /** Credential-free client for presigned storage URLs (created once). */
   storage(): Promise<StorageClient>;
+  /**
+   * A platform (src/platforms/<name>) over the resolved profile and `api()`, built once: the
+   * profile is checked first (e.g. Sovereign's organization), then the client is opened.
+   */
+  platform<N extends keyof Platforms>(name: N): Promise<Platforms[N]>;
   /** Writes a --debug line to stderr (no-op without --debug). Callers redact nothing: lines come from the client already redacted. */
   debug(line: string): void;
   /** Writes one message line to stderr. */
   warn(line: string): void;
+}
+
+/** The platforms a command may ask the context for, by the name a profile gives them. */
+export interface Platforms {
+  sovereign: SovereignPlatform;
+  evident: EvidentPlatform;
+  strata: StrataPlatform;
 }
 
 /** A command: a data object registered in `src/cli/registry.ts`; only `src/cli/main.ts` touches commander. */

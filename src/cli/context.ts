@@ -2,7 +2,7 @@ import type { ResolvedProfile } from "../core/config/types.js";
 import { AuthError } from "../errors.js";
 import type { RetryBudget } from "../http/retry-budget.js";
 import type { ApiClient, ClientOptions, StorageClient } from "../http/types.js";
-import type { CommandContext, GlobalOptions, ProgramHandle } from "./command.js";
+import type { CommandContext, GlobalOptions, Platforms, ProgramHandle } from "./command.js";
 import type { IOStreams } from "./io.js";
 import { liftoffOnly } from "./wasm-tier.js";
 
@@ -34,6 +34,7 @@ export function createContext(init: ContextInit): DisposableContext {
   let storage: Promise<StorageClient> | undefined;
   /** One retry budget for the run, shared by the API and the storage client. */
   let retryBudget: RetryBudget | undefined;
+  const platforms = new Map<keyof Platforms, Promise<Platforms[keyof Platforms]>>();
 
   const debug = (line: string) => {
     if (globals.debug) io.stderr.write(`[debug] ${line}\n`);
@@ -115,6 +116,10 @@ export function createContext(init: ContextInit): DisposableContext {
       })();
       return storage;
     },
+    platform<N extends keyof Platforms>(name: N): Promise<Platforms[N]> {
+      if (!platforms.has(name)) platforms.set(name, openPlatform(ctx, name));
+      return platforms.get(name) as Promise<Platforms[N]>;
+    },
     async dispose() {
       const closing: Promise<void>[] = [];
       if (api) closing.push(api.then((c) => c.close()).catch(() => {}));
@@ -124,4 +129,28 @@ export function createContext(init: ContextInit): DisposableContext {
     ...init.overrides,
   };
   return ctx;
+}
+
+/**
+ * Builds a platform over a context's profile and client (each platform checks the profile
+ * first, then connects). A context that wraps another's client builds its own with this.
+ */
+export async function openPlatform<N extends keyof Platforms>(
+  ctx: Pick<CommandContext, "profile" | "api">,
+  name: N,
+): Promise<Platforms[N]> {
+  const profile = await ctx.profile();
+  const connect = () => ctx.api();
+  let platform: Platforms[keyof Platforms];
+  if (name === "sovereign") {
+    const m = await import("../platforms/sovereign/index.js");
+    platform = await m.createSovereignPlatform(profile, connect);
+  } else if (name === "strata") {
+    const m = await import("../platforms/strata/index.js");
+    platform = await m.createStrataPlatform(profile, connect);
+  } else {
+    const m = await import("../platforms/evident/index.js");
+    platform = await m.createEvidentPlatform(profile, connect);
+  }
+  return platform as Platforms[N];
 }

@@ -4,10 +4,13 @@ import { redactText, redactUrl, scrubSecrets } from "./redact.js";
 import { isLoopbackHost } from "./url-policy.js";
 
 /**
- * Turns every platform's error shape into one HttpError line: Sovereign `detail`, JSON:API
- * `errors[].title`, StrataGRC `error.code`/`error.message`, S3 XML `<Code>`/`<Message>`, an
- * HTML error page's `<title>`, or "HTTP <status> <reason> from <METHOD> <path>". Also names
+ * Turns an HTTP error answer into one HttpError that keeps the status, the code and every
+ * message the body held: FastAPI `detail`, JSON:API `errors[].title`, `{"error": {code,
+ * message}}` and flat `{"error"|"code": "CODE", "message"}` bodies, S3 XML `<Code>`/`<Message>`,
+ * an HTML error page's `<title>`, or "HTTP <status> <reason> from <METHOD> <path>". Also names
  * the machine's clock when the server's Date shows a skew beyond what signatures allow.
+ * It knows HTTP, not platforms: a platform's error dialect (src/platforms/<name>/errors.ts)
+ * reads the code and details and adds the platform's fix.
  */
 
 /** A response the client gave up on, as the decoder needs it. */
@@ -27,18 +30,6 @@ export interface ErrorResponse {
 
 /** Skew beyond which signed requests fail (APIAuth servers allow 15 minutes). */
 export const CLOCK_SKEW_LIMIT_MS = 15 * 60 * 1000;
-
-/**
- * StrataGRC error codes with the seed's "Solution" column, word for word: `grc api` and the
- * strata commands print the same fix (src/platforms/strata/index.ts re-exports this table).
- */
-export const STRATA_ERROR_SOLUTIONS: Readonly<Record<string, string>> = {
-  AUTH_REQUIRED: "Log in to the application",
-  PERMISSION_DENIED: "Request required permissions from admin",
-  NOT_FOUND: "Check the resource ID",
-  VALIDATION_ERROR: "Review request parameters",
-  SERVER_ERROR: "Contact support if persists",
-};
 
 /** Hints for S3 error codes from presigned storage. */
 const S3_HINTS: Record<string, string> = {
@@ -98,6 +89,9 @@ interface Decoded {
   hint?: string;
 }
 
+/** A machine-readable error code (`NOT_FOUND`, `VALIDATION_ERROR`), not a sentence. */
+const ERROR_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
+
 function fromJson(status: number, body: unknown): Decoded | undefined {
   if (!body || typeof body !== "object") return undefined;
   const obj = body as Record<string, unknown>;
@@ -126,26 +120,20 @@ function fromJson(status: number, body: unknown): Decoded | undefined {
       };
     }
   }
-  // StrataGRC: {"success": false, "error": {"code", "message"}}.
+  // {"success": false, "error": {"code", "message"}} (StrataGRC and others).
   if (obj.error && typeof obj.error === "object") {
     const err = obj.error as Record<string, unknown>;
     const code = typeof err.code === "string" ? err.code : undefined;
     const message = typeof err.message === "string" ? clean(err.message) : undefined;
     if (code || message) {
       const text = message && code ? `${message} (${code})` : (message ?? code!);
-      const hint = code ? STRATA_ERROR_SOLUTIONS[code] : undefined;
-      return {
-        text,
-        details: [message ?? code!],
-        ...(code ? { code } : {}),
-        ...(hint ? { hint } : {}),
-      };
+      return { text, details: [message ?? code!], ...(code ? { code } : {}) };
     }
   }
-  // Sovereign (FastAPI): detail is a string, or a list of validation errors.
+  // FastAPI: detail is a string, or a list of validation errors.
   if (typeof obj.detail === "string") {
     const text = clean(obj.detail);
-    return { text, details: [text], ...sovereignHint(text, obj) };
+    return { text, details: [text] };
   }
   if (Array.isArray(obj.detail)) {
     const texts = obj.detail
@@ -160,9 +148,9 @@ function fromJson(status: number, body: unknown): Decoded | undefined {
       .filter(Boolean);
     if (texts.length > 0) return { text: texts.join("; "), details: texts };
   }
-  // StrataGRC's codes in a flatter body: {"error": "NOT_FOUND", "message"} or {"code": ...}.
+  // A code in a flatter body: {"error": "NOT_FOUND", "message"} or {"code": ...}.
   const flatCode = [obj.error, obj.code].find(
-    (c): c is string => typeof c === "string" && STRATA_ERROR_SOLUTIONS[c] !== undefined,
+    (c): c is string => typeof c === "string" && ERROR_CODE.test(c),
   );
   if (flatCode) {
     const message = typeof obj.message === "string" ? clean(obj.message) : undefined;
@@ -170,7 +158,6 @@ function fromJson(status: number, body: unknown): Decoded | undefined {
       text: message ? `${message} (${flatCode})` : flatCode,
       details: [message ?? flatCode],
       code: flatCode,
-      hint: STRATA_ERROR_SOLUTIONS[flatCode]!,
     };
   }
   if (typeof obj.error === "string" || typeof obj.message === "string") {
@@ -178,26 +165,6 @@ function fromJson(status: number, body: unknown): Decoded | undefined {
     if (text) return { text, details: [text] };
   }
   return undefined;
-}
-
-function sovereignHint(text: string, obj: Record<string, unknown>): { hint?: string } {
-  if (typeof obj.required_scope === "string" || /missing required scope/i.test(text)) {
-    const scope =
-      typeof obj.required_scope === "string" ? obj.required_scope : "the required scope";
-    return { hint: `the API key lacks ${scope}; widen its scopes on the API Keys page` };
-  }
-  if (/not a member of this organization/i.test(text)) {
-    return {
-      hint: "check the org ID (--org, GRC_ORG_ID or the profile); the key's user has no membership in it",
-    };
-  }
-  if (/invalid or missing API key/i.test(text)) {
-    return { hint: "check the API key: run `grc auth login` or set GRC_API_KEY" };
-  }
-  if (/object storage is not configured/i.test(text)) {
-    return { hint: "the platform has no object storage configured; ask its administrator" };
-  }
-  return {};
 }
 
 function fromXml(text: string): Decoded | undefined {
@@ -253,7 +220,8 @@ function decodeBody(
   return undefined;
 }
 
-function defaultHint(status: number): string | undefined {
+/** The fix any server's status suggests; a platform's dialect replaces it with its own. */
+export function statusHint(status: number): string | undefined {
   if (status === 401) return "check the credential: run `grc auth login` or `grc auth status`";
   if (status === 403) return "the credential lacks permission for this call";
   if (status === 404) return "check the path or ID";
@@ -323,7 +291,7 @@ function decodeUnredacted(res: ErrorResponse): HttpError {
   }
 
   if (decoded) {
-    const hint = decoded.hint ?? defaultHint(res.status);
+    const hint = decoded.hint ?? statusHint(res.status);
     return new HttpError(`${decoded.text} (${where})`, {
       status: res.status,
       ...(decoded.code ? { code: decoded.code } : {}),
@@ -331,7 +299,7 @@ function decodeUnredacted(res: ErrorResponse): HttpError {
       ...(hint ? { hint } : {}),
     });
   }
-  const hint = defaultHint(res.status);
+  const hint = statusHint(res.status);
   return new HttpError(`HTTP ${res.status} ${reason} from ${target}`, {
     status: res.status,
     ...(hint ? { hint } : {}),

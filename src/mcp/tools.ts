@@ -1,4 +1,4 @@
-import type { CommandContext } from "../cli/command.js";
+import type { CommandContext, Platforms } from "../cli/command.js";
 import type { CredentialKind } from "../core/config/types.js";
 import { HttpError, UsageError } from "../errors.js";
 import { redactUrl } from "../http/redact.js";
@@ -95,11 +95,10 @@ async function collectionPage(
   type: string,
   args: Record<string, unknown>,
 ): Promise<unknown> {
-  const [{ buildQuerySpec }, { walkPages }, flatten, evident] = await Promise.all([
+  const [{ buildQuerySpec }, { walkPages }, flatten] = await Promise.all([
     import("../core/query/query-spec.js"),
     import("../core/query/walker.js"),
     import("../core/query/flatten.js"),
-    import("../platforms/evident/index.js"),
   ]);
   const size = optionalInt(args.page_size) ?? DEFAULT_PAGE_SIZE;
   const spec = buildQuerySpec(
@@ -117,10 +116,10 @@ async function collectionPage(
     },
     new Date(),
   );
-  const profile = await ctx.profile();
-  const target = evident.collectionTarget(type, profile.orgId);
+  const evident = await ctx.platform("evident");
+  const target = evident.collections.collection(type);
   const client = await ctx.api();
-  const pager = evident.collectionPager({
+  const pager = evident.collections.pager({
     target,
     spec,
     baseUrl: client.baseUrl,
@@ -169,19 +168,18 @@ async function collectionPage(
 /** A rejected query (422) reads as the server's titles, one per line, as `grc list` prints them. */
 function queryError(
   err: unknown,
-  evident: typeof import("../platforms/evident/index.js"),
+  evident: Platforms["evident"],
   what: { collection: string; id?: string },
 ): unknown {
   if (err instanceof HttpError && err.status === 422) {
-    return new UsageError(evident.rejectionLines(err).join("; ") || err.message);
+    return new UsageError(evident.collections.rejectionLines(err).join("; ") || err.message);
   }
-  return evident.explainQueryError(err, what);
+  return evident.errors.explain(err, what);
 }
 
 async function evidenceApi(ctx: CommandContext) {
   const sovereign = await import("../platforms/sovereign/index.js");
-  const orgId = sovereign.orgIdOf(await ctx.profile());
-  return { sovereign, ev: sovereign.sovereignEvidence(await ctx.api(), orgId) };
+  return { sovereign, ev: (await ctx.platform("sovereign")).evidence };
 }
 
 async function strataApi(ctx: CommandContext) {
@@ -352,8 +350,7 @@ export const TOOLS: readonly ToolSpec[] = [
       additionalProperties: false,
     },
     async run(ctx, args) {
-      const [evident, { parseInclude }, flatten, jsonapi] = await Promise.all([
-        import("../platforms/evident/index.js"),
+      const [{ parseInclude }, flatten, jsonapi] = await Promise.all([
         import("../core/query/query-spec.js"),
         import("../core/query/flatten.js"),
         import("../core/query/jsonapi.js"),
@@ -361,16 +358,13 @@ export const TOOLS: readonly ToolSpec[] = [
       const type = String(args.type);
       const id = String(args.id);
       const include = parseInclude(optionalStrings(args.include) ?? []);
-      const profile = await ctx.profile();
-      const path = evident.resourcePath(type, id, profile.orgId);
-      const collection = evident.collectionTarget(type, profile.orgId);
+      const evident = await ctx.platform("evident");
+      const { collection, request } = evident.collections.resource(type, id, include);
+      const path = request.path.split("?")[0];
       const client = await ctx.api();
       let body: unknown;
       try {
-        const res = await client.request({
-          ...evident.resourceRequest(path, include),
-          signal: ctx.signal,
-        });
+        const res = await client.request({ ...request, signal: ctx.signal });
         body = res.json();
       } catch (err) {
         throw queryError(err, evident, { collection: collection.name, id });

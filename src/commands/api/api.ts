@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { defineCommand } from "../../cli/command.js";
-import { UsageError } from "../../errors.js";
+import type { Platform } from "../../core/config/types.js";
+import { HttpError, UsageError } from "../../errors.js";
 
 interface ApiOptions {
   method?: string;
@@ -56,6 +57,22 @@ async function readData(value: string, stdin: NodeJS.ReadableStream): Promise<Bu
 
 function isJsonType(type: string | undefined): boolean {
   return type === undefined || /json/i.test(type);
+}
+
+/**
+ * `grc api` prints the server's answer as it is: the profile's platform only adds its fix to
+ * the error line (a dialect that would rewrite the error is not asked here).
+ */
+async function withPlatformHint(platform: Platform | undefined, err: unknown): Promise<unknown> {
+  if (!(err instanceof HttpError) || platform === undefined) return err;
+  const errors =
+    platform === "sovereign"
+      ? (await import("../../platforms/sovereign/index.js")).sovereignErrors
+      : platform === "strata"
+        ? (await import("../../platforms/strata/index.js")).strataErrors
+        : (await import("../../platforms/evident/index.js")).evidentErrors;
+  const explained = errors.explain(err);
+  return explained instanceof HttpError ? explained : err;
 }
 
 /** `grc api <path>`: one authenticated request, like `gh api`. */
@@ -127,26 +144,30 @@ export const apiCommand = defineCommand<ApiOptions>({
       }
     }
     const method: Method = (opts.method as Method | undefined) ?? (body ? "POST" : "GET");
-    const api = await ctx.api();
-    const { writeResponse, writePages } = await import("./api-output.js");
-    if (opts.paginate) {
-      if (method !== "GET" || body) {
-        throw new UsageError(
-          "--paginate works with GET requests only",
-          "drop -X/--data, or --paginate",
-        );
+    try {
+      const api = await ctx.api();
+      const { writeResponse, writePages } = await import("./api-output.js");
+      if (opts.paginate) {
+        if (method !== "GET" || body) {
+          throw new UsageError(
+            "--paginate works with GET requests only",
+            "drop -X/--data, or --paginate",
+          );
+        }
+        await writePages(ctx, api, path, headers);
+        return 0;
       }
-      await writePages(ctx, api, path, headers);
+      const res = await api.send({
+        method,
+        path,
+        headers,
+        ...(body ? { body: new Uint8Array(body) } : {}),
+        signal: ctx.signal,
+      });
+      await writeResponse(ctx, res, method, Boolean(opts.include));
       return 0;
+    } catch (err) {
+      throw await withPlatformHint(profile.platform, err);
     }
-    const res = await api.send({
-      method,
-      path,
-      headers,
-      ...(body ? { body: new Uint8Array(body) } : {}),
-      signal: ctx.signal,
-    });
-    await writeResponse(ctx, res, method, Boolean(opts.include));
-    return 0;
   },
 });

@@ -44,8 +44,7 @@ export const downloadCommand = defineCommand<DownloadOptions>({
   async run(ctx, args, opts) {
     const sovereign = await import("../../platforms/sovereign/index.js");
     const id = sovereign.parseSha256(args[0] ?? "", "the evidence id");
-    const orgId = sovereign.orgIdOf(await ctx.profile());
-    const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
+    const ev = (await ctx.platform("sovereign")).evidence;
     const { PartialFailureError } = await import("../../errors.js");
     let announced: Awaited<ReturnType<typeof ev.requestDownloadUrl>>;
     try {

@@ -15,8 +15,7 @@ export const getCommand = defineCommand<GetOptions>({
     const sovereign = await import("../../platforms/sovereign/index.js");
     const { renderTable, RecordWriter } = await import("../../output/records.js");
     const id = sovereign.parseSha256(args[0] ?? "", "the evidence id");
-    const orgId = sovereign.orgIdOf(await ctx.profile());
-    const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
+    const ev = (await ctx.platform("sovereign")).evidence;
     const doc = await ev.getEvidence(id, { signal: ctx.signal });
     const record = {
       ...sovereign.evidenceRecord(doc.data, doc.included),

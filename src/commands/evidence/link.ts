@@ -34,8 +34,7 @@ export const linkCommand = defineCommand<LinkOptions>({
         "missing --control",
         "pass the control to link to, e.g. --control CC6.1",
       );
-    const orgId = sovereign.orgIdOf(await ctx.profile());
-    const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
+    const ev = (await ctx.platform("sovereign")).evidence;
     const row = await ev.linkToControl(
       {
         evidence_id: evidenceId,

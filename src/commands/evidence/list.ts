@@ -87,8 +87,7 @@ export const listCommand = defineCommand<ListOptions>({
       },
       ctx.now(),
     );
-    const orgId = sovereign.orgIdOf(await ctx.profile());
-    const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
+    const { evidence: ev, errors } = await ctx.platform("sovereign");
     const writer = new RecordWriter<EvidenceRecord>(
       {
         stdout: ctx.io.stdout,
@@ -117,18 +116,23 @@ export const listCommand = defineCommand<ListOptions>({
       concurrency: 1,
       signal: ctx.signal,
     });
-    for await (const fetched of pages) {
-      // The resources the walker kept (it drops any an earlier page printed).
-      const page = sovereign.evidencePageOf({
-        data: fetched.resources,
-        included: fetched.document.included,
-      });
-      for (const resource of page.data) {
+    try {
+      for await (const fetched of pages) {
+        // The resources the walker kept (it drops any an earlier page printed).
+        const page = sovereign.evidencePageOf({
+          data: fetched.resources,
+          included: fetched.document.included,
+        });
+        for (const resource of page.data) {
+          if (writer.written >= limit) break;
+          await writer.write(sovereign.evidenceRecord(resource, page.included));
+        }
+        // Leaving the loop ends the walk: no further page is requested.
         if (writer.written >= limit) break;
-        await writer.write(sovereign.evidenceRecord(resource, page.included));
       }
-      // Leaving the loop ends the walk: no further page is requested.
-      if (writer.written >= limit) break;
+    } catch (err) {
+      // Errors of the walk in Sovereign's words (the evidence calls explain their own).
+      throw errors.explain(err);
     }
     await writer.end();
     if (writer.written === 0 && outputFormat(opts) === "table" && ctx.io.stdoutIsTTY) {

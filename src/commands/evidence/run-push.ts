@@ -78,17 +78,12 @@ async function sovereignDestination(
   ctx: CommandContext,
   orgId: string,
 ): Promise<UploadDestination> {
-  const [
-    { sovereignEvidence },
-    { classifyUploadError, uploadFatalError },
-    { presignedDestination },
-  ] = await Promise.all([
-    import("../../platforms/sovereign/index.js"),
-    import("../../platforms/sovereign/upload-errors.js"),
+  const [{ classifyUploadError, uploadFatalError }, { presignedDestination }] = await Promise.all([
+    import("../../platforms/sovereign/errors.js"),
     import("../../core/evidence/presigned.js"),
   ]);
   return presignedDestination({
-    evidence: sovereignEvidence(await ctx.api(), orgId),
+    evidence: (await ctx.platform("sovereign")).evidence,
     storage: await ctx.storage(),
     classify: classifyUploadError,
     fatalError: uploadFatalError,
@@ -106,7 +101,7 @@ export async function executePush(
       import("../../core/evidence/state-store.js"),
       import("../../core/evidence/receipt.js"),
       import("./push-output.js"),
-      import("../../platforms/sovereign/upload-errors.js"),
+      import("../../platforms/sovereign/errors.js"),
     ]);
   const { scope } = options;
   const dryRun = Boolean(options.dryRun);

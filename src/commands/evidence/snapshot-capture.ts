@@ -1,6 +1,7 @@
 import { realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommandContext } from "../../cli/command.js";
+import { openPlatform } from "../../cli/context.js";
 import { configDir } from "../../core/config/paths.js";
 import { displayPath, type PushTarget } from "../../core/evidence/discovery.js";
 import type {
@@ -74,6 +75,8 @@ export function recordingContext(ctx: CommandContext): {
       });
       return (await recorder).client;
     },
+    // Platforms over the recording client, not the wrapped context's own.
+    platform: (name) => openPlatform(wrapped, name),
   };
   return { ctx: wrapped, recorder: () => done };
 }
@@ -160,7 +163,7 @@ async function fetchJsonApi(
   signal: AbortSignal,
   now: Date,
 ): Promise<unknown[]> {
-  const [{ buildQuerySpec, MAX_PAGE_SIZE }, { walkPages }, { collectionPager, collectionTarget }] =
+  const [{ buildQuerySpec, MAX_PAGE_SIZE }, { walkPages }, { evidentCollections }] =
     await Promise.all([
       import("../../core/query/query-spec.js"),
       import("../../core/query/walker.js"),
@@ -170,9 +173,10 @@ async function fetchJsonApi(
     { filter: query.filters, any: query.any, sort: query.sort, include: query.include },
     now,
   );
-  const target = collectionTarget(query.collection, orgId);
+  const collections = evidentCollections(orgId);
+  const target = collections.collection(query.collection);
   const pageSize = query.limit !== undefined ? Math.min(MAX_PAGE_SIZE, query.limit) : MAX_PAGE_SIZE;
-  const pager = collectionPager({
+  const pager = collections.pager({
     target,
     spec,
     baseUrl: rec.client.baseUrl,
@@ -206,7 +210,7 @@ async function fetchStrata(
     name: string;
   },
 ): Promise<unknown[]> {
-  const { StrataApi, STRATA_FILTERS } = await import("../../platforms/strata/index.js");
+  const { createStrataPlatform, STRATA_FILTERS } = await import("../../platforms/strata/index.js");
   if (!Object.hasOwn(STRATA_FILTERS, query.module)) {
     throw new UsageError(
       `map file ${origin} strata.module "${query.module}" is not a StrataGRC module`,
@@ -222,8 +226,8 @@ async function fetchStrata(
       `use one of: ${Object.keys(known).join(", ") || "(none)"}`,
     );
   }
-  const strata = new StrataApi(rec.client, { paths: profile.paths, orgId: profile.orgId });
-  for await (const _page of strata.listAll(module, query.filters, 100)) {
+  const strata = await createStrataPlatform(profile, async () => rec.client);
+  for await (const _page of strata.records.listAll(module, query.filters, 100)) {
     // the recorder keeps the bodies
   }
   return strataRecords(rec.bodies);

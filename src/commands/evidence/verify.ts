@@ -29,8 +29,7 @@ export const verifyCommand = defineCommand<VerifyOptions>({
     }
     const expected = sovereign.parseSha256(opts.sha256, "--sha256");
     const objectKey = args[0] ?? "";
-    const orgId = sovereign.orgIdOf(await ctx.profile());
-    const ev = sovereign.sovereignEvidence(await ctx.api(), orgId);
+    const ev = (await ctx.platform("sovereign")).evidence;
     const result = await ev.verifyObject(objectKey, expected, { signal: ctx.signal });
     const row = {
       object_key: result.object_key,

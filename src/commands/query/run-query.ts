@@ -169,7 +169,8 @@ export async function runCollectionQuery(
   const format = outputFormat(opts);
   const columnKeys = opts.columns ? parseColumnList(opts.columns) : undefined;
   const profile = await ctx.profile();
-  const target = collectionTarget(collection, profile.orgId);
+  const { collections, errors } = await ctx.platform("evident");
+  const target = collections.collection(collection);
   refuseSession(profile, target);
   // A table or CSV with the default columns names related resources: ask for what those
   // columns need. --columns (ids unless --include'd), JSON, --raw and a snapshot
@@ -189,7 +190,7 @@ export async function runCollectionQuery(
         ? MAX_PAGE_SIZE
         : undefined);
   const client = await ctx.api();
-  const pager = collectionPager({
+  const pager = collections.pager({
     target,
     spec,
     baseUrl: client.baseUrl,
@@ -243,7 +244,7 @@ export async function runCollectionQuery(
     if (ctx.signal.aborted) throw new InterruptedError();
     const code = reportRejection(ctx, err, target.type);
     if (code !== undefined) return code;
-    throw explainQueryError(err, { collection: target.name });
+    throw errors.explain(err, { collection: target.name });
   }
   ctx.debug(
     `query: ${stats.pages} page(s)${stats.concurrent ? " (concurrent)" : ""}, ${stats.resources} resource(s), ${stats.duplicates} repeat(s) dropped`,
@@ -331,17 +332,19 @@ export async function runGetResource(
   const columns = opts.columns ? parseColumnList(opts.columns) : undefined;
   const format = outputFormat(opts);
   const profile = await ctx.profile();
-  const path = resourcePath(type, id, profile.orgId);
-  const collection = collectionTarget(type, profile.orgId);
-  refuseSession(profile, collection);
+  const { collections, errors } = await ctx.platform("evident");
+  const target = collections.collection(type);
+  refuseSession(profile, target);
   // As for lists: a table or CSV names the related resources its default fields show.
   if (!columns && !opts.raw && !opts.evidence && (format === "table" || format === "csv")) {
-    for (const p of defaultIncludes(collection.type)) if (!include.includes(p)) include.push(p);
+    for (const p of defaultIncludes(target.type)) if (!include.includes(p)) include.push(p);
   }
+  const { collection, request } = collections.resource(type, id, include);
+  const path = request.path.split("?")[0];
   const client = await ctx.api();
   let res: ApiResponse;
   try {
-    res = await client.request({ ...resourceRequest(path, include), signal: ctx.signal });
+    res = await client.request({ ...request, signal: ctx.signal });
   } catch (err) {
     if (ctx.signal.aborted) throw new InterruptedError();
     const code = reportRejection(ctx, err, collection.type);
@@ -353,13 +356,13 @@ export async function runGetResource(
         { cause: err },
       );
     }
-    throw explainQueryError(err, { collection: collection.name, id });
+    throw errors.explain(err, { collection: collection.name, id });
   }
   if (opts.raw) {
     await writeRaw(ctx, res.body);
     return ExitCode.ok;
   }
-  const doc = decodeDocument(res.json(), `GET ${path}`);
+  const doc = decodeDocument(res.json(), `GET ${request.path.split("?")[0]}`);
   const [resource] = primaryResources(doc);
   if (!resource) {
     // A missing resource is a 404; a success without one is a server fault, not bad input.

@@ -9,7 +9,7 @@ import {
   stdoutSink,
   writeWithBackpressure,
 } from "../../output/records.js";
-import { StrataApi, type StrataModule } from "../../platforms/strata/index.js";
+import type { StrataApi, StrataModule } from "../../platforms/strata/index.js";
 
 /** Output flags every strata command with output takes. */
 export interface OutputFlags {
@@ -26,8 +26,7 @@ export async function openStrata(ctx: CommandContext): Promise<StrataApi> {
       "run `grc auth login --platform strata --session-stdin` or set GRC_SESSION",
     );
   }
-  const api = await ctx.api();
-  return new StrataApi(api, { paths: profile.paths, orgId: profile.orgId });
+  return (await ctx.platform("strata")).api;
 }
 
 /** Columns of each module's list (JSON/NDJSON output carries the whole record). */

@@ -67,6 +67,20 @@ describe("layers of src/ (an import-graph walk)", () => {
     expect(upwardImports(edges)).toEqual([]);
   });
 
+  it("the platform interface (core/platform.ts) names no platform, not even by a type import", () => {
+    const source = readFileSync(join(SRC, "core/platform.ts"), "utf8");
+    const specs = [...source.matchAll(/from\s*["'](\.{1,2}\/[^"']+)["']/g)].map((m) =>
+      toSrcPath("core/platform.ts", m[1]!),
+    );
+    expect(specs.length).toBeGreaterThan(0);
+    expect(
+      specs.filter(
+        (to) => layerOf(to) !== "core" && layerOf(to) !== "http" && layerOf(to) !== "errors",
+      ),
+    ).toEqual([]);
+    expect(source).not.toMatch(/\b(sovereign|strata|evident)\b/i);
+  });
+
   it("tells a run-time import from a type-only one", () => {
     const src = [
       'import type { A } from "../core/a.js";',

@@ -25,29 +25,23 @@ function decode(
 }
 
 describe("decodeHttpError", () => {
-  it("Sovereign 403 missing scope names the scope and the fix (exit 3)", () => {
+  // The Sovereign hints (scope, membership, storage) are its dialect's:
+  // test/unit/platforms/sovereign/errors.test.ts.
+  it("FastAPI detail: status, text and exit code kept; the fix is the status's", () => {
     const err = decode(403, {
       detail: "missing required scope: write:evidence",
       required_scope: "write:evidence",
     });
+    expect(err.status).toBe(403);
+    expect(err.details).toEqual(["missing required scope: write:evidence"]);
     expect(err.line()).toBe(
-      "missing required scope: write:evidence (HTTP 403 from POST /api/v1/orgs/o1/evidence/upload-url) — the API key lacks write:evidence; widen its scopes on the API Keys page",
+      "missing required scope: write:evidence (HTTP 403 from POST /api/v1/orgs/o1/evidence/upload-url) — the credential lacks permission for this call",
     );
     expect(err.exitCode).toBe(ExitCode.auth);
-  });
-
-  it("Sovereign 401/403 not a member and 503 storage not configured", () => {
-    expect(decode(403, { detail: "not a member of this organization" }).line()).toBe(
-      "not a member of this organization (HTTP 403 from POST /api/v1/orgs/o1/evidence/upload-url) — check the org ID (--org, GRC_ORG_ID or the profile); the key's user has no membership in it",
-    );
     const unavailable = decode(503, { detail: "object storage is not configured" });
-    expect(unavailable.line()).toBe(
-      "object storage is not configured (HTTP 503 from POST /api/v1/orgs/o1/evidence/upload-url) — the platform has no object storage configured; ask its administrator",
-    );
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.details).toEqual(["object storage is not configured"]);
     expect(unavailable.exitCode).toBe(ExitCode.unavailable);
-    expect(decode(401, { detail: "invalid or missing API key" }).hint).toBe(
-      "check the API key: run `grc auth login` or set GRC_API_KEY",
-    );
   });
 
   it("FastAPI validation lists become details", () => {
@@ -90,7 +84,8 @@ describe("decodeHttpError", () => {
     );
   });
 
-  it("StrataGRC error codes keep the code and the seed's Solution as hint", () => {
+  // The seed's Solution text is StrataGRC's dialect: test/unit/platforms/strata/errors.test.ts.
+  it("{error: {code, message}} and flat {error: CODE, message} keep the code and the message", () => {
     const err = decode(
       403,
       { success: false, error: { code: "PERMISSION_DENIED", message: "Insufficient permissions" } },
@@ -99,16 +94,22 @@ describe("decodeHttpError", () => {
       "https://strata.test/strata/api/risks?action=list",
     );
     expect(err.code).toBe("PERMISSION_DENIED");
-    expect(err.line()).toBe(
-      "Insufficient permissions (PERMISSION_DENIED) (HTTP 403 from GET /strata/api/risks?action=list) — Request required permissions from admin",
+    expect(err.message).toBe(
+      "Insufficient permissions (PERMISSION_DENIED) (HTTP 403 from GET /strata/api/risks?action=list)",
     );
+    expect(err.details).toEqual(["Insufficient permissions"]);
     expect(err.exitCode).toBe(ExitCode.auth);
     const validation = decode(422, {
       success: false,
       error: { code: "VALIDATION_ERROR", message: "title is required" },
     });
-    expect(validation.hint).toBe("Review request parameters");
+    expect(validation.code).toBe("VALIDATION_ERROR");
     expect(validation.exitCode).toBe(ExitCode.usage);
+    const flat = decode(404, { error: "NOT_FOUND", message: "Risk 9 not found" });
+    expect(flat.code).toBe("NOT_FOUND");
+    expect(flat.details).toEqual(["Risk 9 not found"]);
+    // A sentence is not a code.
+    expect(decode(400, { error: "Bad things happened" }).code).toBeUndefined();
   });
 
   it("S3 XML: Code and Message only; never StringToSign, key IDs or signatures", () => {

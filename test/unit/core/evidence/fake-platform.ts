@@ -9,6 +9,7 @@ import type {
   UploadUrlParams,
   VerifyResult,
 } from "../../../../src/platforms/sovereign/index.js";
+import { sovereignErrors } from "../../../../src/platforms/sovereign/index.js";
 
 /**
  * An in-memory Sovereign evidence API plus presigned storage that behaves like seed 000 and
@@ -41,6 +42,8 @@ export class FakePlatform {
   corrupt = false;
 
   readonly evidence = {
+    // Sovereign's own dialect: which of its errors stop the run (storage not configured).
+    errors: sovereignErrors,
     requestUploadUrl: async (p: UploadUrlParams): Promise<UploadUrl> => {
       this.calls.push(`upload-url ${p.filename}`);
       this.uploadUrlBodies.push(p);

@@ -13,7 +13,7 @@ import { AuthError, HttpError } from "../../../../src/errors.js";
 import {
   classifyUploadError,
   uploadFatalError,
-} from "../../../../src/platforms/sovereign/upload-errors.js";
+} from "../../../../src/platforms/sovereign/errors.js";
 import { FakePlatform, sha256 } from "./fake-platform.js";
 
 let dir: string;

@@ -231,68 +231,6 @@ describe("page walker", () => {
   });
 });
 
-describe("GET or PUT search", () => {
-  const longFilter = `id_in=${range(1, 400).join(",")}`;
-
-  it("stays GET under 2,000 characters and switches to PUT past it", () => {
-    expect(pagerFor({ filter: ["id_in=1,2,3"] }).method).toBe("GET");
-    const pager = pagerFor({ filter: [longFilter] });
-    expect(pager.method).toBe("PUT");
-    const req = pager.page(undefined);
-    expect(req.path).toBe("/api/v2/alerts");
-    expect(String(req.body).startsWith("filter[id_in][]=1&filter[id_in][]=2&")).toBe(true);
-    expect(req.headers).toEqual({
-      accept: "application/vnd.api+json",
-      "content-type": "application/x-www-form-urlencoded",
-    });
-  });
-
-  it("--search-method forces either; collections without PUT search refuse put", () => {
-    expect(pagerFor({ filter: [longFilter] }, undefined, "get").method).toBe("GET");
-    expect(pagerFor({}, undefined, "put").method).toBe("PUT");
-    expect(() =>
-      collectionPager({
-        target: collectionTarget("evidence", "org-1"),
-        spec: buildQuerySpec({}, new Date()),
-        baseUrl: BASE,
-        searchMethod: "put",
-        walking: false,
-      }),
-    ).toThrow("the evidence collection does not take a PUT search");
-  });
-
-  it("the switch is measured on the full URL, base included", () => {
-    // A query of ~1,960 characters: fits with a short base URL, not with a long one.
-    const values = range(1000, 1399).join(",").slice(0, 1900);
-    const filter = `name_cont=${values}`;
-    const short = pagerFor({ filter: [filter] });
-    expect(short.method).toBe("GET");
-    const long = collectionPager({
-      target: collectionTarget("alerts"),
-      spec: buildQuerySpec({ filter: [filter] }, new Date()),
-      baseUrl: `https://${"x".repeat(60)}.example.com`,
-      searchMethod: "auto",
-      walking: true,
-    });
-    expect(long.method).toBe("PUT");
-  });
-});
-
-describe("following links.next", () => {
-  it("strips a base URL's path prefix so the client does not add it twice", () => {
-    const pager = collectionPager({
-      target: collectionTarget("alerts"),
-      spec: buildQuerySpec({}, new Date()),
-      baseUrl: "https://gw.example.com/evident/",
-      searchMethod: "auto",
-      walking: true,
-    });
-    expect(
-      pager.next("https://gw.example.com/evident/api/v2/alerts.json?page%5Bnumber%5D=2", 2).path,
-    ).toBe("/api/v2/alerts.json?page%5Bnumber%5D=2");
-  });
-});
-
 describe("a server whose pagination does not advance", () => {
   /** Walks with --all one page at a time; returns the pages yielded and the error that ended the walk. */
   async function walkUntilError(api: ReturnType<typeof fakeApi>) {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AuthError, HttpError, UnavailableError, UsageError } from "../../../../src/errors.js";
+import { UnavailableError, UsageError } from "../../../../src/errors.js";
 import type { ApiClient, ApiRequest, ApiResponse } from "../../../../src/http/types.js";
-import {
-  STRATA_DEFAULT_PATHS,
-  StrataApi,
-  strataError,
-} from "../../../../src/platforms/strata/index.js";
+import { STRATA_DEFAULT_PATHS, StrataApi } from "../../../../src/platforms/strata/index.js";
 
 /** An ApiClient that records requests and answers from a queue. */
 function fakeClient(answers: unknown[]): ApiClient & { sent: ApiRequest[] } {
@@ -95,32 +91,5 @@ describe("StrataApi", () => {
     await expect(strata.list("cases", { priority: "critical" })).rejects.toBeInstanceOf(UsageError);
     await expect(strata.setEngagementPhase(1, "Done")).rejects.toThrow('invalid phase "Done"');
     expect(client.sent).toEqual([]);
-  });
-});
-
-describe("strataError", () => {
-  it("maps the seed's codes to exit codes with the seed's Solution as the fix", () => {
-    const cases: [string, number, number, string][] = [
-      ["AUTH_REQUIRED", 401, 3, "Log in to the application"],
-      ["PERMISSION_DENIED", 403, 3, "Request required permissions from admin"],
-      ["NOT_FOUND", 404, 2, "Check the resource ID"],
-      ["VALIDATION_ERROR", 400, 2, "Review request parameters"],
-      ["SERVER_ERROR", 500, 4, "Contact support if persists"],
-    ];
-    for (const [code, status, exit, hint] of cases) {
-      const mapped = strataError(new HttpError(`boom (${code})`, { status, code })) as HttpError;
-      expect(mapped.exitCode, code).toBe(exit);
-      expect(mapped.line()).toBe(`boom (${code}) — ${hint}`);
-    }
-  });
-
-  it("turns an expired session into the login line", () => {
-    const mapped = strataError(
-      new HttpError("Session expired (AUTH_REQUIRED)", { status: 401, code: "AUTH_REQUIRED" }),
-    );
-    expect(mapped).toBeInstanceOf(AuthError);
-    expect((mapped as AuthError).line()).toBe(
-      "session expired: log in to the StrataGRC web app and run `grc auth login --platform strata --session-stdin` again",
-    );
   });
 });

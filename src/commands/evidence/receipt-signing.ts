@@ -63,13 +63,20 @@ export async function prepareReceiptSigning(
       "add --receipt FILE",
     );
   }
+  // Relative paths are the user's, read against the command's working directory; the
+  // caller goes on with the resolved paths (the flags object is this run's own).
+  const typed = flags.receipt;
+  const { resolve } = process.getBuiltinModule("node:path");
+  if (flags.receipt) flags.receipt = resolve(ctx.cwd, flags.receipt);
+  if (flags.signKey) flags.signKey = resolve(ctx.cwd, flags.signKey);
+  if (flags.attestation) flags.attestation = resolve(ctx.cwd, flags.attestation);
   // A receipt is an audit record: an earlier one is never replaced without being asked.
   // An empty file (from mktemp, say) holds nothing to lose.
   if (flags.receipt && !flags.overwriteReceipt) {
     const existing = await lstat(flags.receipt).catch(() => undefined);
     if (existing?.isFile() && existing.size > 0) {
       throw new UsageError(
-        `receipt ${flags.receipt} already exists`,
+        `receipt ${typed} already exists`,
         "pass --overwrite-receipt to replace it, or choose another --receipt path",
       );
     }

@@ -119,6 +119,8 @@ const push = (dir: string, cwd: string, env: NodeJS.ProcessEnv, extra: string[] 
       "SOC2",
       "--receipt",
       "r.ndjson",
+      // Each run of a test writes its receipt over the previous run's.
+      "--overwrite-receipt",
       ...extra,
     ],
     { env, cwd, timeoutMs: 120_000 },

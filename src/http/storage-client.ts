@@ -35,8 +35,8 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 /**
  * A storage that took the whole body and then went silent until the timeout is not sent the
- * file again at once (each repeat costs a full upload and a full timeout); the push gives
- * such a file one last go at the end of the run.
+ * file again at once (each repeat costs a full upload and a full timeout): that file fails,
+ * and a rerun sends it again (the state skips everything that was linked).
  */
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "ETIMEDOUT"]);
 

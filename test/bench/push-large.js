@@ -1,4 +1,4 @@
-// Issue 13, row 2: one 1 GiB file, `grc evidence push FILE --control CC6.1 --framework SOC2
+// Performance target row 2: one 1 GiB file, `grc evidence push FILE --control CC6.1 --framework SOC2
 // --no-state`, side by side with
 // - the seed's flow (document 000) for one file: `sha256sum`, upload-url, the PUT with
 //   `curl -T` (the seed's `--data-binary @file` runs out of memory on 1 GiB with curl 7.88),
@@ -7,7 +7,7 @@
 //   call): target grc --no-verify (one PUT plus upload-url and link) >= 0.9x its speed;
 // - grc's peak RSS (the largest of /usr/bin/time's maxrss and the process's own VmHWM over
 //   every grc run) < 150 MiB; and the file read once (rchar from /proc/self/io at exit
-//   < 1.25x the size, issue 4).
+//   < 1.25x the size).
 // Every run starts on a reset mock and counts only when it exited 0 and the mock holds what
 // it should (one lineage row; for curl -T the stored object of the full size). Rounds
 // alternate the competitors (BENCH_ROUNDS, default 3, medians); BENCH_BYTES changes the size
@@ -160,7 +160,7 @@ try {
   const readRatio = rchar > 0 ? rchar / SIZE : undefined;
   const gib = SIZE / 1024 ** 3;
   const size = gib >= 1 ? `${gib} GiB` : `${(SIZE / 1024 ** 2).toFixed(0)} MiB`;
-  const work13 = `push one ${size} file`;
+  const title = `push one ${size} file`;
   const lines = [
     ["grc evidence push (verify on)", `${fmtMs(ms("grc"))}  peak RSS ${mib(rssOf("grc"))}`],
     [
@@ -186,7 +186,7 @@ try {
   }
   const targets = [
     target({
-      work: work13,
+      work: title,
       grc: fmtMs(ms("grc")),
       baseline: "seed flow with verify (sha256sum + curl -T + 3 calls)",
       base: fmtMs(ms("seed")),
@@ -198,7 +198,7 @@ try {
       baseRuns: runs.seed.map((r) => r.ms),
     }),
     target({
-      work: `${work13}, --no-verify`,
+      work: `${title}, --no-verify`,
       grc: fmtMs(ms("grcNoVerify")),
       baseline: "curl -T alone to a presigned URL",
       base: fmtMs(ms("curl")),
@@ -210,7 +210,7 @@ try {
       baseRuns: runs.curl.map((r) => r.ms),
     }),
     target({
-      work: `${work13}, peak RSS`,
+      work: `${title}, peak RSS`,
       grc: mib(rss),
       kind: "max",
       goal: 150,
@@ -218,7 +218,7 @@ try {
       unit: "MiB",
     }),
     target({
-      work: `${work13}, bytes read / file size`,
+      work: `${title}, bytes read / file size`,
       grc: readRatio === undefined ? "n/a" : `${readRatio.toFixed(3)}x`,
       kind: "max",
       goal: 1.25,

@@ -1,4 +1,4 @@
-// Issue 13, row 1: 2,000 files of 4 KiB pushed to the mock on loopback by
+// Performance target row 1: 2,000 files of 4 KiB pushed to the mock on loopback by
 // `grc evidence push DIR --control CC6.1 --framework SOC2 --concurrency 16 --no-state`,
 // side by side with
 // - a bare undici script doing the same four requests per file at 16 in flight
@@ -96,7 +96,7 @@ try {
   const ms = (name) => median(runs[name].map((r) => r.ms));
   const rate = (name) => `${((N / ms(name)) * 1000).toFixed(0)} files/s`;
   const grcRss = Math.max(...runs.grc.map((r) => r.peakRssKiB ?? 0));
-  const work13 = `push ${N.toLocaleString("en")} x 4 KiB, --concurrency ${CONCURRENCY}`;
+  const title = `push ${N.toLocaleString("en")} x 4 KiB, --concurrency ${CONCURRENCY}`;
 
   const lines = [
     ["grc evidence push", `${fmtMs(ms("grc"))}  (${rate("grc")}, peak RSS ${mib(grcRss)})`],
@@ -107,7 +107,7 @@ try {
   ];
   const targets = [
     target({
-      work: work13,
+      work: title,
       grc: fmtMs(ms("grc")),
       baseline: "bare undici script, same 4 requests/file, 16 in flight",
       base: fmtMs(ms("bare")),
@@ -126,7 +126,7 @@ try {
     ]);
     targets.push(
       target({
-        work: work13,
+        work: title,
         grc: fmtMs(ms("grc")),
         baseline: "seed's Python sample, 16-thread pool, 1 keep-alive Session per thread",
         base: fmtMs(ms("python")),

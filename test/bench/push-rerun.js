@@ -1,5 +1,5 @@
 // A rerun of `grc evidence push` over the same 2,000 files with its state file: every file
-// is skipped without re-hashing. Targets (issue 4): under 1 s wall (the whole CLI process),
+// is skipped without re-hashing. Targets: under 1 s wall (the whole CLI process),
 // and no network writes (the mock's request log gets no POST/PUT during the rerun).
 // BENCH_FILES changes the file count, BENCH_ROUNDS the reruns (median).
 import { join } from "node:path";
@@ -88,7 +88,7 @@ try {
     ],
     [
       target({
-        work: `rerun over ${N} unchanged files with state, wall (issue 4)`,
+        work: `rerun over ${N} unchanged files with state, wall`,
         grc: fmtMs(ms),
         kind: "max",
         goal: 1000,
@@ -96,7 +96,7 @@ try {
         unit: "ms",
       }),
       target({
-        work: "rerun, POST/PUT requests sent (issue 4)",
+        work: "rerun, POST/PUT requests sent",
         grc: String(writes),
         kind: "max",
         goal: 1,
@@ -104,7 +104,7 @@ try {
         unit: "requests",
       }),
       target({
-        work: "rerun, files not skipped (issue 4)",
+        work: "rerun, files not skipped",
         grc: `${skipped} of ${N} skipped`,
         kind: "max",
         goal: 1,

@@ -1,11 +1,11 @@
-// Issue 13, row 3: `grc alerts list --all --page-size 100 -o ndjson` over 10,000 alerts
+// Performance target row 3: `grc alerts list --all --page-size 100 -o ndjson` over 10,000 alerts
 // (100 pages) against the mock with 50 ms of latency per answer, side by side with a bare
 // walker (lib/bare-walk.js: signed GETs on one keep-alive undici Pool, the page count from
 // links.last, 8 pages in flight all the time, every resource printed as a JSON line in
 // order): target grc >= 0.9x its speed. Both write to a file (`> alerts.ndjson`), which the
 // bench reads after the run: a run counts only when it exited 0 and printed every alert
 // once, in the server's order (ids 1..N). Also the CLI's peak RSS (VmHWM) < 100 MiB
-// (issue 5). Rounds alternate the competitors (BENCH_ROUNDS, default 5, medians);
+// Rounds alternate the competitors (BENCH_ROUNDS, default 5, medians);
 // BENCH_QUERY_ALERTS / BENCH_QUERY_LATENCY change the alert count and the latency.
 import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -124,7 +124,7 @@ const grcMs = median(runs.grc.map((r) => r.ms));
 const bareMs = median(runs.bare.map((r) => r.ms));
 const rssKiB = Math.max(...runs.grc.map((r) => r.rssKiB));
 const floor = Math.ceil(pages / 8) * latencyMs;
-const work13 = `alerts list --all, ${alerts.toLocaleString("en")} alerts, page size 100, ${latencyMs} ms away`;
+const title = `alerts list --all, ${alerts.toLocaleString("en")} alerts, page size 100, ${latencyMs} ms away`;
 const ok = printReport(
   `grc alerts list --all over ${alerts} alerts (${pages} pages of 100, ${latencyMs} ms latency), ${dialect} mock (Node ${process.version}, median of ${RUNS} alternated rounds)`,
   [
@@ -137,7 +137,7 @@ const ok = printReport(
   ],
   [
     target({
-      work: work13,
+      work: title,
       grc: fmtMs(grcMs),
       baseline: "bare walker, 8 pages in flight",
       base: fmtMs(bareMs),
@@ -149,7 +149,7 @@ const ok = printReport(
       baseRuns: runs.bare.map((r) => r.ms),
     }),
     target({
-      work: `${work13}, peak RSS (issue 5)`,
+      work: `${title}, peak RSS`,
       grc: `${(rssKiB / 1024).toFixed(1)} MiB`,
       kind: "max",
       goal: 100,

@@ -6,8 +6,8 @@
 // as Markdown to .tmp/bench-results.md (BENCH_OUT to change; git-ignored) for
 // docs/performance.md.
 //
-// Groups (the rows of issue 13): startup, query-all, push-many, push-large; push-rerun
-// (issue 4) runs only when named. A group name may be a prefix ("push" = the three push
+// Groups (the performance targets): startup, query-all, push-many, push-large; push-rerun
+// runs only when named. A group name may be a prefix ("push" = the three push
 // groups). Settings: BENCH_ROUNDS (alternated rounds per group; defaults: startup 7,
 // query-all 5, push 3), BENCH_DIALECTS (full,minimal), BENCH_FILES, BENCH_BYTES,
 // BENCH_QUERY_ALERTS, BENCH_QUERY_LATENCY. Exits 1 when a target is missed or a group failed.

@@ -1,4 +1,4 @@
-// Issue 13, rows 4 and 5: real commands, whole process, from spawn to exit.
+// Performance target rows 4 and 5: real commands, whole process, from spawn to exit.
 // - `grc --help` and `grc auth status` against `node -e 0`: target <= 1.3x. `auth status`
 //   is measured as the user runs it (it sends one signed request to check the credential,
 //   here to the mock on 127.0.0.1) and with `--offline` (local values only), both reported;

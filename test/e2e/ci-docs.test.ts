@@ -311,10 +311,14 @@ describe.each(DIALECTS)("docs/ci.md examples (e2e, %s dialect)", (dialect) => {
     const first = await run(["sh", "-c", command], { env, cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(linked()).toEqual(links);
+    // Each run keeps its own receipt, dated to the second (an existing receipt is never replaced).
     const today = new Date().toISOString().slice(0, 10);
-    expect(existsSync(join(work, "receipts", `${today}.ndjson`))).toBe(true);
+    const receipts = () => readdirSync(join(work, "receipts"));
+    expect(receipts()).toEqual([expect.stringMatching(new RegExp(`^${today}-\\d{6}\\.ndjson$`))]);
+    await new Promise((r) => setTimeout(r, 1100));
     const second = await run(["sh", "-c", command], { env, cwd: dir });
     expect(second.code, second.stderr).toBe(0);
+    expect(receipts()).toHaveLength(2);
     expect(mock.state().requests.filter((q) => q.path.endsWith("/link-to-control"))).toHaveLength(
       links.length,
     );

@@ -56,7 +56,7 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
       ].sort(),
     );
     expect(res.stderr).toBe(
-      "case 6: dry run: 2 would be uploaded, 0 skipped (unchanged); nothing was sent\n",
+      "dry run: 2 files (14 B) would be uploaded to case 6; nothing was sent\n",
     );
     expect(caseUploads()).toBe(before);
   });
@@ -69,7 +69,9 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
         { env: strataEnv() },
       );
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stderr).toBe("case 6: 2 uploaded, 0 skipped, 0 failed\n");
+      expect(res.stderr).toMatch(
+        /^2 files to case 6: 2 uploaded( \(2 already on the case\))? · 14 B in \S+.*\n$/,
+      );
       const stored = (
         mock.state().strata as { evidence: { filename: string; sha256: string }[] }
       ).evidence.map((e) => e.sha256);
@@ -109,7 +111,9 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
     // The next run is not kept waiting by a lock: it uploads at once.
     const again = await runGrc(["strata", "cases", "evidence", "upload", "6", dir], { env });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toBe("case 6: 2 uploaded, 0 skipped, 0 failed\n");
+    expect(again.stderr).toMatch(
+      /^2 files to case 6: 2 uploaded( \(2 already on the case\))? · 14 B in \S+.*\n$/,
+    );
   });
 
   it.each([["0"], ["257"], ["1e1"]])(

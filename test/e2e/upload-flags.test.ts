@@ -79,6 +79,34 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
     }
   });
 
+  it("case upload prints push's totals by default, one row per file with --verbose", async () => {
+    const { dir, files } = folder("case-verbose");
+    const env = strataEnv();
+    const quiet = await runGrc(["strata", "cases", "evidence", "upload", "6", dir, "--no-state"], {
+      env,
+    });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe("");
+    expect(quiet.stderr).toMatch(/^2 files to case 6: 2 uploaded/);
+    const verbose = await runGrc(
+      ["strata", "cases", "evidence", "upload", "6", dir, "--no-state", "--verbose"],
+      { env },
+    );
+    expect(verbose.code, verbose.stderr).toBe(0);
+    // Piped: tab-separated rows (status, path, bytes, whole SHA-256, evidence id).
+    const rows = verbose.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.split("\t"));
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3]]).sort()).toEqual(
+      [
+        ["uploaded", join(dir, "a.txt"), "6", sha(files["a.txt"]!)],
+        ["uploaded", join(dir, "b.csv"), "8", sha(files["b.csv"]!)],
+      ].sort(),
+    );
+    for (const r of rows) expect(r[4]).toMatch(/^\d+$/);
+  });
+
   it("push -c 2 links every file; push --dry-run sends nothing", async () => {
     const { dir } = folder("push-c");
     const env = sovereignEnv();

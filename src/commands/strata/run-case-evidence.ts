@@ -17,7 +17,7 @@ import { openStrata } from "./render.js";
  * How a case upload shows its files: push's renderer (spinner, totals, failures, rows with
  * `--verbose` or `-o`) with case-evidence records, their columns and "uploaded to case N".
  */
-async function caseView(caseId: number): Promise<RunView<CaseEvidenceResult>> {
+export async function caseView(caseId: number): Promise<RunView<CaseEvidenceResult>> {
   const { STATUS, PATH, CONTENT_TYPE, SHORT_HASH, sizeColumn, hashColumn } = await import(
     "../evidence/push-output.js"
   );

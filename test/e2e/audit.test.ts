@@ -527,7 +527,7 @@ describe.skipIf(!HAVE_SSH_KEYGEN).each(DIALECTS)(
         { env: { GRC_CONFIG_DIR: config } },
       );
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stderr).toContain("case 6: 1 uploaded, 0 skipped, 0 failed");
+      expect(res.stderr).toContain("1 file to case 6: 1 uploaded · ");
       const v = sshVerify({
         allowedSigners: allowed,
         identity: "auditor@example.com",

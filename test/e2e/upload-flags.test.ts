@@ -56,7 +56,7 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
       ].sort(),
     );
     expect(res.stderr).toBe(
-      "case 6: dry run: 2 would be uploaded, 0 skipped (unchanged); nothing was sent\n",
+      "dry run: 2 files (14 B) would be uploaded to case 6; nothing was sent\n",
     );
     expect(caseUploads()).toBe(before);
   });
@@ -69,12 +69,42 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
         { env: strataEnv() },
       );
       expect(res.code, res.stderr).toBe(0);
-      expect(res.stderr).toBe("case 6: 2 uploaded, 0 skipped, 0 failed\n");
+      expect(res.stderr).toMatch(
+        /^2 files to case 6: 2 uploaded( \(2 already on the case\))? · 14 B in \S+.*\n$/,
+      );
       const stored = (
         mock.state().strata as { evidence: { filename: string; sha256: string }[] }
       ).evidence.map((e) => e.sha256);
       expect(stored).toEqual(expect.arrayContaining([sha(files["a.txt"]!), sha(files["b.csv"]!)]));
     }
+  });
+
+  it("case upload prints push's totals by default, one row per file with --verbose", async () => {
+    const { dir, files } = folder("case-verbose");
+    const env = strataEnv();
+    const quiet = await runGrc(["strata", "cases", "evidence", "upload", "6", dir, "--no-state"], {
+      env,
+    });
+    expect(quiet.code, quiet.stderr).toBe(0);
+    expect(quiet.stdout).toBe("");
+    expect(quiet.stderr).toMatch(/^2 files to case 6: 2 uploaded/);
+    const verbose = await runGrc(
+      ["strata", "cases", "evidence", "upload", "6", dir, "--no-state", "--verbose"],
+      { env },
+    );
+    expect(verbose.code, verbose.stderr).toBe(0);
+    // Piped: tab-separated rows (status, path, bytes, whole SHA-256, evidence id).
+    const rows = verbose.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => l.split("\t"));
+    expect(rows.map((r) => [r[0], r[1], r[2], r[3]]).sort()).toEqual(
+      [
+        ["uploaded", join(dir, "a.txt"), "6", sha(files["a.txt"]!)],
+        ["uploaded", join(dir, "b.csv"), "8", sha(files["b.csv"]!)],
+      ].sort(),
+    );
+    for (const r of rows) expect(r[4]).toMatch(/^\d+$/);
   });
 
   it("push -c 2 links every file; push --dry-run sends nothing", async () => {
@@ -109,7 +139,9 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
     // The next run is not kept waiting by a lock: it uploads at once.
     const again = await runGrc(["strata", "cases", "evidence", "upload", "6", dir], { env });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toBe("case 6: 2 uploaded, 0 skipped, 0 failed\n");
+    expect(again.stderr).toMatch(
+      /^2 files to case 6: 2 uploaded( \(2 already on the case\))? · 14 B in \S+.*\n$/,
+    );
   });
 
   it.each([["0"], ["257"], ["1e1"]])(

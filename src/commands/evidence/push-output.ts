@@ -7,7 +7,13 @@ import {
   type PushResult,
   type PushSummary,
 } from "../../core/evidence/push.js";
-import { type Column, naturalWidth, RecordWriter, renderTable } from "../../output/records.js";
+import {
+  type Column,
+  jsonText,
+  naturalWidth,
+  RecordWriter,
+  renderTable,
+} from "../../output/records.js";
 import { stripControl } from "../../output/sanitize.js";
 
 /**
@@ -17,21 +23,25 @@ import { stripControl } from "../../output/sanitize.js";
  * totals and failures, not one row per file: the per-file table comes with `--verbose` or an
  * explicit `--output table` (aligned on a TTY, tab-separated when piped). A dry run always
  * lists its files (the listing is what it is for). `--quiet` leaves only failures.
+ *
+ * `grc strata cases evidence upload` renders the same way through a RunView: its records
+ * (case-evidence rows), its columns and its words ("uploaded to case 4").
  */
 
 /** Width a PATH keeps before the table gives up a column (SHA256, LINEAGE, ...) for it. */
 const PATH_ROOM = 32;
 /** Characters of a short SHA-256 in a narrow table (like git's short hashes). */
-const SHORT_HASH = 12;
+export const SHORT_HASH = 12;
 
-const STATUS: Column<PushResult> = { key: "status", header: "status" };
-const PATH: Column<PushResult> = { key: "path", header: "path", truncate: "middle" };
-const CONTROL: Column<PushResult> = { key: "control_id", header: "control" };
-const LINEAGE: Column<PushResult> = { key: "lineage_id", header: "lineage", truncate: "never" };
-const CONTENT_TYPE: Column<PushResult> = { key: "content_type", header: "content type" };
+// Columns any record with these keys can use (push results, case-evidence rows).
+export const STATUS: Column<unknown> = { key: "status", header: "status" };
+export const PATH: Column<unknown> = { key: "path", header: "path", truncate: "middle" };
+const CONTROL: Column<unknown> = { key: "control_id", header: "control" };
+const LINEAGE: Column<unknown> = { key: "lineage_id", header: "lineage", truncate: "never" };
+export const CONTENT_TYPE: Column<unknown> = { key: "content_type", header: "content type" };
 
 /** SIZE: KiB/MiB on a terminal (push and dry run alike), bytes in piped rows for scripts. */
-function sizeColumn(tty: boolean): Column<PushResult> {
+export function sizeColumn(tty: boolean): Column<unknown> {
   return {
     key: "size",
     header: "size",
@@ -41,7 +51,7 @@ function sizeColumn(tty: boolean): Column<PushResult> {
 }
 
 /** SHA256, whole (never cut) or as a short prefix that a narrow table shows instead. */
-function hashColumn(chars?: number): Column<PushResult> {
+export function hashColumn(chars?: number): Column<unknown> {
   return {
     key: "sha256",
     header: "sha256",
@@ -83,11 +93,21 @@ export function tableLayouts(dryRun: boolean, tty: boolean): Column<PushResult>[
 }
 
 /** The per-file table (`--verbose`, `-o table`, dry run) for a terminal of `columns`, or piped. */
-export function renderResults(
-  results: readonly PushResult[],
-  opts: { dryRun: boolean; tty: boolean; color: boolean; columns: number },
+export function renderResults<R extends object = PushResult>(
+  results: readonly R[],
+  opts: {
+    dryRun: boolean;
+    tty: boolean;
+    color: boolean;
+    columns: number;
+    /** The layouts to choose from, richest first (default: push's, tableLayouts). */
+    layouts?: ((dryRun: boolean, tty: boolean) => Column<R>[][]) | undefined;
+  },
 ): string {
-  const layouts = tableLayouts(opts.dryRun, opts.tty);
+  const layouts = (opts.layouts ?? (tableLayouts as unknown as RunView<R>["layouts"]))(
+    opts.dryRun,
+    opts.tty,
+  );
   let chosen = layouts.at(-1)!;
   if (opts.tty) {
     const pathWidth = naturalWidth(results, [PATH]);
@@ -117,6 +137,50 @@ const CSV_COLUMNS: Column<PushResult>[] = [
   "error",
 ].map((key) => ({ key }));
 
+/** How a run names what it does: push's words by default, a case upload's for cases. */
+export interface RunWords {
+  /** Spinner verb of a real run: "Pushing" (a dry run is "Hashing"). */
+  verb: string;
+  /** Status of a file sent: "linked" (`3 linked`). */
+  done: string;
+  /** A sent file the server already had: "already linked" (`3 linked (1 already linked)`). */
+  already: string;
+  /** What a dry run's files would be: "pushed" (`would be pushed`). */
+  sent: string;
+  /** The run as a noun: "push" (`unchanged since the last push`). */
+  noun: string;
+  /** Where the files go, after "N files": "" or " to case 4". */
+  target: string;
+}
+
+export const PUSH_WORDS: RunWords = {
+  verb: "Pushing",
+  done: "linked",
+  already: "already linked",
+  sent: "pushed",
+  noun: "push",
+  target: "",
+};
+
+/** What a command's users get for each file: the record, its CSV columns, its table layouts. */
+export interface RunView<R extends object> {
+  /** The record of one result in JSON, NDJSON, CSV and the table. */
+  record: (result: PushResult) => R;
+  /** CSV columns (NDJSON and JSON carry the whole record). */
+  csv: readonly Column<R>[];
+  /** Table layouts, richest first (see tableLayouts). */
+  layouts: (dryRun: boolean, tty: boolean) => Column<R>[][];
+  words: RunWords;
+}
+
+/** `grc evidence push`'s view: push results as they are. */
+export const PUSH_VIEW: RunView<PushResult> = {
+  record: (r) => r,
+  csv: CSV_COLUMNS,
+  layouts: tableLayouts,
+  words: PUSH_WORDS,
+};
+
 /** Options of the renderer (from flags and the streams). */
 export interface PushOutputOptions {
   io: IOStreams;
@@ -128,15 +192,16 @@ export interface PushOutputOptions {
    * Without it a run prints its totals and failures only (JSON, NDJSON and CSV always carry
    * every file; a dry run always lists its files).
    */
-  rows?: boolean;
+  rows?: boolean | undefined;
   /** Monotonic-ish clock in ms (tests). */
   now?: () => number;
 }
 
 /** Renders one push run. Call `start` before the run, feed `onEvent`, then `finish`. */
-export class PushOutput {
+export class PushOutput<R extends object = PushResult> {
   private spinner: Spinner | undefined;
-  private readonly writer: RecordWriter<PushResult> | undefined;
+  private readonly writer: RecordWriter<R> | undefined;
+  private readonly view: RunView<R>;
   private pending: Promise<void> = Promise.resolve();
   private files = 0;
   private bytes = 0;
@@ -147,13 +212,18 @@ export class PushOutput {
   private readonly samples: { t: number; sent: number; done: number }[] = [];
   private readonly now: () => number;
 
-  constructor(private readonly opts: PushOutputOptions) {
+  constructor(
+    private readonly opts: PushOutputOptions,
+    /** The records, columns and words of the run (default: push's). */
+    view?: RunView<R>,
+  ) {
+    this.view = view ?? (PUSH_VIEW as unknown as RunView<R>);
     this.now = opts.now ?? (() => Date.now());
     const { io, format } = opts;
     if (format === "ndjson" || format === "csv") {
-      this.writer = new RecordWriter<PushResult>(
+      this.writer = new RecordWriter<R>(
         { stdout: io.stdout, format, tty: io.stdoutIsTTY, color: false },
-        CSV_COLUMNS,
+        this.view.csv,
       );
     }
   }
@@ -163,7 +233,8 @@ export class PushOutput {
     this.startedAt = this.now();
     const { io, quiet } = this.opts;
     if (!io.stderrIsTTY || quiet) return;
-    this.spinner = await startSpinner(io, this.opts.dryRun ? "Hashing files" : "Pushing files");
+    const { verb, target } = this.view.words;
+    this.spinner = await startSpinner(io, `${this.opts.dryRun ? "Hashing" : verb} files${target}`);
   }
 
   /** The event sink given to the core. */
@@ -213,22 +284,23 @@ export class PushOutput {
     if (this.writer) {
       await this.writer.end();
     } else if (format === "json") {
-      io.stdout.write(`${JSON.stringify(summary.results, null, 2)}\n`);
+      io.stdout.write(`${jsonText(summary.results.map(this.view.record), 2)}\n`);
     } else if ((dryRun || this.opts.rows) && summary.results.length > 0) {
       // No ERROR column: each failure's reason is on stderr already, whole, once.
       io.stdout.write(
-        renderResults(summary.results, {
+        renderResults(summary.results.map(this.view.record), {
           dryRun,
           tty: io.stdoutIsTTY,
           color: io.colorStdout,
           columns: io.columns > 0 ? io.columns : 120,
+          layouts: this.view.layouts,
         }),
       );
     }
     // A run stopped before any file (no credentials, say) ends with its one error line only.
     const nothingDone = summary.fatal && summary.results.length === 0;
     if (!quiet && !nothingDone) {
-      io.stderr.write(`${summaryLine(summary, dryRun, extra.stateFile)}\n`);
+      io.stderr.write(`${summaryLine(summary, dryRun, extra.stateFile, this.view.words)}\n`);
     }
   }
 
@@ -236,7 +308,8 @@ export class PushOutput {
     const writer = this.writer;
     if (!writer) return;
     // Rows go out in the order files finish; the chain keeps writes ordered.
-    this.pending = this.pending.then(() => writer.write(result));
+    const record = this.view.record(result);
+    this.pending = this.pending.then(() => writer.write(record));
   }
 
   private line(text: string): void {
@@ -263,7 +336,7 @@ export class PushOutput {
       sent: this.sent,
       bytes: this.bytes,
       elapsedMs: t - this.startedAt,
-      verb: this.opts.dryRun ? "Hashing" : "Pushing",
+      verb: this.opts.dryRun ? "Hashing" : this.view.words.verb,
       recent: { ms: t - base.t, sent: this.sent - base.sent, done: this.done - base.done },
       columns: this.opts.io.columns,
     });
@@ -333,17 +406,22 @@ export function progressText(p: Progress): string {
 }
 
 /** The one summary line of a run. */
-export function summaryLine(s: PushSummary, dryRun: boolean, stateFile?: string): string {
+export function summaryLine(
+  s: PushSummary,
+  dryRun: boolean,
+  stateFile?: string,
+  words: RunWords = PUSH_WORDS,
+): string {
   const took = formatDuration(s.durationMs);
   if (dryRun) {
     const bytes = s.results.filter((r) => r.status === "dry-run").reduce((n, r) => n + r.size, 0);
     const skipped = s.skipped
-      ? `, ${s.skipped} unchanged since the last push (would be skipped)`
+      ? `, ${s.skipped} unchanged since the last ${words.noun} (would be skipped)`
       : "";
-    return `dry run: ${s.planned} ${plural(s.planned, "file")} (${formatBytes(bytes)}) would be pushed${skipped}; nothing was sent`;
+    return `dry run: ${s.planned} ${plural(s.planned, "file")} (${formatBytes(bytes)}) would be ${words.sent}${words.target}${skipped}; nothing was sent`;
   }
-  const parts = [`${s.linked} linked`];
-  if (s.alreadyLinked) parts[0] += ` (${s.alreadyLinked} already linked)`;
+  const parts = [`${s.linked} ${words.done}`];
+  if (s.alreadyLinked) parts[0] += ` (${s.alreadyLinked} ${words.already})`;
   if (s.skipped) parts.push(`${s.skipped} skipped (unchanged)`);
   if (s.failed) parts.push(`${s.failed} failed`);
   if (s.notStarted) parts.push(`${s.notStarted} not started`);
@@ -353,7 +431,7 @@ export function summaryLine(s: PushSummary, dryRun: boolean, stateFile?: string)
       : "";
   const head = s.interrupted ? "interrupted: " : s.fatal ? "stopped: " : "";
   const state = s.interrupted && stateFile ? `; state saved to ${stateFile}` : "";
-  return `${head}${s.total} ${plural(s.total, "file")}: ${parts.join(", ")} · ${formatBytes(s.bytes)} in ${took}${rate}${state}`;
+  return `${head}${s.total} ${plural(s.total, "file")}${words.target}: ${parts.join(", ")} · ${formatBytes(s.bytes)} in ${took}${rate}${state}`;
 }
 
 function plural(n: number, word: string): string {

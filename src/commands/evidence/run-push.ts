@@ -51,7 +51,7 @@ export interface ExecutePushOptions {
   rows?: boolean | undefined;
 }
 
-/** What renders a run: push-output.ts's PushOutput, or a command's own rows. */
+/** What renders a run: push-output.ts's PushOutput (with a command's RunView for its records). */
 export interface RunOutput {
   start(): Promise<void>;
   readonly onEvent: (event: import("../../core/evidence/push.js").PushEvent) => void;

@@ -18,6 +18,7 @@ export interface CaseEvidenceFlags {
   attestation?: string;
   state?: string | false;
   force?: boolean;
+  verbose?: boolean;
   output?: string;
   json?: boolean;
 }
@@ -60,6 +61,10 @@ export const caseEvidenceUploadCommand = defineCommand<CaseEvidenceFlags>({
     },
     { flags: "--no-state", description: "neither read nor write the state file" },
     { flags: "--force", description: "upload even files the state says are already on the case" },
+    {
+      flags: "--verbose",
+      description: "one row per file (a table like -o table); default: totals and failures",
+    },
   ],
   output: true,
   help: [

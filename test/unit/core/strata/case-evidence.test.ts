@@ -98,7 +98,7 @@ describe("grc strata cases evidence upload", () => {
       config,
     );
     expect(res.code).toBe(0);
-    expect(res.stderr).toBe("case 4: 3 uploaded, 0 skipped, 0 failed\n");
+    expect(res.stderr).toMatch(/^3 files to case 4: 3 uploaded · \S+ \S+ in \S+.*\n$/);
     const rows = JSON.parse(res.stdout) as Record<string, unknown>[];
     expect(rows.map((r) => [r.filename, r.status, r.sha256, r.created])).toEqual([
       ["interview.txt", "uploaded", sha(files["interview.txt"]!), true],
@@ -139,7 +139,9 @@ describe("grc strata cases evidence upload", () => {
       config,
     );
     expect(again.code).toBe(0);
-    expect(again.stderr).toBe("case 4: 0 uploaded, 3 skipped, 0 failed\n");
+    expect(again.stderr).toMatch(
+      /^3 files to case 4: 0 uploaded, 3 skipped \(unchanged\) · 0 B in \S+\n$/,
+    );
     expect(
       again.stdout
         .trimEnd()
@@ -182,18 +184,31 @@ describe("grc strata cases evidence upload", () => {
     try {
       const url = liar.url;
       const res = await grc(
-        ["strata", "cases", "evidence", "upload", "4", join(dir, "ledger.csv"), "--no-state"],
+        [
+          "strata",
+          "cases",
+          "evidence",
+          "upload",
+          "4",
+          join(dir, "ledger.csv"),
+          "--no-state",
+          "--verbose",
+        ],
         tempConfigDir(),
         mock.identity.session,
         url,
       );
       expect(res.code).toBe(1);
+      // --verbose: the row (the reason is not repeated in it: it is on stderr, once).
       expect(res.stdout).toBe(
-        `failed\t${join(dir, "ledger.csv")}\t${files["ledger.csv"]!.length}\t${sha(files["ledger.csv"]!)}\t9\tSHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}\n`,
+        `failed\t${join(dir, "ledger.csv")}\t${files["ledger.csv"]!.length}\t${sha(files["ledger.csv"]!)}\t9\n`,
       );
-      expect(res.stderr).toBe(
-        `grc: failed ${join(dir, "ledger.csv")}: SHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}\ncase 4: 0 uploaded, 0 skipped, 1 failed\n`,
+      const [failure, totals, ...rest] = res.stderr.split("\n");
+      expect(failure).toBe(
+        `grc: failed ${join(dir, "ledger.csv")}: SHA-256 mismatch: sent ${sha(files["ledger.csv"]!)}, StrataGRC stored ${"0".repeat(64)}`,
       );
+      expect(totals).toMatch(/^1 file to case 4: 0 uploaded, 1 failed · 0 B in \S+$/);
+      expect(rest).toEqual([""]);
       liar.verify();
     } finally {
       await liar.close();
@@ -270,7 +285,7 @@ describe("grc strata cases evidence upload", () => {
       expect((slow.state().strata as StrataSnapshot).evidence).toHaveLength(lines.length);
       expect(res.stderr).toMatch(
         new RegExp(
-          `^case 1: ${lines.length} uploaded, 0 skipped, 0 failed, ${12 - lines.length} not attempted\\n$`,
+          `^interrupted: 12 files to case 1: ${lines.length} uploaded, ${12 - lines.length} not started · [^\\n]*; state saved to [^\\n]+\\n$`,
         ),
       );
       const state = JSON.parse(readFileSync(join(config, "state", "default.json"), "utf8")) as {
@@ -282,10 +297,10 @@ describe("grc strata cases evidence upload", () => {
     }
   });
 
-  it("shows a progress line and a table on a TTY", async () => {
+  it("shows a progress line and, with --verbose, a table on a TTY", async () => {
     const { dir, files } = evidenceDir();
     const res = await runInProcess(
-      ["strata", "cases", "evidence", "upload", "2", join(dir, "ledger.csv")],
+      ["strata", "cases", "evidence", "upload", "2", join(dir, "ledger.csv"), "--verbose"],
       {
         env: {
           GRC_BASE_URL: mock.baseUrl,
@@ -296,9 +311,9 @@ describe("grc strata cases evidence upload", () => {
       },
     );
     expect(res.code).toBe(0);
-    expect(res.stdout.split("\n")[0]).toMatch(/^STATUS\s+PATH\s+SIZE\s+SHA256\s+EVIDENCE\s+ERROR$/);
-    expect(res.stdout).toContain(` ${sha(files["ledger.csv"]!).slice(0, 12)} `);
-    expect(res.stderr).toContain("Uploading to case 2");
-    expect(res.stderr.endsWith("case 2: 1 uploaded, 0 skipped, 0 failed\n")).toBe(true);
+    expect(res.stdout.split("\n")[0]).toMatch(/^STATUS\s+PATH\s+SIZE\s+SHA256\s+EVIDENCE ID$/);
+    expect(res.stdout).toContain(` ${sha(files["ledger.csv"]!).slice(0, 12)}`);
+    expect(res.stderr).toContain("Uploading files to case 2");
+    expect(res.stderr).toMatch(/1 file to case 2: 1 uploaded · \S+ \S+ in \S+.*\n$/);
   });
 });

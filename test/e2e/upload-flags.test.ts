@@ -105,6 +105,14 @@ describe.each(DIALECTS)("upload flags shared by push and case upload (%s dialect
       ].sort(),
     );
     for (const r of rows) expect(r[4]).toMatch(/^\d+$/);
+    // -q, as on push: nothing but errors.
+    const silent = await runGrc(
+      ["strata", "cases", "evidence", "upload", "6", dir, "--no-state", "-q"],
+      { env },
+    );
+    expect(silent.code, silent.stderr).toBe(0);
+    expect(silent.stdout).toBe("");
+    expect(silent.stderr).toBe("");
   });
 
   it("push -c 2 links every file; push --dry-run sends nothing", async () => {

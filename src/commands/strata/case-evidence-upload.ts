@@ -19,6 +19,7 @@ export interface CaseEvidenceFlags {
   state?: string | false;
   force?: boolean;
   verbose?: boolean;
+  quiet?: boolean;
   output?: string;
   json?: boolean;
 }
@@ -65,6 +66,7 @@ export const caseEvidenceUploadCommand = defineCommand<CaseEvidenceFlags>({
       flags: "--verbose",
       description: "one row per file (a table like -o table); default: totals and failures",
     },
+    { flags: "-q, --quiet", description: "print only errors" },
   ],
   output: true,
   help: [

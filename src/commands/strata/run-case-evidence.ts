@@ -124,9 +124,9 @@ export async function runCaseEvidenceUpload(
       }),
     io: ctx.io,
     format,
-    quiet: false,
+    quiet: Boolean(flags.quiet),
     rows,
-    output: new PushOutput({ io: ctx.io, format, quiet: false, dryRun, rows }, view),
+    output: new PushOutput({ io: ctx.io, format, quiet: Boolean(flags.quiet), dryRun, rows }, view),
   });
   return code;
 }

@@ -6,8 +6,9 @@ import {
   progressText,
   renderResults,
 } from "../../../../src/commands/evidence/push-output.js";
-import type { PushResult, PushSummary } from "../../../../src/core/evidence/push.js";
+import type { PushResult } from "../../../../src/core/evidence/push.js";
 import { GrcError } from "../../../../src/errors.js";
+import { summaryOf } from "../../../helpers/push-summary.js";
 
 /** What `grc evidence push` prints, from its events: totals, failures, rows on request, ETA. */
 
@@ -30,25 +31,6 @@ function result(i: number, extra: Partial<PushResult> = {}): PushResult {
     verified: true,
     status: "linked",
     error: null,
-    ...extra,
-  };
-}
-
-function summaryOf(results: PushResult[], extra: Partial<PushSummary> = {}): PushSummary {
-  const count = (s: string) => results.filter((r) => r.status === s).length;
-  return {
-    total: results.length,
-    linked: count("linked"),
-    alreadyLinked: 0,
-    skipped: count("skipped"),
-    failed: count("failed"),
-    planned: count("dry-run"),
-    notStarted: 0,
-    bytes: results.filter((r) => r.status === "linked").reduce((n, r) => n + r.size, 0),
-    durationMs: 1200,
-    interrupted: false,
-    fatal: undefined,
-    results,
     ...extra,
   };
 }

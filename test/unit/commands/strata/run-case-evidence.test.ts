@@ -2,8 +2,9 @@ import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { PushOutput } from "../../../../src/commands/evidence/push-output.js";
 import { caseView } from "../../../../src/commands/strata/run-case-evidence.js";
-import type { PushResult, PushSummary } from "../../../../src/core/evidence/push.js";
+import type { PushResult } from "../../../../src/core/evidence/push.js";
 import { GrcError } from "../../../../src/errors.js";
+import { summaryOf } from "../../../helpers/push-summary.js";
 
 /**
  * What `grc strata cases evidence upload` prints: push's renderer (totals, one line per
@@ -29,24 +30,6 @@ function result(i: number, extra: Partial<PushResult> = {}): PushResult {
     status: "linked",
     error: null,
     ...extra,
-  };
-}
-
-function summaryOf(results: PushResult[]): PushSummary {
-  const count = (s: string) => results.filter((r) => r.status === s).length;
-  return {
-    total: results.length,
-    linked: count("linked"),
-    alreadyLinked: 0,
-    skipped: count("skipped"),
-    failed: count("failed"),
-    planned: count("dry-run"),
-    notStarted: 0,
-    bytes: results.filter((r) => r.status === "linked").reduce((n, r) => n + r.size, 0),
-    durationMs: 1200,
-    interrupted: false,
-    fatal: undefined,
-    results,
   };
 }
 

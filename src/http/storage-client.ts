@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
-import { type HttpError, InterruptedError, UsageError } from "../errors.js";
-import { anySignal, discardBody, readStorageError, signalCombiner } from "./body-limits.js";
+import { type HttpError, UsageError } from "../errors.js";
+import { discardBody, readStorageError, signalCombiner } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import { networkError, networkErrorCode } from "./error-decoder.js";
 import { storageUrlForDisplay } from "./redact.js";

@@ -2,7 +2,7 @@ import { defineCommand, outputFormat } from "../../cli/command.js";
 import { wholeNumber } from "../../cli/parse.js";
 import { setupError } from "../../core/config/setup.js";
 import type { DiscoveryRule } from "../../core/evidence/discovery.js";
-import { ExitCode, MissingInputError, UsageError } from "../../errors.js";
+import { MissingInputError, UsageError } from "../../errors.js";
 import { RECEIPT_SIGNING_OPTIONS } from "./receipt-signing.js";
 
 /** Flags of `grc evidence push` as the parser hands them over. */

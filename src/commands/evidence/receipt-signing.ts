@@ -66,7 +66,6 @@ export async function prepareReceiptSigning(
   // Relative paths are the user's, read against the command's working directory; the
   // caller goes on with the resolved paths (the flags object is this run's own).
   const typed = flags.receipt;
-  const { resolve } = process.getBuiltinModule("node:path");
   if (flags.receipt) flags.receipt = resolve(ctx.cwd, flags.receipt);
   if (flags.signKey) flags.signKey = resolve(ctx.cwd, flags.signKey);
   if (flags.attestation) flags.attestation = resolve(ctx.cwd, flags.attestation);

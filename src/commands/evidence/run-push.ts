@@ -76,17 +76,14 @@ export async function pushScope(ctx: CommandContext): Promise<StateScope & { pro
 /** Sovereign's presigned upload through the profile's clients (loaded on first need). */
 async function sovereignDestination(
   ctx: CommandContext,
-  orgId: string,
+  errors: typeof import("../../platforms/sovereign/errors.js"),
 ): Promise<UploadDestination> {
-  const [{ classifyUploadError, uploadFatalError }, { presignedDestination }] = await Promise.all([
-    import("../../platforms/sovereign/errors.js"),
-    import("../../core/evidence/presigned.js"),
-  ]);
+  const { presignedDestination } = await import("../../core/evidence/presigned.js");
   return presignedDestination({
     evidence: (await ctx.platform("sovereign")).evidence,
     storage: await ctx.storage(),
-    classify: classifyUploadError,
-    fatalError: uploadFatalError,
+    classify: errors.classifyUploadError,
+    fatalError: errors.uploadFatalError,
   });
 }
 
@@ -123,7 +120,7 @@ export async function executePush(
   try {
     for (const entry of options.adopt ?? []) state?.record(entry);
     receipt = options.receipt && !dryRun ? await ReceiptWriter.open(options.receipt) : undefined;
-    const destination = options.destination ?? (() => sovereignDestination(ctx, scope.org_id));
+    const destination = options.destination ?? (() => sovereignDestination(ctx, uploadErrors));
     await output.start();
     summary = await pushEvidence(
       {

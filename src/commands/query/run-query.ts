@@ -37,16 +37,11 @@ import { parseColumnList, resourceColumns } from "../../output/resource-columns.
 import { stripControl } from "../../output/sanitize.js";
 import {
   type CollectionTarget,
-  collectionPager,
-  collectionTarget,
   defaultColumnKeys,
   defaultIncludes,
   EVIDENT_COLUMN_STYLE,
-  explainQueryError,
   QUICK_FILTER_VALUES,
   rejectionLines,
-  resourcePath,
-  resourceRequest,
   searchableFieldsLine,
 } from "../../platforms/evident/index.js";
 import type { GetOptions, ListOptions } from "./query-options.js";

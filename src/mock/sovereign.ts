@@ -97,6 +97,8 @@ export function sanitizeFilename(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? "";
   const cleaned = base
     .replace(/[^A-Za-z0-9._-]+/g, "_")
+    // A run of dots becomes one: no segment holds ".." ("0.." included).
+    .replace(/\.{2,}/g, ".")
     .replace(/^[._-]+/, "")
     .slice(0, 200);
   return cleaned === "" ? "file" : cleaned;

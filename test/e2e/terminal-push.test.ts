@@ -37,9 +37,9 @@ const TOTALS =
 const FAILURE = /^grc: failed \S*too-big\.bin: the file is 3\.0 MiB, larger than/m;
 
 describe.runIf(HAS_TMUX)("grc evidence push in a real terminal and over pipes", () => {
-  // Slow enough (each API answer waits 30 ms: the run lasts several seconds) for the spinner
+  // Slow enough (each API answer waits 60 ms: the run lasts several seconds, even on a fast machine) for the spinner
   // to show rates and, after its first 2 s, an ETA.
-  const mock = withMock({ platforms: ["sovereign"], maxSize: MAX_SIZE, latencyMs: 30 });
+  const mock = withMock({ platforms: ["sovereign"], maxSize: MAX_SIZE, latencyMs: 60 });
   let term: TmuxTerminal | undefined;
   afterEach(() => term?.kill());
 

@@ -390,6 +390,8 @@ describe("sanitizeFilename", () => {
       }),
     );
     expect(sanitizeFilename("access_logs_2024.csv")).toBe("access_logs_2024.csv");
+    expect(sanitizeFilename("0..")).toBe("0.");
+    expect(sanitizeFilename("a...b")).toBe("a.b");
     expect(sanitizeFilename("C:\\reports\\Q1 report.pdf")).toBe("Q1_report.pdf");
     expect(sanitizeFilename("..")).toBe("file");
   });

@@ -12,6 +12,7 @@
 // from node_modules); everything else is bundled, so the runtime libraries are devDependencies
 // and their licences go to dist/THIRD-PARTY-LICENSES.txt.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { join } from "node:path";
 
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
@@ -41,22 +42,66 @@ if (args.includes("--if-stale")) {
 const { build } = await import("esbuild");
 
 /**
- * commander requires child_process at the top of its module, for executable subcommands grc
- * never uses; that pulls net and dgram into every start. Load it on first use instead.
+ * Libraries that require at the top of a module what only a path grc never takes uses:
+ * commander's child_process (executable subcommands; it pulls net and dgram into every start)
+ * and undici's HTTP/2 client (only used when a server negotiates h2, which grc never offers;
+ * it loads node:http2 and node:tls, ~15 ms). Each becomes a function that requires on first use.
  */
-const lazyChildProcess = {
-  name: "lazy-child-process",
+const lazyRequires = [
+  {
+    file: /commander[\\/]lib[\\/]command\.js$/,
+    eager: "const childProcess = require('node:child_process');",
+    lazy: "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };",
+  },
+  {
+    file: /undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/,
+    eager: "const connectH2 = require('./client-h2.js')",
+    lazy: "const connectH2 = (...a) => require('./client-h2.js')(...a)",
+  },
+];
+const lazyRequire = {
+  name: "lazy-require",
   setup(b) {
-    b.onLoad({ filter: /commander[\\/]lib[\\/]command\.js$/ }, (args) => {
-      const source = readFileSync(args.path, "utf8");
-      const eager = "const childProcess = require('node:child_process');";
-      if (!source.includes(eager)) throw new Error(`${args.path}: the child_process line moved`);
-      const lazy =
-        "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
-      return { contents: source.replace(eager, lazy), loader: "js" };
-    });
+    for (const { file, eager, lazy } of lazyRequires) {
+      b.onLoad({ filter: file }, (args) => {
+        const source = readFileSync(args.path, "utf8");
+        if (!source.includes(eager)) throw new Error(`${args.path}: "${eager}" moved`);
+        return { contents: source.replace(eager, lazy), loader: "js" };
+      });
+    }
   },
 };
+
+/**
+ * An ES import of a node built-in makes node build an ES facade of it: every export is read
+ * once (node:net's lazy BlockList alone costs ~10 ms at start-up). The bundle's static imports
+ * of built-ins become plain constants from process.getBuiltinModule (Node 20.16+), hoisted to
+ * the top of the chunk, above the banner (a built-in depends on nothing of ours); a name is
+ * read when used.
+ */
+function importsWithoutFacades(code) {
+  const hoisted = [];
+  const rest = code.replace(
+    /^import\s+(?:([\w$]+)\s*,?\s*)?(?:\*\s*as\s+([\w$]+)|\{([^}]*)\})?\s*(?:from\s*)?"([^"]+)";\n/gm,
+    (whole, def, star, names, from) => {
+      if (!isBuiltin(from)) return whole;
+      const mod = `globalThis.process.getBuiltinModule(${JSON.stringify(from)})`;
+      if (!def && !star && names === undefined) hoisted.push(`${mod};`);
+      if (def || star) hoisted.push(`const ${def ?? star} = ${mod};`);
+      if (def && star) hoisted.push(`const ${star} = ${def};`);
+      if (names !== undefined) {
+        const list = names
+          .split(",")
+          .map((n) => n.trim())
+          .filter(Boolean)
+          .map((n) => n.replace(/\s+as\s+/, ": "));
+        hoisted.push(`const { ${list.join(", ")} } = ${def ?? mod};`);
+      }
+      return "";
+    },
+  );
+  return hoisted.length === 0 ? code : `${hoisted.join("\n")}\n${rest}`;
+}
 
 const common = {
   entryPoints: { grc: "src/cli/main.ts" },
@@ -67,7 +112,7 @@ const common = {
   // The version is compiled in: no package.json read at start-up (src/cli/version.ts).
   define: { __GRC_VERSION__: JSON.stringify(pkg.version) },
   metafile: true,
-  plugins: [lazyChildProcess],
+  plugins: [lazyRequire],
   logLevel: "warning",
 };
 
@@ -120,6 +165,12 @@ if (args.includes("--sea")) {
       js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);',
     },
   });
+  for (const file of Object.keys(result.metafile.outputs)) {
+    if (!file.endsWith(".js")) continue;
+    const code = readFileSync(file, "utf8");
+    const rewritten = importsWithoutFacades(code);
+    if (rewritten !== code) writeFileSync(file, rewritten);
+  }
   writeLicenses(result.metafile, "dist/THIRD-PARTY-LICENSES.txt");
   // Which module imports which, and which modules each output file holds: the layer test
   // (test/unit/architecture/dist-layers.test.ts) walks it. Not shipped (package.json "files").

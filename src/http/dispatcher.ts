@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { createSecureContext, rootCertificates, type SecureContext } from "node:tls";
-import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from "undici";
+import type { SecureContext } from "node:tls";
 import { UsageError } from "../errors.js";
 import { redactUrl } from "./redact.js";
+import { Agent, buildConnector, type Dispatcher, EnvHttpProxyAgent } from "./undici.js";
 
 /**
  * The connection layer: one undici Agent (keep-alive pool per origin) with connect and
@@ -67,8 +67,12 @@ function extraCaPems(env: NodeJS.ProcessEnv, caCert?: string): string[] | undefi
   return extra.length > 0 ? extra : undefined;
 }
 
-/** Parsing the ~150 default roots plus the extra ones costs 40-200 ms: done only for TLS. */
+/**
+ * Parsing the ~150 default roots plus the extra ones costs 40-200 ms: done only for TLS. So is
+ * loading node:tls (plain http to a local server never needs it).
+ */
 function caContext(extra: string[]): SecureContext {
+  const { createSecureContext, rootCertificates } = process.getBuiltinModule("node:tls");
   return createSecureContext({ ca: [...rootCertificates, ...extra] });
 }
 

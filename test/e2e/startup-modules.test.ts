@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runGrc } from "../helpers/cli.js";
+import { DIALECTS, withMock } from "../helpers/mock.js";
+
+// What a one-request command makes node load. Start-up time is measured by `npm run bench`
+// (test/bench/startup.js); this guards the build choices behind it (esbuild.config.mjs): node's
+// own modules a plain-http request never needs stay unloaded. node's list of the built-in
+// modules it loaded is written at exit by a preload (NODE_OPTIONS=--require).
+const dir = mkdtempSync(join(tmpdir(), "grc-startup-"));
+const preload = join(dir, "preload.cjs");
+writeFileSync(
+  preload,
+  `process.on("exit", () => require("node:fs").writeFileSync(process.env.GRC_TEST_MODULES,
+    process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join("\\n")));`,
+);
+
+async function loadedBy(argv: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  const out = join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
+  const r = await runGrc(argv, {
+    env: { ...env, NODE_OPTIONS: `--require ${preload}`, GRC_TEST_MODULES: out },
+  });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return readFileSync(out, "utf8").split("\n");
+}
+
+for (const dialect of DIALECTS) {
+  describe(`one signed request over plain http loads no more of node than it needs (${dialect})`, () => {
+    const mock = withMock({ dialect });
+
+    it("alerts list --limit 1: no HTTP/2, no TLS, not node's bundled fetch", async () => {
+      const modules = await loadedBy(["alerts", "list", "--limit", "1"], {
+        GRC_BASE_URL: mock.baseUrl,
+        GRC_HMAC_KEY_ID: mock.identity.hmacKeyId,
+        GRC_HMAC_SECRET: mock.identity.hmacSecret,
+      });
+      // The preload itself worked: the request went through node's net module.
+      expect(modules).toContain("net");
+      expect(modules).not.toContain("http2");
+      expect(modules).not.toContain("tls");
+      expect(modules).not.toContain("internal/deps/undici/undici");
+    });
+
+    it("auth status --offline: no HTTP client at all", async () => {
+      const modules = await loadedBy(["auth", "status", "--offline"], {
+        GRC_BASE_URL: mock.baseUrl,
+        GRC_HMAC_KEY_ID: mock.identity.hmacKeyId,
+        GRC_HMAC_SECRET: mock.identity.hmacSecret,
+      });
+      expect(modules).toContain("fs");
+      // (net is there: stdout is a pipe, a net.Socket.)
+      for (const name of ["http", "http2", "tls", "internal/deps/undici/undici"]) {
+        expect(modules).not.toContain(name);
+      }
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import { type Readable, Writable } from "node:stream";
-import { type ColorSupportLevel, supportsColor, supportsColorStderr } from "chalk";
+import type { ColorSupportLevel } from "chalk";
+import { loadColour } from "../output/paint.js";
 
 /**
  * The standard streams a command writes to, and what it knows about them. Commands never
@@ -63,19 +64,35 @@ export function closableStdout(out: Writable, onClosed: () => void): Writable {
   });
 }
 
-/** IOStreams over the real process streams; `onStdoutClosed` is told when stdout's reader goes away. */
-export function systemIO(proc: NodeJS.Process, onStdoutClosed?: () => void): IOStreams {
+/**
+ * IOStreams over the real process streams; `onStdoutClosed` is told when stdout's reader goes
+ * away. chalk's detection gives no colour to a stream that is not a terminal unless
+ * FORCE_COLOR is set, so only then is chalk loaded (src/output/paint.ts). stdin is created on
+ * first use (most commands never read it).
+ */
+export async function systemIO(
+  proc: NodeJS.Process,
+  onStdoutClosed?: () => void,
+): Promise<IOStreams> {
   const stdoutIsTTY = Boolean(proc.stdout.isTTY);
   const stderrIsTTY = Boolean(proc.stderr.isTTY);
+  const chalk =
+    stdoutIsTTY || stderrIsTTY || proc.env.FORCE_COLOR !== undefined
+      ? await loadColour()
+      : undefined;
   return {
-    stdin: proc.stdin,
+    get stdin() {
+      return proc.stdin;
+    },
     stdout: onStdoutClosed ? closableStdout(proc.stdout, onStdoutClosed) : proc.stdout,
     stderr: proc.stderr,
-    stdinIsTTY: Boolean(proc.stdin.isTTY),
+    get stdinIsTTY() {
+      return Boolean(proc.stdin.isTTY);
+    },
     stdoutIsTTY,
     stderrIsTTY,
-    colorStdout: colorEnabled(supportsColor, proc.env),
-    colorStderr: colorEnabled(supportsColorStderr, proc.env),
+    colorStdout: chalk ? colorEnabled(chalk.supportsColor, proc.env) : false,
+    colorStderr: chalk ? colorEnabled(chalk.supportsColorStderr, proc.env) : false,
     columns: proc.stdout.columns || 80,
   };
 }

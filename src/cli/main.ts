@@ -41,7 +41,7 @@ export async function main(proc: NodeJS.Process): Promise<number> {
   proc.stderr.on("error", () => {});
   let current: CommandSpec<never> | undefined;
   let stdoutClosed = false;
-  const io = systemIO(proc, () => {
+  const io = await systemIO(proc, () => {
     if (stdoutClosed) return;
     stdoutClosed = true;
     if (current?.finishOnClosedStdout) {

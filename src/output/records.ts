@@ -1,7 +1,8 @@
 import type { Writable } from "node:stream";
-import { Chalk, type ChalkInstance } from "chalk";
+import type { ChalkInstance } from "chalk";
 import type { OutputFormat } from "../cli/command.js";
 import type { IOStreams } from "../cli/io.js";
+import { painter } from "./paint.js";
 import { stripControl } from "./sanitize.js";
 
 /** One column of a table or CSV. */
@@ -37,11 +38,6 @@ export interface RecordSink {
   /** Colour on this stream (IOStreams.colorStdout): chalk paints at basic level or not at all. */
   color: boolean;
   columns?: number;
-}
-
-/** The chalk for a stream whose colour decision is `color` (stdout and stderr decide apart). */
-export function painter(color: boolean): ChalkInstance {
-  return new Chalk({ level: color ? 1 : 0 });
 }
 
 /** The sink for a command's stdout: its TTY, colour and width decide how a table looks. */

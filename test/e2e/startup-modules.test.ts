@@ -44,15 +44,16 @@ for (const dialect of DIALECTS) {
       expect(modules).not.toContain("internal/deps/undici/undici");
     });
 
-    it("auth status --offline: no HTTP client at all", async () => {
+    it("auth status --offline, piped: no HTTP client, no colour", async () => {
       const modules = await loadedBy(["auth", "status", "--offline"], {
         GRC_BASE_URL: mock.baseUrl,
         GRC_HMAC_KEY_ID: mock.identity.hmacKeyId,
         GRC_HMAC_SECRET: mock.identity.hmacSecret,
       });
       expect(modules).toContain("fs");
-      // (net is there: stdout is a pipe, a net.Socket.)
-      for (const name of ["http", "http2", "tls", "internal/deps/undici/undici"]) {
+      // (net is there: stdout is a pipe, a net.Socket.) Nor chalk when no stream is a
+      // terminal (its colour detection is what loads node:tty).
+      for (const name of ["http", "http2", "tls", "internal/deps/undici/undici", "tty"]) {
         expect(modules).not.toContain(name);
       }
     });

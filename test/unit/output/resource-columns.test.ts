@@ -1,5 +1,6 @@
 import { PassThrough, Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadColour } from "../../../src/output/paint.js";
 import { RecordWriter, renderTable } from "../../../src/output/records.js";
 import { relativeTime } from "../../../src/output/relative-time.js";
 import {
@@ -8,6 +9,9 @@ import {
   readPath,
   resourceColumns,
 } from "../../../src/output/resource-columns.js";
+
+// A colour table paints with chalk, which the CLI loads when a stream will be coloured.
+beforeAll(() => loadColour());
 
 const now = new Date("2026-11-23T12:00:00.000Z");
 

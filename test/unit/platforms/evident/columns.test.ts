@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { closest } from "../../../../src/core/query/suggest.js";
+import { loadColour } from "../../../../src/output/paint.js";
 import { renderTable } from "../../../../src/output/records.js";
 import { resourceColumns } from "../../../../src/output/resource-columns.js";
 import {
@@ -10,6 +11,9 @@ import {
   QUICK_FILTER_VALUES,
   searchableFieldsLine,
 } from "../../../../src/platforms/evident/index.js";
+
+// A colour table paints with chalk, which the CLI loads when a stream will be coloured.
+beforeAll(() => loadColour());
 
 const now = new Date("2026-11-23T12:00:00.000Z");
 

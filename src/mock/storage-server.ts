@@ -4,7 +4,13 @@ import type { Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import type { FaultInjector, FaultKind } from "./faults.js";
 import type { MockClock, RequestLog } from "./state.js";
-import { type BuiltinObjectStore, HashingCounter, MOCK_BUCKET, receiveInto } from "./storage.js";
+import {
+  type BuiltinObjectStore,
+  etagOf,
+  HashingCounter,
+  MOCK_BUCKET,
+  receiveInto,
+} from "./storage.js";
 
 /**
  * The mock's storage origin: presigned PUT/GET/HEAD on `/{bucket}/{object_key}`, answered
@@ -169,16 +175,12 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
     const counter = new HashingCounter(alteration, contentLength);
     const receiving = receiveInto(req, counter, writer);
     let timedOut = false;
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        receiving.stop(new Error("body timeout"));
-      }, deps.bodyTimeoutMs);
-    };
-    arm();
-    req.on("data", arm);
+    // One timer for the whole body, pushed back by every chunk (refresh, not a new timer).
+    const timer = setTimeout(() => {
+      timedOut = true;
+      receiving.stop(new Error("body timeout"));
+    }, deps.bodyTimeoutMs);
+    req.on("data", () => timer.refresh());
     try {
       await receiving.done;
     } catch {
@@ -206,9 +208,9 @@ export function createStorageOrigin(deps: StorageOriginDeps) {
       }
       return;
     }
-    const etag = `"${counter.md5.digest("hex")}"`;
     // ETag and the answer describe what the client sent; state lists what was really stored.
     const digest = counter.storedDigest();
+    const etag = etagOf(digest.sent);
     await writer.commit({ sha256: digest.stored, size: counter.storedBytes, etag });
     res.writeHead(200, { ETag: etag, "Content-Length": 0 });
     res.end();

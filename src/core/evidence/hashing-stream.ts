@@ -3,12 +3,14 @@ import { createReadStream } from "node:fs";
 import { pipeline, Transform, type TransformCallback } from "node:stream";
 
 /**
- * Bytes read per chunk. 256 KiB keeps syscalls few on multi-GB files while the buffers in
- * flight (file stream, hasher, socket) stay a few MiB; each chunk is hashed and handed to the
- * socket as is (no copy), so the read, the hash and the PUT overlap. 1 MiB reads measured
- * slower end to end on loopback (a 1 GiB push, same run: 1.3-1.5x the wall time).
+ * Bytes read per chunk. Each chunk is hashed and handed to the socket as is (no copy), so the
+ * read, the hash and the PUT overlap; the buffers in flight (file stream, hasher, socket) stay
+ * a few MiB. Measured on a 1 GiB push to the mock on loopback (7 alternated rounds on the
+ * loaded 2-core machine): 1 MiB reads took 7% less CPU than 256 KiB (2.59 s vs 2.80 s, a third
+ * of the context switches) and 10% less wall time; 2 and 4 MiB took more CPU again (more
+ * fresh memory per read: ~80,000 page faults at 4 MiB against ~27,000 at 1 MiB).
  */
-export const READ_CHUNK_BYTES = 256 * 1024;
+export const READ_CHUNK_BYTES = 1024 * 1024;
 
 /** The file's bytes did not match the size it had when the upload started. */
 export class FileChangedError extends Error {

@@ -59,7 +59,8 @@ describe("Sovereign evidence flow", () => {
     const bytes = "user,action\nalice,login\n";
     const res = await put(up.upload_url, bytes);
     expect(res.status).toBe(200);
-    expect(res.headers.get("etag")).toBe(`"${createHash("md5").update(bytes).digest("hex")}"`);
+    // The ETag is opaque (docs/mock.md): the quoted SHA-256 hex of the bytes received.
+    expect(res.headers.get("etag")).toBe(`"${sha(bytes)}"`);
 
     const v = await post(
       `/verify?object_key=${encodeURIComponent(up.object_key)}&expected_hash=${sha(bytes)}`,

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { startMockServer } from "../../../src/mock/server.js";
 import { amzDate, PresignSigner, parseAmzDate } from "../../../src/mock/storage.js";
-import { requestUploadUrl, withMock } from "../../helpers/mock.js";
+import { DIALECTS, requestUploadUrl, withMock } from "../../helpers/mock.js";
 
 const MAX = 1000;
 const mock = withMock({
@@ -336,6 +336,81 @@ describe("object store on disk", () => {
     // A directory the user chose is kept; the objects in it are removed.
     expect(existsSync(dir)).toBe(true);
   });
+
+  it.each(DIALECTS)(
+    "verify re-reads the stored file: bytes changed on disk after the upload are not verified (%s dialect)",
+    async (dialect) => {
+      const folder = await mkdtemp(join(tmpdir(), "grc-mock-test-"));
+      const server = await startMockServer({
+        platforms: ["sovereign"],
+        objectsDir: folder,
+        dialect,
+      });
+      try {
+        const base = `${server.baseUrl}/api/v1/orgs/${server.identity.orgId}/evidence`;
+        const auth = { Authorization: `Bearer ${server.identity.apiKey}` };
+        const verify = async (key: string, hash: string) => {
+          const res = await fetch(
+            `${base}/verify?object_key=${encodeURIComponent(key)}&expected_hash=${hash}`,
+            { method: "POST", headers: auth },
+          );
+          return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+        };
+        const up = await requestUploadUrl(server, {
+          filename: "big.bin",
+          content_type: "application/octet-stream",
+          control_id: "C",
+        });
+        // Several 1 MiB reads and a short last one.
+        const body = Buffer.alloc(2.5 * 1024 * 1024 + 7);
+        for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >> 12)) & 0xff;
+        const put = await fetch(up.upload_url, {
+          method: "PUT",
+          headers: { "Content-Type": "application/octet-stream" },
+          body,
+        });
+        expect(put.status).toBe(200);
+        // An opaque ETag (docs/mock.md): the quoted SHA-256 hex of the bytes received.
+        expect(put.headers.get("etag")).toBe(`"${sha(body)}"`);
+        const ok = await verify(up.object_key, sha(body));
+        expect(ok.status).toBe(200);
+        expect(ok.body.verified).toBe(true);
+
+        // The presigned GET serves the same bytes under the same ETag.
+        const link = await fetch(`${base}/${sha(body)}/link-to-control`, {
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/json" },
+          body: JSON.stringify({ control_id: "C", object_key: up.object_key }),
+        });
+        expect(link.status).toBe(200);
+        const dl = await fetch(`${base}/${sha(body)}/download-url`, { headers: auth });
+        const { download_url } = (await dl.json()) as { download_url: string };
+        const got = await fetch(download_url);
+        expect(got.headers.get("etag")).toBe(`"${sha(body)}"`);
+        expect(Buffer.from(await got.arrayBuffer()).equals(body)).toBe(true);
+
+        // Someone changes the stored object: the last byte, then the first byte of the 2nd MiB.
+        const [name] = readdirSync(join(folder, "objects"));
+        const stored = join(folder, "objects", name!);
+        for (const offset of [body.length - 1, 1024 * 1024]) {
+          const altered = Buffer.from(body);
+          altered[offset] = altered[offset]! ^ 0xff;
+          writeFileSync(stored, altered);
+          const bad = await verify(up.object_key, sha(body));
+          expect(bad.status).toBe(dialect === "minimal" ? 200 : 422);
+          expect(bad.body.verified).toBe(false);
+          if (dialect === "full") expect(bad.body.actual_hash).toBe(sha(altered));
+        }
+        writeFileSync(stored, body.subarray(0, body.length - 1));
+        expect((await verify(up.object_key, sha(body))).body.verified).toBe(false);
+        writeFileSync(stored, body);
+        expect((await verify(up.object_key, sha(body))).body.verified).toBe(true);
+      } finally {
+        await server.close();
+        await rm(folder, { recursive: true, force: true });
+      }
+    },
+  );
 
   it("removes its own temp directory on close", async () => {
     const server = await startMockServer({ platforms: ["sovereign"] });

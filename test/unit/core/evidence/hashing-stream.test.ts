@@ -8,6 +8,7 @@ import {
   HashingCounter,
   hashFile,
   hashingReadStream,
+  READ_CHUNK_BYTES,
 } from "../../../../src/core/evidence/hashing-stream.js";
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
@@ -26,15 +27,21 @@ async function drain(stream: HashingCounter): Promise<Buffer> {
 
 describe("HashingCounter", () => {
   it("passes the bytes through unchanged and hashes them in the same pass", async () => {
-    const data = Buffer.alloc(3 * 256 * 1024 + 17, 9);
+    // Several reads and a short last one, with bytes that differ between chunks.
+    const data = Buffer.alloc(3 * READ_CHUNK_BYTES + 17);
+    for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) & 0xff;
     writeFileSync(join(dir, "f"), data);
     let progress = 0;
+    let chunks = 0;
     const stream = hashingReadStream(join(dir, "f"), data.length, (n) => {
       progress += n;
+      chunks += 1;
     });
     expect((await drain(stream)).equals(data)).toBe(true);
     expect(stream.sha256).toBe(sha(data));
     expect(progress).toBe(data.length);
+    // Reads sized for throughput: three of 1 MiB and the rest (64 KiB reads would be 49).
+    expect(chunks).toBe(4);
   });
 
   it("knows the hash as soon as the expected bytes went through, before end of file", () => {

@@ -1,9 +1,10 @@
-// The baseline for one signed query, whole process: what an engineer writes instead of grc,
+// The baseline for one signed request, whole process: what an engineer writes instead of grc,
 // a bare node script that signs one GET with APIAuth (HMAC-SHA1 over the Evident document's
-// canonical string) and prints the body. By default it sends the request with node:http
-// (nothing to load beyond node's core: the fastest bare script); `--undici` sends it with
-// undici's request (the npm package), `--fetch` with node's built-in fetch (both reported for
-// information: each loads undici and compiles its llhttp WebAssembly).
+// canonical string) and prints the body. `--undici` sends it with undici's request (the npm
+// package grc is built on: the judged baseline, run by test/bench/startup.js with grc's V8 flag
+// --liftoff-only); `--fetch` with node's built-in fetch (the seed's Node sample); without a
+// flag with node:http (nothing to load beyond node's core). The last two are reported for
+// information.
 // Usage: node bare-signed-get.js <base-url> <path-and-query> [--undici|--fetch]
 //        (GRC_HMAC_KEY_ID/GRC_HMAC_SECRET)
 import { createHash, createHmac } from "node:crypto";

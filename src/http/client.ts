@@ -5,6 +5,7 @@ import { credentialHeaders, credentialSecrets, JSON_MEDIA_TYPE } from "./auth/si
 import {
   discardBody,
   ERROR_BODY_TIME_MS,
+  endOnRunAbort,
   MAX_API_BODY,
   MAX_ERROR_BODY,
   readBody,
@@ -77,6 +78,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     caCert: options.caCert,
     debug,
   });
+  endOnRunAbort(options.signal, dispatcher);
   function resolveTarget(path: string): Target {
     if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
       let u: URL;
@@ -243,8 +245,9 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       redirects: 0,
     };
     // The caller's signal and the run's (in-flight work aborted after a stop signal's grace
-    // or --max-time): either ends waits, attempts and body reads.
-    const stopSignal = stopSignalFor(req.signal);
+    // or --max-time): either ends waits, attempts and body reads. The run's reaches a request
+    // in flight through endOnRunAbort; only a caller's own signal is listened on per request.
+    const { stop: stopSignal, inFlight } = stopSignalFor(req.signal);
     /** The headers of the last attempt (their credentials are scrubbed from error text). */
     let sent: Record<string, string> = {};
 
@@ -275,7 +278,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
           method: method as Dispatcher.HttpMethod,
           headers,
           body: wireBody ?? null,
-          signal: stopSignal ?? null,
+          signal: inFlight ?? null,
         });
         status = res.statusCode;
         resHeaders = headerRecord(res.headers);
@@ -291,7 +294,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
               maxBytes: ok ? MAX_API_BODY : MAX_ERROR_BODY,
               over: ok ? "fail" : "cut",
               timeMs: ok ? timeoutMs : Math.min(timeoutMs, ERROR_BODY_TIME_MS),
-              signal: stopSignal,
+              signal: inFlight,
               what: () => `the answer to ${displayTarget(method, target.url)}`,
             },
             ok ? resHeaders["content-length"] : undefined,
@@ -373,7 +376,8 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     send: (req) => perform(req, false),
     stats: () => retry.budget.snapshot(),
     async close() {
-      await dispatcher.close();
+      // After the run's signal the pools are destroyed already (endOnRunAbort).
+      await (options.signal?.aborted ? dispatcher.destroy() : dispatcher.close());
     },
   };
 }

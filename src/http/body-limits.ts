@@ -33,6 +33,9 @@ export interface BodyLimit {
   what: string | (() => string);
 }
 
+/** node's code for a stream that closed before its end. */
+const PREMATURE_CLOSE = "ERR_STREAM_PREMATURE_CLOSE";
+
 /** A body larger than its limit (exit 4). */
 export class BodyTooLargeError extends UnavailableError {}
 
@@ -97,10 +100,11 @@ export function readBody(
     body.on("end", () => settle());
     // Any other failure is the caller's to report.
     body.on("error", (err) => settle(err));
-    // Closed with neither an end nor an error: cut short, as stream.finished reports it.
-    body.on("close", () =>
-      settle(Object.assign(new Error("Premature close"), { code: "ERR_STREAM_PREMATURE_CLOSE" })),
-    );
+    // Closed with neither an end nor an error: cut short, as stream.finished reports it. (Every
+    // body closes after its end: the error is built only when it is needed.)
+    body.on("close", () => {
+      if (!settled) settle(Object.assign(new Error("Premature close"), { code: PREMATURE_CLOSE }));
+    });
     if (limit.signal?.aborted) stop();
   });
 }

@@ -79,7 +79,14 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     debug,
   });
   endOnRunAbort(options.signal, dispatcher);
+  /** The base URL's origin, computed once (URL's getter builds it on every read). */
+  const baseOrigin = base.origin;
   function resolveTarget(path: string): Target {
+    // A path, the usual case, goes under the base URL.
+    if (path.startsWith("/")) {
+      const wirePath = `${basePath}${path}`;
+      return { url: `${baseOrigin}${wirePath}`, origin: baseOrigin, wirePath };
+    }
     if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
       let u: URL;
       try {
@@ -98,14 +105,10 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       }
       return { url: u.href, origin: u.origin, wirePath: `${u.pathname}${u.search}` };
     }
-    if (!path.startsWith("/")) {
-      throw new UsageError(
-        `request path must start with "/": ${redactUrl(path)}`,
-        "e.g. /api/v2/alerts",
-      );
-    }
-    const wirePath = `${basePath}${path}`;
-    return { url: `${base.origin}${wirePath}`, origin: base.origin, wirePath };
+    throw new UsageError(
+      `request path must start with "/": ${redactUrl(path)}`,
+      "e.g. /api/v2/alerts",
+    );
   }
 
   function attemptHeaders(

@@ -679,6 +679,17 @@ describe("redirects and origins", () => {
     expect(s.requests[0]!.url).toBe("/api/v2/alerts?page%5Bnumber%5D=2");
   });
 
+  it("puts a path under the base URL's own path, and refuses a path that is not one (nothing sent)", async () => {
+    const s = await server((_req, res) => sendJson(res, 200, {}));
+    const c = client({ baseUrl: `${s.url}/grc/` });
+    await c.request({ method: "GET", path: "/api/v1/orgs/o1/evidence" });
+    expect(s.requests[0]!.url).toBe("/grc/api/v1/orgs/o1/evidence");
+    const err = await c.request({ method: "GET", path: "api/v1/x" }).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.line()).toBe('request path must start with "/": api/v1/x — e.g. /api/v2/alerts');
+    expect(s.requests).toHaveLength(1);
+  });
+
   it("refuses plain http to a non-loopback host unless insecure", () => {
     expect(() =>
       createApiClient({

@@ -33,6 +33,9 @@ export interface BodyLimit {
   what: string | (() => string);
 }
 
+/** node's code for a stream that closed before its end. */
+const PREMATURE_CLOSE = "ERR_STREAM_PREMATURE_CLOSE";
+
 /** A body larger than its limit (exit 4). */
 export class BodyTooLargeError extends UnavailableError {}
 
@@ -43,8 +46,10 @@ export class BodyTimeoutError extends UnavailableError {}
  * Reads a response body under a size cap and a total time limit. "cut" returns what fits
  * (and what arrived in time); "fail" throws a one-line error. The stream is destroyed
  * whenever reading stops early, so the connection is not kept waiting for the rest.
+ * Read through its events, not an async iterator: a push reads thousands of small answers,
+ * and the iterator's promise per chunk costs more than the answer.
  */
-export async function readBody(
+export function readBody(
   body: Readable,
   limit: BodyLimit,
   declaredLength?: string | undefined,
@@ -52,54 +57,69 @@ export async function readBody(
   const declared = declaredLength !== undefined ? Number(declaredLength) : Number.NaN;
   if (limit.over === "fail" && Number.isFinite(declared) && declared > limit.maxBytes) {
     body.destroy();
-    throw tooLarge(limit, declared);
+    return Promise.reject(tooLarge(limit, declared));
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    body.destroy();
-  }, limit.timeMs);
-  const onAbort = () => body.destroy();
-  limit.signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    for await (const chunk of body) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    /** Settles once; later events of the stream (its close, a destroy's error) are ignored. */
+    const settle = (err?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      limit.signal?.removeEventListener("abort", onAbort);
+      if (limit.signal?.aborted) reject(new InterruptedError());
+      else if (err !== undefined) reject(err);
+      else resolve(Buffer.concat(chunks, size));
+    };
+    /** Stops reading: settles (with what arrived, or `err`) and drops the rest. */
+    const stop = (err?: unknown) => {
+      settle(err);
+      body.destroy();
+    };
+    // A cut body keeps what arrived in time; a body that must be whole fails.
+    const timer = setTimeout(
+      () => stop(limit.over === "cut" ? undefined : slow(limit)),
+      limit.timeMs,
+    );
+    const onAbort = () => stop();
+    limit.signal?.addEventListener("abort", onAbort, { once: true });
+    body.on("data", (chunk: Buffer | Uint8Array) => {
+      if (settled) return;
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
       if (size + buf.length > limit.maxBytes) {
-        if (limit.over === "fail") throw tooLarge(limit);
+        if (limit.over === "fail") return stop(tooLarge(limit));
         chunks.push(buf.subarray(0, limit.maxBytes - size));
         size = limit.maxBytes;
-        body.destroy();
-        break;
+        return stop();
       }
       chunks.push(buf);
       size += buf.length;
-    }
-  } catch (err) {
-    if (err instanceof BodyTooLargeError) {
-      body.destroy();
-      throw err;
-    }
-    if (limit.signal?.aborted) throw new InterruptedError();
-    // A cut body keeps what arrived in time; any other failure is the caller's to report.
-    if (!(timedOut && limit.over === "cut")) {
-      if (timedOut) throw slow(limit);
-      throw err;
-    }
-  } finally {
-    clearTimeout(timer);
-    limit.signal?.removeEventListener("abort", onAbort);
-  }
-  if (limit.signal?.aborted) throw new InterruptedError();
-  if (timedOut && limit.over === "fail") throw slow(limit);
-  return Buffer.concat(chunks);
+    });
+    body.on("end", () => settle());
+    // Any other failure is the caller's to report.
+    body.on("error", (err) => settle(err));
+    // Closed with neither an end nor an error: cut short, as stream.finished reports it. (Every
+    // body closes after its end: the error is built only when it is needed.)
+    body.on("close", () => {
+      if (!settled) settle(Object.assign(new Error("Premature close"), { code: PREMATURE_CLOSE }));
+    });
+    if (limit.signal?.aborted) stop();
+  });
 }
 
-/** Drops a body grc does not need (a storage 2xx, a redirect's, a retried error's) without waiting for it. */
-export function discardBody(body: Readable): void {
+/**
+ * Drops a body grc does not need (a storage 2xx, a redirect's, a retried error's) without
+ * waiting for it. An answer that declares `Content-Length: 0` (S3's PUT answer) has nothing
+ * left to arrive: it is drained, and its connection goes back to the pool without the abort
+ * (and the error object) that destroying it costs. Any other body is cut off at once, so one
+ * that trickles or never ends holds neither the file nor the connection.
+ */
+export function discardBody(body: Readable, declaredLength?: string | undefined): void {
   body.on("error", () => {});
-  body.destroy();
+  if (declaredLength === "0") body.resume();
+  else body.destroy();
 }
 
 /** The body's description, built only when an error needs it. */
@@ -140,16 +160,29 @@ export function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal 
 /** Signals whose listener limit anySignal already lifted. */
 const shared = new WeakSet<AbortSignal>();
 
+/** The signals of one request of a client (see signalCombiner). */
+export interface RequestSignals {
+  /** The caller's signal and the run's: ends waits, and is checked before each attempt. */
+  stop: AbortSignal | undefined;
+  /**
+   * What the request in flight and its body read listen on: the caller's own signal (with the
+   * run's), or undefined when the caller passed none or the run's. The run's signal is the
+   * client's to watch, once (`endOnRunAbort`): a bulk run sends thousands of requests, and a
+   * listener per request costs an add and a remove on the signal each time.
+   */
+  inFlight: AbortSignal | undefined;
+}
+
 /**
- * The stop signal of each request of a client: the caller's signal combined with the run's.
- * A bulk run passes the same signal with every request, so the combination is made once per
- * caller signal, not per request.
+ * The signals of each request of a client: the caller's signal combined with the run's. A bulk
+ * run passes the same signal with every request, so the combination is made once per caller
+ * signal, not per request.
  */
 export function signalCombiner(
   runSignal: AbortSignal | undefined,
-): (callerSignal: AbortSignal | undefined) => AbortSignal | undefined {
+): (callerSignal: AbortSignal | undefined) => RequestSignals {
   const combined = new WeakMap<AbortSignal, AbortSignal>();
-  return (callerSignal) => {
+  const stopSignal = (callerSignal: AbortSignal | undefined) => {
     if (!callerSignal || !runSignal || callerSignal === runSignal) {
       return anySignal(callerSignal ?? runSignal);
     }
@@ -161,6 +194,28 @@ export function signalCombiner(
     }
     return signal;
   };
+  return (callerSignal) => {
+    const stop = stopSignal(callerSignal);
+    const own = callerSignal !== undefined && callerSignal !== runSignal;
+    return { stop, inFlight: own ? stop : undefined };
+  };
+}
+
+/**
+ * Ends every request a client has in flight, body reads included, when the run's signal
+ * aborts: its connection pools are destroyed (one listener per client, see RequestSignals).
+ * The retry loop then reports the interruption, and the client sends nothing more.
+ */
+export function endOnRunAbort(
+  runSignal: AbortSignal | undefined,
+  pools: { destroy(): Promise<void> },
+): void {
+  if (!runSignal) return;
+  const end = () => {
+    pools.destroy().catch(() => {});
+  };
+  if (runSignal.aborted) end();
+  else runSignal.addEventListener("abort", end, { once: true });
 }
 
 /**

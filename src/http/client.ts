@@ -5,6 +5,7 @@ import { credentialHeaders, credentialSecrets, JSON_MEDIA_TYPE } from "./auth/si
 import {
   discardBody,
   ERROR_BODY_TIME_MS,
+  endOnRunAbort,
   MAX_API_BODY,
   MAX_ERROR_BODY,
   readBody,
@@ -77,7 +78,15 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     caCert: options.caCert,
     debug,
   });
+  endOnRunAbort(options.signal, dispatcher);
+  /** The base URL's origin, computed once (URL's getter builds it on every read). */
+  const baseOrigin = base.origin;
   function resolveTarget(path: string): Target {
+    // A path, the usual case, goes under the base URL.
+    if (path.startsWith("/")) {
+      const wirePath = `${basePath}${path}`;
+      return { url: `${baseOrigin}${wirePath}`, origin: baseOrigin, wirePath };
+    }
     if (/^[a-z][a-z0-9+.-]*:/i.test(path)) {
       let u: URL;
       try {
@@ -96,14 +105,10 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       }
       return { url: u.href, origin: u.origin, wirePath: `${u.pathname}${u.search}` };
     }
-    if (!path.startsWith("/")) {
-      throw new UsageError(
-        `request path must start with "/": ${redactUrl(path)}`,
-        "e.g. /api/v2/alerts",
-      );
-    }
-    const wirePath = `${basePath}${path}`;
-    return { url: `${base.origin}${wirePath}`, origin: base.origin, wirePath };
+    throw new UsageError(
+      `request path must start with "/": ${redactUrl(path)}`,
+      "e.g. /api/v2/alerts",
+    );
   }
 
   function attemptHeaders(
@@ -243,8 +248,9 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
       redirects: 0,
     };
     // The caller's signal and the run's (in-flight work aborted after a stop signal's grace
-    // or --max-time): either ends waits, attempts and body reads.
-    const stopSignal = stopSignalFor(req.signal);
+    // or --max-time): either ends waits, attempts and body reads. The run's reaches a request
+    // in flight through endOnRunAbort; only a caller's own signal is listened on per request.
+    const { stop: stopSignal, inFlight } = stopSignalFor(req.signal);
     /** The headers of the last attempt (their credentials are scrubbed from error text). */
     let sent: Record<string, string> = {};
 
@@ -275,7 +281,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
           method: method as Dispatcher.HttpMethod,
           headers,
           body: wireBody ?? null,
-          signal: stopSignal ?? null,
+          signal: inFlight ?? null,
         });
         status = res.statusCode;
         resHeaders = headerRecord(res.headers);
@@ -291,7 +297,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
               maxBytes: ok ? MAX_API_BODY : MAX_ERROR_BODY,
               over: ok ? "fail" : "cut",
               timeMs: ok ? timeoutMs : Math.min(timeoutMs, ERROR_BODY_TIME_MS),
-              signal: stopSignal,
+              signal: inFlight,
               what: () => `the answer to ${displayTarget(method, target.url)}`,
             },
             ok ? resHeaders["content-length"] : undefined,
@@ -373,7 +379,8 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     send: (req) => perform(req, false),
     stats: () => retry.budget.snapshot(),
     async close() {
-      await dispatcher.close();
+      // After the run's signal the pools are destroyed already (endOnRunAbort).
+      await (options.signal?.aborted ? dispatcher.destroy() : dispatcher.close());
     },
   };
 }

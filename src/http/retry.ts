@@ -178,7 +178,7 @@ export class RetryLoop {
     let scheduledMs = 0;
     for (;;) {
       n += 1;
-      await this.waitForPause(signal);
+      if (this.pause) await this.waitForPause(signal);
       if (signal?.aborted) throw new InterruptedError();
       budget.stats.attempts += 1;
       let result: AttemptResult<T>;

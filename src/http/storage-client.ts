@@ -1,7 +1,7 @@
 import type { Readable } from "node:stream";
 import type { Dispatcher } from "undici";
 import { type HttpError, UsageError } from "../errors.js";
-import { discardBody, readStorageError, signalCombiner } from "./body-limits.js";
+import { discardBody, endOnRunAbort, readStorageError, signalCombiner } from "./body-limits.js";
 import { createDispatcher } from "./dispatcher.js";
 import { networkError, networkErrorCode } from "./error-decoder.js";
 import { storageUrlForDisplay } from "./redact.js";
@@ -57,6 +57,7 @@ export function createStorageClient(
     caCert: options.caCert,
     debug,
   });
+  endOnRunAbort(options.signal, dispatcher);
 
   async function request(req: StorageRequest): Promise<StorageResponse> {
     let url = checkedUrl(req.url, "storage URL", options.insecure ?? false);
@@ -77,8 +78,9 @@ export function createStorageClient(
       headers["content-length"] = String(req.contentLength);
     }
     let redirects = 0;
-    // The caller's signal and the run's: either aborts an upload in flight and any wait.
-    const stopSignal = stopSignalFor(req.signal);
+    // The caller's signal and the run's: either aborts an upload in flight and any wait (the
+    // run's through endOnRunAbort, the caller's own listened on per request).
+    const { stop: stopSignal, inFlight } = stopSignalFor(req.signal);
     const outcome = await retry.run<Readable>(
       {
         method,
@@ -107,7 +109,7 @@ export function createStorageClient(
             method: method as Dispatcher.HttpMethod,
             headers: sent,
             body: wireBody ?? null,
-            signal: stopSignal ?? null,
+            signal: inFlight ?? null,
           });
         } catch (err) {
           if (typeof wireBody === "object" && wireBody && "destroy" in wireBody) {
@@ -160,7 +162,8 @@ export function createStorageClient(
     request,
     stats: () => retry.budget.snapshot(),
     async close() {
-      await dispatcher.close();
+      // After the run's signal the pools are destroyed already (endOnRunAbort).
+      await (options.signal?.aborted ? dispatcher.destroy() : dispatcher.close());
     },
   };
 }
@@ -200,7 +203,7 @@ export async function storageOutcome(
   signal?: AbortSignal,
 ): Promise<StorageOutcome> {
   if (res.status >= 200 && res.status < 300) {
-    discardBody(res.body);
+    discardBody(res.body, res.headers["content-length"]);
     return { kind: "ok" };
   }
   const error = await readStorageError(res, method, url, new Date(), signal);

@@ -125,10 +125,9 @@ export const pushCommand = defineCommand<PushFlags>({
     "scope, 4 server or storage unavailable, 130 interrupted (state saved).",
   ].join("\n"),
   async run(ctx, paths, flags) {
-    const [{ discoverFiles }, { loadMapFile }, { isValidContentType }, { stateFilePath }, shards] =
+    const [{ discoverFiles }, { isValidContentType }, { stateFilePath }, shards] =
       await Promise.all([
         import("../../core/evidence/discovery.js"),
-        import("../../core/evidence/map-file.js"),
         import("../../core/evidence/content-type.js"),
         import("../../core/config/paths.js"),
         import("../../core/evidence/shard.js"),
@@ -174,7 +173,11 @@ export const pushCommand = defineCommand<PushFlags>({
         },
       });
     }
-    if (flags.map) rules.push(...(await loadMapFile(flags.map, cwd)));
+    if (flags.map) {
+      // The map file's module brings the YAML parser: loaded only for --map.
+      const { loadMapFile } = await import("../../core/evidence/map-file.js");
+      rules.push(...(await loadMapFile(flags.map, cwd)));
+    }
     // Before anything is sent: a bad or encrypted key is exit 2 with nothing pushed.
     const signing = await prepareReceiptSigning(ctx, flags);
     const found = await discoverFiles(rules, {

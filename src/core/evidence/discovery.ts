@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from "node:fs";
 import { realpath, stat } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import fg from "fast-glob";
@@ -116,7 +117,7 @@ async function expandPath(
   }
   if (st.isFile()) {
     // A file named on its own is always pushed: hidden or not, --include or not.
-    return [await found(abs, options.cwd)];
+    return [found(abs, options.cwd)];
   }
   if (st.isDirectory()) {
     const files = await walkFolder(abs, options, `${given}${where}`, []);
@@ -268,12 +269,12 @@ async function collect(
     const abs = resolve(base, entry.path);
     if (entry.dirent.isDirectory()) continue;
     if (entry.dirent.isFile()) {
-      out.push(await found(abs, options.cwd));
+      out.push(found(abs, options.cwd));
       continue;
     }
     if (entry.dirent.isSymbolicLink()) {
       const target = await stat(abs).catch(() => undefined);
-      if (target?.isFile()) out.push(await found(abs, options.cwd));
+      if (target?.isFile()) out.push(found(abs, options.cwd));
       else if (!target) options.onSkip?.(displayPath(abs, options.cwd), "broken symlink");
       // A symlinked folder: walked by walkFolder with --follow-symlinks.
       continue;
@@ -284,9 +285,15 @@ async function collect(
   return out;
 }
 
-async function found(abs: string, cwd: string): Promise<Found> {
-  const real = await realpath(abs);
-  const st = await stat(real);
+/**
+ * A file's canonical path, size and mtime. Synchronous on purpose: from the kernel's caches
+ * a realpath and a stat take microseconds each, where the asynchronous calls cost a
+ * thread-pool round trip each, one file after the other (a folder of 2,000 files kept the
+ * first upload waiting for 4,000 of them).
+ */
+function found(abs: string, cwd: string): Found {
+  const real = realpathSync.native(abs);
+  const st = statSync(real);
   return {
     path: displayPath(abs, cwd),
     absPath: abs,

@@ -7,7 +7,7 @@ import type { UploadDestination, Uploaded } from "./destination.js";
 import type { DiscoveredFile } from "./discovery.js";
 import { FileFailure, fileError, OpenedFile, SMALL_FILE_BYTES } from "./file-reader.js";
 import { hashFile } from "./hashing-stream.js";
-import { type EvidenceSteps, presignedDestination } from "./presigned.js";
+import type { EvidenceSteps } from "./presigned.js";
 import type { ReceiptTimes, ReceiptWriter } from "./receipt.js";
 import type { PendingEntry, PushState, StateScope } from "./state-store.js";
 
@@ -246,6 +246,9 @@ async function openDestination(deps: PushDeps): Promise<UploadDestination> {
       : undefined;
   if (!side) throw new Error("pushEvidence needs a destination");
   if ("destination" in side) return side.destination;
+  // Loaded here, not at the top: it brings the storage client and undici, which a run that
+  // skips every file (or a dry run) never needs.
+  const { presignedDestination } = await import("./presigned.js");
   return presignedDestination({
     ...side,
     classify: deps.errors?.classify,

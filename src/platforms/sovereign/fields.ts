@@ -4,8 +4,11 @@
  */
 import { UnavailableError } from "../../errors.js";
 
+/** The object without its undefined fields (a loop: it runs for every request of a push). */
 export function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const out: Partial<T> = {};
+  for (const key in obj) if (obj[key] !== undefined) out[key] = obj[key];
+  return out;
 }
 
 export function jsonOrUndefined(text: string): unknown {

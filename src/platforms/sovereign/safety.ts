@@ -40,11 +40,11 @@ export class AnotherEvidenceError extends ContradictingAnswerError {}
 /** Refuses an object key that is absolute or walks up (`../`), or holds control characters. */
 export function assertSafeObjectKey(objectKey: string): void {
   const control = /[\u0000-\u001f\u007f]/.exec(objectKey)?.[0];
-  const shown = JSON.stringify(objectKey.slice(0, 200));
+  const shown = () => JSON.stringify(objectKey.slice(0, 200));
   if (control !== undefined) {
     const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`;
     throw new ContradictingAnswerError(
-      `the server returned an unsafe object key ${shown} (it holds the control character ${code}, most likely echoed from the file name)`,
+      `the server returned an unsafe object key ${shown()} (it holds the control character ${code}, most likely echoed from the file name)`,
       "rename the file without control characters, or report the key to the platform operator",
     );
   }
@@ -56,7 +56,7 @@ export function assertSafeObjectKey(objectKey: string): void {
     objectKey.split("/").some((s) => s === ".." || s === ".");
   if (bad) {
     throw new ContradictingAnswerError(
-      `the server returned an unsafe object key ${shown} (absolute or path traversal)`,
+      `the server returned an unsafe object key ${shown()} (absolute or path traversal)`,
     );
   }
 }

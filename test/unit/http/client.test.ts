@@ -562,6 +562,33 @@ describe("signals", () => {
     await new Promise((r) => setImmediate(r));
     expect(warnings).not.toContain("MaxListenersExceededWarning");
   });
+
+  it("the run's signal alone ends a request waiting for its answer and one reading its body, at once", async () => {
+    const s = await server((req, res) => {
+      if (req.url === "/body") {
+        // The head and a first piece of the JSON, then nothing more.
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"items": [');
+      }
+      // "/answer": never answered
+    });
+    const run = new AbortController();
+    const c = client({ baseUrl: s.url, signal: run.signal, timeoutMs: 60_000 });
+    const waiting = c.request({ method: "GET", path: "/answer" }).catch((e) => e);
+    const reading = c.request({ method: "GET", path: "/body" }).catch((e) => e);
+    while (s.requests.length < 2) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    const started = Date.now();
+    run.abort();
+    const errors = await Promise.all([waiting, reading]);
+    expect(errors.map((e) => e instanceof InterruptedError)).toEqual([true, true]);
+    expect(Date.now() - started).toBeLessThan(1000);
+    // Nothing more is sent once the run is stopped, and closing the client does not fail.
+    const after = await c.request({ method: "GET", path: "/answer" }).catch((e) => e);
+    expect(after).toBeInstanceOf(InterruptedError);
+    expect(s.requests).toHaveLength(2);
+    await c.close();
+  });
 });
 
 describe("redirects and origins", () => {
@@ -650,6 +677,17 @@ describe("redirects and origins", () => {
     );
     await c.request({ method: "GET", path: `${s.url}/api/v2/alerts?page%5Bnumber%5D=2` });
     expect(s.requests[0]!.url).toBe("/api/v2/alerts?page%5Bnumber%5D=2");
+  });
+
+  it("puts a path under the base URL's own path, and refuses a path that is not one (nothing sent)", async () => {
+    const s = await server((_req, res) => sendJson(res, 200, {}));
+    const c = client({ baseUrl: `${s.url}/grc/` });
+    await c.request({ method: "GET", path: "/api/v1/orgs/o1/evidence" });
+    expect(s.requests[0]!.url).toBe("/grc/api/v1/orgs/o1/evidence");
+    const err = await c.request({ method: "GET", path: "api/v1/x" }).catch((e) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect(err.line()).toBe('request path must start with "/": api/v1/x — e.g. /api/v2/alerts');
+    expect(s.requests).toHaveLength(1);
   });
 
   it("refuses plain http to a non-loopback host unless insecure", () => {

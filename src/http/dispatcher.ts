@@ -109,6 +109,13 @@ function proxyFromEnv(env: NodeJS.ProcessEnv, name: "http" | "https"): string | 
   return value;
 }
 
+/**
+ * Most connections kept to one origin: the largest `--concurrency` (push, apply, case upload).
+ * A pool opens a connection only when a request waits for one, so this is a ceiling, not what
+ * a run opens: the commands' own limits (files or pages in flight) decide that.
+ */
+export const MAX_CONNECTIONS_PER_ORIGIN = 256;
+
 /** Creates the dispatcher a client sends through (close it when done). */
 export function createDispatcher(opts: DispatcherOptions): Dispatcher {
   const extra = extraCaPems(opts.env, opts.caCert);
@@ -116,7 +123,7 @@ export function createDispatcher(opts: DispatcherOptions): Dispatcher {
     headersTimeout: opts.headersTimeoutMs,
     bodyTimeout: opts.bodyTimeoutMs,
     keepAliveTimeout: 10_000,
-    connections: 16,
+    connections: MAX_CONNECTIONS_PER_ORIGIN,
   };
   const httpProxy = proxyFromEnv(opts.env, "http");
   const httpsProxy = proxyFromEnv(opts.env, "https");

@@ -195,3 +195,42 @@ describe("CA certificates", () => {
     ).toThrow("holds no PEM certificate");
   });
 });
+
+describe("connections per origin", () => {
+  it("opens as many connections as requests are in flight, past 16 (push --concurrency goes to 256)", async () => {
+    const WANT = 24;
+    const sockets = new Set<unknown>();
+    const waiting: (() => void)[] = [];
+    let most = 0;
+    let released = false;
+    // Each answer waits until WANT requests are in at once (or 3 s have passed, then every
+    // request is answered at once).
+    const release = () => {
+      released = true;
+      for (const go of waiting.splice(0)) go();
+    };
+    const s = await server(
+      (_req, res, raw) =>
+        new Promise<void>((done) => {
+          sockets.add(raw.socket);
+          waiting.push(() => {
+            sendJson(res, 200, { ok: true });
+            done();
+          });
+          most = Math.max(most, waiting.length);
+          if (released || waiting.length >= WANT) release();
+        }),
+      { times: WANT },
+    );
+    const timer = setTimeout(release, 3000);
+    defer(() => clearTimeout(timer));
+    const c = createApiClient({ baseUrl: s.url, credential: { kind: "bearer", apiKey: KEY } });
+    defer(() => c.close());
+    const answers = await Promise.all(
+      Array.from({ length: WANT }, (_, i) => c.request({ method: "GET", path: `/${i}` })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(WANT).fill(200));
+    expect(most).toBe(WANT);
+    expect(sockets.size).toBe(WANT);
+  });
+});

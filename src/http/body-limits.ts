@@ -204,18 +204,23 @@ export function signalCombiner(
 /**
  * Ends every request a client has in flight, body reads included, when the run's signal
  * aborts: its connection pools are destroyed (one listener per client, see RequestSignals).
- * The retry loop then reports the interruption, and the client sends nothing more.
+ * The retry loop then reports the interruption, and the client sends nothing more. Returns
+ * the client's close.
  */
 export function endOnRunAbort(
   runSignal: AbortSignal | undefined,
-  pools: { destroy(): Promise<void> },
-): void {
-  if (!runSignal) return;
-  const end = () => {
-    pools.destroy().catch(() => {});
-  };
-  if (runSignal.aborted) end();
-  else runSignal.addEventListener("abort", end, { once: true });
+  pools: { destroy(): Promise<void>; close(): Promise<void> },
+): () => Promise<void> {
+  if (runSignal) {
+    const end = () => {
+      pools.destroy().catch(() => {});
+    };
+    if (runSignal.aborted) end();
+    else runSignal.addEventListener("abort", end, { once: true });
+  }
+  // The client's close: after the run's signal the pools are destroyed already, so nothing is
+  // left to wait for; otherwise requests in flight finish first.
+  return () => (runSignal?.aborted ? pools.destroy() : pools.close());
 }
 
 /**

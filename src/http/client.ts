@@ -78,7 +78,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     caCert: options.caCert,
     debug,
   });
-  endOnRunAbort(options.signal, dispatcher);
+  const closePools = endOnRunAbort(options.signal, dispatcher);
   /** The base URL's origin, computed once (URL's getter builds it on every read). */
   const baseOrigin = base.origin;
   function resolveTarget(path: string): Target {
@@ -379,8 +379,7 @@ export function createApiClient(options: ClientOptions): HttpApiClient {
     send: (req) => perform(req, false),
     stats: () => retry.budget.snapshot(),
     async close() {
-      // After the run's signal the pools are destroyed already (endOnRunAbort).
-      await (options.signal?.aborted ? dispatcher.destroy() : dispatcher.close());
+      await closePools();
     },
   };
 }

@@ -57,7 +57,7 @@ export function createStorageClient(
     caCert: options.caCert,
     debug,
   });
-  endOnRunAbort(options.signal, dispatcher);
+  const closePools = endOnRunAbort(options.signal, dispatcher);
 
   async function request(req: StorageRequest): Promise<StorageResponse> {
     let url = checkedUrl(req.url, "storage URL", options.insecure ?? false);
@@ -162,8 +162,7 @@ export function createStorageClient(
     request,
     stats: () => retry.budget.snapshot(),
     async close() {
-      // After the run's signal the pools are destroyed already (endOnRunAbort).
-      await (options.signal?.aborted ? dispatcher.destroy() : dispatcher.close());
+      await closePools();
     },
   };
 }

@@ -1,6 +1,7 @@
 // Builds the published CLI with esbuild.
-//   node esbuild.config.mjs             dist/: ESM, code-split, so `grc --help` loads one file
-//                                       and each command's handler is a chunk loaded when it runs
+//   node esbuild.config.mjs             dist/: code-split, so `grc --help` loads little and each
+//                                       command's handler is a chunk loaded when it runs; the
+//                                       chunks are rewritten to CommonJS (see toCommonJS)
 //   node esbuild.config.mjs --if-stale  the same, only when src/ changed since the last build
 //                                       (`npm run demo`, `prepare`); skips without esbuild
 //                                       (`npm ci --omit=dev` in a checkout)
@@ -12,7 +13,6 @@
 // from node_modules); everything else is bundled, so the runtime libraries are devDependencies
 // and their licences go to dist/THIRD-PARTY-LICENSES.txt.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { isBuiltin } from "node:module";
 import { join } from "node:path";
 
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
@@ -39,7 +39,7 @@ if (args.includes("--if-stale")) {
   }
 }
 
-const { build } = await import("esbuild");
+const { build, transformSync } = await import("esbuild");
 
 /**
  * Libraries that require at the top of a module what only a path grc never takes uses:
@@ -73,34 +73,27 @@ const lazyRequire = {
 };
 
 /**
- * An ES import of a node built-in makes node build an ES facade of it: every export is read
- * once (node:net's lazy BlockList alone costs ~10 ms at start-up). The bundle's static imports
- * of built-ins become plain constants from process.getBuiltinModule (Node 20.16+), hoisted to
- * the top of the chunk, above the banner (a built-in depends on nothing of ours); a name is
- * read when used.
+ * dist/ is CommonJS: esbuild splits the CLI into ES chunks (code splitting needs ESM output),
+ * then each chunk is rewritten to CommonJS, `import()` of a chunk becoming `require()`. Node
+ * loads a CommonJS file through one synchronous read, while each ES module costs a resolution,
+ * an asynchronous read and a link step, and an ES entry starts node's ES loader first: with the
+ * ~25 chunks a command loads, that was ~20 ms of every start (docs/performance.md). Live
+ * bindings survive (exports are getters); a top-level await fails the build here.
+ * import.meta.url becomes the chunk's own file URL.
  */
-function importsWithoutFacades(code) {
-  const hoisted = [];
-  const rest = code.replace(
-    /^import\s+(?:([\w$]+)\s*,?\s*)?(?:\*\s*as\s+([\w$]+)|\{([^}]*)\})?\s*(?:from\s*)?"([^"]+)";\n/gm,
-    (whole, def, star, names, from) => {
-      if (!isBuiltin(from)) return whole;
-      const mod = `globalThis.process.getBuiltinModule(${JSON.stringify(from)})`;
-      if (!def && !star && names === undefined) hoisted.push(`${mod};`);
-      if (def || star) hoisted.push(`const ${def ?? star} = ${mod};`);
-      if (def && star) hoisted.push(`const ${star} = ${def};`);
-      if (names !== undefined) {
-        const list = names
-          .split(",")
-          .map((n) => n.trim())
-          .filter(Boolean)
-          .map((n) => n.replace(/\s+as\s+/, ": "));
-        hoisted.push(`const { ${list.join(", ")} } = ${def ?? mod};`);
-      }
-      return "";
-    },
-  );
-  return hoisted.length === 0 ? code : `${hoisted.join("\n")}\n${rest}`;
+function toCommonJS(code) {
+  const usesUrl = code.includes("import.meta.url");
+  const out = transformSync(code, {
+    format: "cjs",
+    platform: "node",
+    target: "node20.18",
+    supported: { "dynamic-import": false },
+    define: { "import.meta.url": "__grc_import_meta_url" },
+    logLevel: "error",
+  }).code;
+  return usesUrl
+    ? `var __grc_import_meta_url = require("node:url").pathToFileURL(__filename).href;\n${out}`
+    : out;
 }
 
 const common = {
@@ -158,19 +151,12 @@ if (args.includes("--sea")) {
     splitting: true,
     outdir: "dist",
     chunkNames: "chunks/[name]-[hash]",
-    // Bundled CommonJS libraries (fast-glob, aws4) require() node built-ins.
-    banner: {
-      // process.getBuiltinModule (Node 20.16+), not `import "node:module"`: an ES import of a
-      // built-in evaluates more of node than the CommonJS module it wraps.
-      js: 'const require = process.getBuiltinModule("node:module").createRequire(import.meta.url);',
-    },
   });
   for (const file of Object.keys(result.metafile.outputs)) {
-    if (!file.endsWith(".js")) continue;
-    const code = readFileSync(file, "utf8");
-    const rewritten = importsWithoutFacades(code);
-    if (rewritten !== code) writeFileSync(file, rewritten);
+    if (file.endsWith(".js")) writeFileSync(file, toCommonJS(readFileSync(file, "utf8")));
   }
+  // The package is "type": "module"; dist/ holds CommonJS.
+  writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');
   writeLicenses(result.metafile, "dist/THIRD-PARTY-LICENSES.txt");
   // Which module imports which, and which modules each output file holds: the layer test
   // (test/unit/architecture/dist-layers.test.ts) walks it. Not shipped (package.json "files").

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,10 +24,16 @@ async function seaModule(): Promise<SeaModule | undefined> {
   }
 }
 
-/** The folder that holds package.json, walking up from this module (src/cli/ or dist/chunks/). */
+/** Whether dir holds grc's own package.json (dist/ and bin/ hold one naming only the module type). */
+function isPackageRoot(dir: string): boolean {
+  const file = join(dir, "package.json");
+  return existsSync(file) && typeof JSON.parse(readFileSync(file, "utf8")).name === "string";
+}
+
+/** The folder of grc's package.json, walking up from this module (src/cli/ or dist/chunks/). */
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "package.json"))) {
+  while (!isPackageRoot(dir)) {
     const parent = dirname(dir);
     if (parent === dir) throw new Error("grc's package.json is missing beside its code");
     dir = parent;

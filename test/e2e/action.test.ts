@@ -8,7 +8,7 @@ import { readAction, runAction } from "../helpers/github-actions.js";
 import { DIALECTS, withMock } from "../helpers/mock.js";
 
 /**
- * The GitHub Action (action.yml + bin/grc-action.js) run as a runner runs it: its bash steps
+ * The GitHub Action (action.yml + bin/grc-action.mjs) run as a runner runs it: its bash steps
  * with INPUT_* from `with:`, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, credentials in the
  * environment, against the mock. Asserts outputs, the summary table, the receipt and exit codes.
  */

@@ -76,6 +76,9 @@ describe.skipIf(!supported)("the npm package", () => {
     expect(files).toEqual(
       expect.arrayContaining(["bin/grc.js", "dist/grc.js", "LICENSE", "README.md", "package.json"]),
     );
+    // bin/ and dist/ are CommonJS in a "type": "module" package: without these two files node
+    // would read bin/grc.js and the chunks as ES modules and fail.
+    expect(files).toEqual(expect.arrayContaining(["bin/package.json", "dist/package.json"]));
     expect(files).toContain("dist/THIRD-PARTY-LICENSES.txt");
     // The build's metafile is for the layer test only.
     expect(files).not.toContain("dist/meta.json");
@@ -83,7 +86,7 @@ describe.skipIf(!supported)("the npm package", () => {
     expect(files).toContain("fixtures/strata/risks.json");
     expect(files).toContain("fixtures/demo/evidence/iam/password-policy.txt");
     const unwanted = files.filter((f) =>
-      /\.map$|\.ts$|^src\/|^test\/|^fixtures\/(seed|reliability)\/|^fixtures\/jsonapi|^bin\/(?!grc\.js$)/.test(
+      /\.map$|\.ts$|^src\/|^test\/|^fixtures\/(seed|reliability)\/|^fixtures\/jsonapi|^bin\/(?!grc\.js$|package\.json$)/.test(
         f,
       ),
     );

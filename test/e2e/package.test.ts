@@ -109,21 +109,25 @@ describe.skipIf(!supported)("the npm package", () => {
       const installed = join(project, "node_modules", "@grc-cli", "grc");
       expect(existsSync(join(project, "node_modules", ".bin", "grc"))).toBe(true);
       await exerciseInstalledGrc([node, join(installed, "bin", "grc.js")]);
-      // Node 22.8+ caches the compiled code of grc's files where NODE_COMPILE_CACHE says.
-      const cacheDir = join(project, "compile-cache");
+      // Node 22.8+ caches the compiled code of grc's files in the user's cache folder
+      // (bin/grc.js), not in node's default under the shared temporary folder.
+      const home = join(project, "home");
       execFileSync(node, [join(installed, "bin", "grc.js"), "auth", "status", "--offline"], {
         env: {
           PATH: process.env.PATH,
+          HOME: home,
+          TMPDIR: join(project, "tmp"),
           GRC_CONFIG_DIR: project,
           GRC_BASE_URL: "http://127.0.0.1:9",
           GRC_API_KEY: "sk-compile-cache-check",
-          NODE_COMPILE_CACHE: cacheDir,
         },
         stdio: "pipe",
       });
+      const cacheDir = join(home, ".cache", "grc", "compile-cache");
       const cached = existsSync(cacheDir) ? readdirSync(cacheDir, { recursive: true }) : [];
       if (major >= 22) expect(cached.length).toBeGreaterThan(0);
       else expect(cached).toEqual([]);
+      expect(existsSync(join(project, "tmp", "node-compile-cache"))).toBe(false);
     }, 180_000);
   }
 });

@@ -160,7 +160,10 @@ async function walkFolder(
     options,
     label,
   });
-  const files = await collect(entries, dir, options);
+  // Without --include, fast-glob's walk never steps through a symlinked folder, so a regular
+  // file's canonical path is the folder's followed by the entry's: one realpath per walk.
+  const realDir = options.include?.length ? undefined : realpathSync.native(dir);
+  const files = await collect(entries, dir, options, realDir);
   const path = [...ancestors, await folderId(dir)];
   // Nor does the globstar walk into a folder whose name holds a line break: walk it on its own.
   for (const entry of entries) {
@@ -259,17 +262,22 @@ async function glob(
   }
 }
 
+/**
+ * Files among fast-glob's entries, sorted by path. `realBase`: the canonical path of `base`
+ * when no entry's path goes through a symlink (a plain folder walk).
+ */
 async function collect(
   entries: fg.Entry[],
   base: string,
   options: DiscoveryOptions,
+  realBase?: string,
 ): Promise<Found[]> {
   const out: Found[] = [];
   for (const entry of entries) {
     const abs = resolve(base, entry.path);
     if (entry.dirent.isDirectory()) continue;
     if (entry.dirent.isFile()) {
-      out.push(found(abs, options.cwd));
+      out.push(found(abs, options.cwd, realBase && resolve(realBase, entry.path)));
       continue;
     }
     if (entry.dirent.isSymbolicLink()) {
@@ -286,13 +294,12 @@ async function collect(
 }
 
 /**
- * A file's canonical path, size and mtime. Synchronous on purpose: from the kernel's caches
- * a realpath and a stat take microseconds each, where the asynchronous calls cost a
- * thread-pool round trip each, one file after the other (a folder of 2,000 files kept the
- * first upload waiting for 4,000 of them).
+ * A file's canonical path (`real` when the caller knows it), size and mtime. Synchronous on
+ * purpose: from the kernel's caches a realpath and a stat take microseconds each, where the
+ * asynchronous calls cost a thread-pool round trip each, one file after the other (a folder
+ * of 2,000 files kept the first upload waiting for 4,000 of them).
  */
-function found(abs: string, cwd: string): Found {
-  const real = realpathSync.native(abs);
+function found(abs: string, cwd: string, real = realpathSync.native(abs)): Found {
   const st = statSync(real);
   return {
     path: displayPath(abs, cwd),

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -94,6 +94,27 @@ describe("discoverFiles", () => {
     expect(a.map((f) => f.target.control_id)).toEqual(["CC6.1", "CC7.2"]);
     expect(files.filter((f) => f.realPath.endsWith("o.csv"))).toHaveLength(1);
     expect(a[0]).toMatchObject({ size: 8, absPath: join(dir, "ev/a.csv") });
+  });
+
+  it("gives each file its canonical path, whichever way its folder was named", async () => {
+    // The real paths, as the kernel resolves them (the temporary folder may be a symlink).
+    const real = (p: string) => realpathSync.native(join(dir, p));
+    symlinkSync(join(dir, "ev"), join(dir, "ev-link"));
+    const viaLink = await discoverFiles([rule(["ev-link"])], { cwd: dir });
+    expect(viaLink.find((f) => f.path === "ev-link/sub/c.csv")?.realPath).toBe(
+      real("ev/sub/c.csv"),
+    );
+    // A symlinked file is its target, in a plain walk and through --include alike.
+    expect(viaLink.find((f) => f.path === "ev-link/linked-file.csv")?.realPath).toBe(
+      real("outside/o.csv"),
+    );
+    const included = await discoverFiles([rule(["ev-link"])], { cwd: dir, include: ["*.csv"] });
+    expect(included.map((f) => f.realPath).sort()).toEqual(
+      [real("ev/a.csv"), real("ev/sub/c.csv"), real("outside/o.csv")].sort(),
+    );
+    // The same files named directly and through the link are pushed once.
+    const both = await discoverFiles([rule(["ev", "ev-link"])], { cwd: dir });
+    expect(both.filter((f) => f.realPath === real("ev/a.csv"))).toHaveLength(1);
   });
 
   it("finds names holding a line break, and files in folders whose name holds one", async () => {

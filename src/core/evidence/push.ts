@@ -148,10 +148,11 @@ function stepFailure(step: string, err: unknown): GrcError {
 }
 
 /**
- * The order files start in: the smallest file that needs the server first (it goes alone, a
- * cheap check of the credential and scope: a key without the scope stops the run after one
- * small failed file), then the rest in input order with large files held to half the slots,
- * so a few large files never hold back the small ones and both kinds stay in flight.
+ * The order files start in: the smallest file that needs the server first (it goes alone
+ * until the server has answered its upload-url request, a cheap check of the credential and
+ * scope: a key without the scope stops the run after one small failed file), then the rest in
+ * input order with large files held to half the slots, so a few large files never hold back
+ * the small ones and both kinds stay in flight.
  */
 function probeIndex(plan: readonly PushDecision[]): number {
   let best = -1;
@@ -203,17 +204,27 @@ export async function pushEvidence(options: PushOptions, deps: PushDeps): Promis
   }
 
   const results: (PushResult | undefined)[] = new Array(options.files.length);
-  const runOne = async (i: number): Promise<void> => {
+  const runOne = async (i: number, accepted?: () => void): Promise<void> => {
     if (stopped()) return;
-    const outcome = await pushOne(plan[i]!, options, deps, connect, now, emit);
+    const outcome = await pushOne(plan[i]!, options, deps, connect, now, emit, accepted);
     if (outcome.fatal && !fatal) fatal = outcome.fatal;
     results[i] = outcome.result;
   };
-  if (probe >= 0) await runOne(probe);
+  let probing: Promise<void> | undefined;
+  if (probe >= 0) {
+    // The others start once the server accepted the probe's upload-url request (credential,
+    // scope and storage are fine), or once the probe ended, whichever comes first.
+    let accepted!: () => void;
+    const acceptance = new Promise<void>((resolve) => {
+      accepted = resolve;
+    });
+    probing = limit(() => runOne(probe, accepted));
+    await Promise.race([probing, acceptance]);
+  }
   await Promise.all(
     plan.map((d, i) =>
       i === probe
-        ? undefined
+        ? probing
         : d.action === "upload" && d.file.size > SMALL_FILE_BYTES
           ? largeLimit(() => limit(() => runOne(i)))
           : limit(() => runOne(i)),
@@ -275,6 +286,8 @@ async function pushOne(
   connect: () => Promise<UploadDestination>,
   now: () => Date,
   emit: (e: PushEvent) => void,
+  /** Told when the server has accepted the upload-url request (the probe's check). */
+  accepted?: () => void,
 ): Promise<Outcome> {
   const { file } = decision;
   const contentType = options.contentType ?? contentTypeFor(file.path);
@@ -380,6 +393,7 @@ async function pushOne(
         now,
         keyed: (objectKey) => {
           result.object_key = objectKey;
+          accepted?.();
         },
         sent: (sha256, objectKey) => {
           // Same size and mtime after the read as before it: the bytes hashed are the file's.

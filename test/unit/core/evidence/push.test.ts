@@ -316,6 +316,32 @@ describe("pushEvidence", () => {
     expect(events.find((e) => e.type === "failed")).toMatchObject({ fatal: true });
   });
 
+  it("starts the other files once the first one's upload-url was answered, not after its PUT", async () => {
+    for (const n of [1, 2, 3]) write(`f${n}.txt`, String(n));
+    let uploadUrls = 0;
+    const origUrl = fake.evidence.requestUploadUrl;
+    fake.evidence.requestUploadUrl = async (p) => {
+      uploadUrls += 1;
+      return origUrl(p);
+    };
+    // The first PUT waits until another file has asked for its upload URL (or 2 s went by).
+    let heldFor = -1;
+    const origRequest = fake.storage.request;
+    fake.storage.request = async (req) => {
+      if (heldFor < 0) {
+        const started = Date.now();
+        while (uploadUrls < 2 && Date.now() - started < 2000) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        heldFor = uploadUrls;
+      }
+      return origRequest(req);
+    };
+    const { summary } = await run(["."], { concurrency: 8 });
+    expect(summary.linked).toBe(3);
+    expect(heldFor).toBeGreaterThanOrEqual(2);
+  });
+
   it("stops the run when storage is not configured (503)", async () => {
     write("a.txt", "a");
     write("b.txt", "b");

@@ -7,7 +7,8 @@
 //   thread (lib/push-bench.js): target grc >= 1.5x faster (skipped with a message when
 //   python3 cannot import requests).
 // Every run starts on a reset mock and counts only when it exited 0 and the mock holds one
-// lineage row per file. Rounds alternate the competitors (BENCH_ROUNDS, default 3, medians);
+// lineage row per file. Rounds alternate the competitors (BENCH_ROUNDS, default 7, medians:
+// single runs move by ±20% on 2 cores, and at 3 rounds this row flipped around 1.0x);
 // BENCH_FILES changes the file count.
 import { join } from "node:path";
 import {
@@ -27,7 +28,7 @@ import { dialect, fmtMs, median, mib, order, printReport, rounds, target } from 
 const N = Number(process.env.BENCH_FILES ?? 2000);
 const SIZE = 4096;
 const CONCURRENCY = 16;
-const RUNS = rounds(3);
+const RUNS = rounds(7);
 
 // Objects in memory (8 MiB in all): the mock's disk writes would only add noise.
 const { mock, env, reset } = await startMock({ objectsDir: "memory" });

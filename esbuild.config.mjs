@@ -88,13 +88,17 @@ function toCommonJS(code) {
     platform: "node",
     target: "node20.18",
     supported: { "dynamic-import": false },
-    define: { "import.meta.url": "__grc_import_meta_url" },
+    define: importMetaUrl.define,
     logLevel: "error",
   }).code;
-  return usesUrl
-    ? `var __grc_import_meta_url = require("node:url").pathToFileURL(__filename).href;\n${out}`
-    : out;
+  return usesUrl ? `${importMetaUrl.declaration}\n${out}` : out;
 }
+
+/** import.meta.url in CommonJS output (the chunks, the single executable): the file's URL. */
+const importMetaUrl = {
+  define: { "import.meta.url": "__grc_import_meta_url" },
+  declaration: 'var __grc_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
+};
 
 const common = {
   entryPoints: { grc: "src/cli/main.ts" },
@@ -135,10 +139,8 @@ if (args.includes("--sea")) {
     outExtension: { ".js": ".cjs" },
     // import.meta.url means nothing in one embedded script; src/cli/assets.ts asks node:sea
     // before it looks beside the code.
-    define: { ...common.define, "import.meta.url": "__grc_import_meta_url" },
-    banner: {
-      js: 'var __grc_import_meta_url = require("node:url").pathToFileURL(__filename).href;',
-    },
+    define: { ...common.define, ...importMetaUrl.define },
+    banner: { js: importMetaUrl.declaration },
   });
   writeLicenses(result.metafile, ".tmp/sea/THIRD-PARTY-LICENSES.txt");
 } else {

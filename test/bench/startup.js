@@ -131,32 +131,28 @@ try {
 
 const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
 const vs = (a, b) => `${fmtMs(m[a])}  (${(m[a] / m[b]).toFixed(2)}x)`;
-const vsNode = (name, work) =>
+/** The <= 1.3x target of case `name` against case `base`, named `baseline` in the report. */
+const judged = (name, work, base, baseline) =>
   target({
     work,
     grc: fmtMs(m[name]),
-    baseline: "node -e 0",
-    base: fmtMs(m.node),
+    baseline,
+    base: fmtMs(m[base]),
     kind: "time",
     goal: 1.3,
     grcMs: m[name],
-    baseMs: m.node,
+    baseMs: m[base],
     grcRuns: times[name],
-    baseRuns: times.node,
+    baseRuns: times[base],
   });
+const vsNode = (name, work) => judged(name, work, "node", "node -e 0");
 const vsBare = (name, work) =>
-  target({
+  judged(
+    name,
     work,
-    grc: fmtMs(m[name]),
-    baseline: "bare signed GET, bare node script with undici's request (--liftoff-only)",
-    base: fmtMs(m.bareUndici),
-    kind: "time",
-    goal: 1.3,
-    grcMs: m[name],
-    baseMs: m.bareUndici,
-    grcRuns: times[name],
-    baseRuns: times.bareUndici,
-  });
+    "bareUndici",
+    "bare signed GET, bare node script with undici's request (--liftoff-only)",
+  );
 const ok = printReport(
   `Start-up, whole process, ${dialect} mock (Node ${process.version}, median of ${RUNS} alternated rounds)`,
   [

@@ -1,16 +1,21 @@
-import { isIP } from "node:net";
 import { UsageError } from "../errors.js";
 import { redactUrl } from "./redact.js";
 
 /** Which URLs the client may talk to: http(s) only, and plain http only to loopback unless insecure. */
 
-/** True for hosts that never leave the machine: localhost, *.localhost, 127.0.0.0/8 and ::1. */
+/** A dotted-quad IPv4 address as node:net's isIPv4 reads one (no leading zeros). */
+const IPV4 =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)$/;
+
+/**
+ * True for hosts that never leave the machine: localhost, *.localhost, 127.0.0.0/8 and ::1.
+ * (Without node:net, which would load node's sockets and streams into every start.)
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (host === "localhost" || host.endsWith(".localhost")) return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
-  return false;
+  if (IPV4.test(host)) return host.startsWith("127.");
+  return host === "::1" || host === "0:0:0:0:0:0:0:1";
 }
 
 /**

@@ -1,3 +1,5 @@
+import { isIP } from "node:net";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { maskApiKey, maskSecret } from "../../../../src/core/config/mask.js";
 import { isLoopbackHost, validateBaseUrl } from "../../../../src/core/config/validate.js";
@@ -26,6 +28,34 @@ describe("isLoopbackHost", () => {
     ]) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
+  });
+
+  it("reads IP addresses as node:net's isIP does", () => {
+    /** The same rule over node:net's reading of an address. */
+    const reference = (hostname: string) => {
+      const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+      if (host === "localhost" || host.endsWith(".localhost")) return true;
+      if (isIP(host) === 4) return host.startsWith("127.");
+      if (isIP(host) === 6) return host === "::1" || host === "0:0:0:0:0:0:0:1";
+      return false;
+    };
+    const octet = fc.oneof(
+      fc.integer({ min: 0, max: 300 }).map(String),
+      fc.constantFrom("01", "007", "127", "0x7f", "", "1e2", " 1"),
+    );
+    const hosts = fc.oneof(
+      fc.tuple(octet, octet, octet, octet).map((p) => p.join(".")),
+      fc.tuple(fc.constantFrom("127", "128", "12"), octet, octet, octet).map((p) => p.join(".")),
+      fc.tuple(octet, octet, octet).map((p) => `127.${p.join(".")}`),
+      fc.constantFrom("::1", "0:0:0:0:0:0:0:1", "[::1]", "::2", "::ffff:127.0.0.1", "127.0.0.1."),
+      fc.string(),
+    );
+    fc.assert(
+      fc.property(hosts, (host) => {
+        expect(isLoopbackHost(host), host).toBe(reference(host));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runGrc } from "../helpers/cli.js";
+import { GRC_BIN, runGrc } from "../helpers/cli.js";
 import { DIALECTS, withMock } from "../helpers/mock.js";
 
 // What a one-request command makes node load. Start-up time is measured by `npm run bench`
@@ -14,17 +14,26 @@ const preload = join(dir, "preload.cjs");
 writeFileSync(
   preload,
   `process.on("exit", () => require("node:fs").writeFileSync(process.env.GRC_TEST_MODULES,
-    process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)).join("\\n")));`,
+    JSON.stringify({ builtins: process.moduleLoadList.filter((m) => m.startsWith("NativeModule ")).map((m) => m.slice(13)),
+      files: Object.keys(require.cache) })));`,
 );
 
-async function loadedBy(argv: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+/** node's built-in modules, and the files node's own loader loaded. */
+async function loaded(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ builtins: string[]; files: string[] }> {
   const out = join(dir, `modules-${Math.random().toString(36).slice(2)}.txt`);
   const r = await runGrc(argv, {
     env: { ...env, NODE_OPTIONS: `--require ${preload}`, GRC_TEST_MODULES: out },
   });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  return readFileSync(out, "utf8").split("\n");
+  return JSON.parse(readFileSync(out, "utf8"));
+}
+
+async function loadedBy(argv: string[], env: NodeJS.ProcessEnv): Promise<string[]> {
+  return (await loaded(argv, env)).builtins;
 }
 
 for (const dialect of DIALECTS) {
@@ -59,6 +68,18 @@ for (const dialect of DIALECTS) {
       // The build is CommonJS (esbuild.config.mjs): node never starts its ES module loader.
       expect(modules).toContain("internal/modules/cjs/loader");
       expect(modules).not.toContain("internal/modules/esm/loader");
+    });
+
+    it("auth status --offline: node's loader loads bin/grc.js, grc's own loader the bundle", async () => {
+      const { files } = await loaded(["auth", "status", "--offline"], {
+        GRC_BASE_URL: mock.baseUrl,
+        GRC_HMAC_KEY_ID: mock.identity.hmacKeyId,
+        GRC_HMAC_SECRET: mock.identity.hmacSecret,
+      });
+      // No node module resolution for the chunks (bin/grc.js loadBundle): node's cache holds
+      // the preload and bin/grc.js only.
+      expect(files.map((f) => basename(f)).sort()).toEqual(["grc.js", "preload.cjs"]);
+      expect(files.find((f) => f.endsWith("grc.js"))).toBe(GRC_BIN);
     });
   });
 }

@@ -87,7 +87,7 @@ export interface Platforms {
   strata: StrataPlatform;
 }
 
-/** A command: a data object registered in `src/cli/registry.ts`; only `src/cli/main.ts` touches commander. */
+/** A command: a data object registered in `src/cli/registry.ts`; only `src/cli/program.ts` touches commander. */
 export interface CommandSpec<Opts = Record<string, unknown>> {
   /** Words after `grc`, e.g. ["evidence", "push"]. */
   path: readonly string[];
@@ -187,7 +187,7 @@ export const HELP_FLAG: OptionSpec = { flags: "-h, --help", description: "show h
 
 /**
  * Every flag a command accepts, in the order its --help lists them: the one flag spec read by
- * the parser (src/cli/main.ts) and by completion (through `ctx.program.options`).
+ * parsers (src/cli/argv.ts, src/cli/program.ts) and by completion (through `ctx.program.options`).
  */
 export function commandOptions(spec: CommandSpec<never>): readonly OptionSpec[] {
   return [

@@ -1,23 +1,44 @@
 import { ExitCode } from "../errors.js";
-import type { CommandSpec } from "./command.js";
+import { parseArgv } from "./argv.js";
+import { type CommandSpec, commandOptions, type ProgramHandle } from "./command.js";
 import { isTopLevelHelp, topLevelHelp } from "./help.js";
-import type { CliDeps } from "./program.js";
+import { commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
+import { type CliDeps, runCommand } from "./run-command.js";
 
 export { internalErrorLine } from "./internal-error.js";
-export type { CliDeps } from "./program.js";
+export type { CliDeps } from "./run-command.js";
 
 /**
  * Runs grc with argv (without "node grc"); returns the exit code. Never throws. The top-level
- * help is printed from here; everything else loads the commander program (src/cli/program.ts).
+ * help is printed from here, a command whose argv the direct parser reads is run from here;
+ * everything else loads the commander program (src/cli/program.ts).
  */
 export async function runCli(argv: string[], deps: CliDeps): Promise<number> {
   if (isTopLevelHelp(argv)) {
     deps.io.stdout.write(topLevelHelp(deps.io.columns));
     return ExitCode.ok;
   }
+  // The argv of most runs is read without commander (src/cli/argv.ts); the rest is commander's.
+  const parsed = parseArgv(await commandsFor(argv), argv);
+  if (parsed) {
+    try {
+      return await runCommand(parsed.spec, parsed.args, parsed.opts, deps, programHandle);
+    } catch (err) {
+      const { reportCommandError } = await import("./program.js");
+      return reportCommandError(err, parsed.spec, deps, Boolean(parsed.opts.debug));
+    }
+  }
   const { runProgram } = await import("./program.js");
-  return runProgram(argv, deps);
+  return runProgram(argv, deps, programHandle);
 }
+
+/** The program as commands see it (completion describes it, the demo runs it). */
+const programHandle: ProgramHandle = {
+  commands: loadAllCommands,
+  nounSummaries,
+  options: commandOptions,
+  run: (argv, deps) => runCli(argv, deps),
+};
 
 /** Signals that stop a run the way Ctrl-C does (CI runners cancel with SIGTERM; a closed terminal sends SIGHUP). */
 const STOP_SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;

@@ -1,39 +1,21 @@
 import { Command, CommanderError, Option } from "commander";
 import { ExitCode, GrcError, MissingInputError } from "../errors.js";
 import { oneLine } from "../output/sanitize.js";
-import {
-  type CommandContext,
-  type CommandSpec,
-  commandOptions,
-  type GlobalOptions,
-  HELP_FLAG,
-  type ProgramHandle,
-} from "./command.js";
-import { createContext } from "./context.js";
+import { type CommandSpec, commandOptions, HELP_FLAG, type ProgramHandle } from "./command.js";
 import { isTopLevelHelp, topLevelHelp } from "./help.js";
 import { internalErrorLine } from "./internal-error.js";
 import type { IOStreams } from "./io.js";
-import { commandGroups, commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
+import { commandGroups, commandsFor, nounSummaries } from "./registry.js";
+import { type CliDeps, runCommand, withUsageExitCode } from "./run-command.js";
 import { packageVersion } from "./version.js";
 
 /**
  * The commander program: built from the registry, it parses argv, runs the command and turns
- * what it throws into one line and an exit code. Loaded by src/cli/main.ts for everything but
- * the top-level help, so `grc --help` never loads commander.
+ * what it throws into one line and an exit code. Loaded by src/cli/main.ts for the argv the
+ * direct parser (src/cli/argv.ts) leaves to it (a command's help, errors, unusual flag
+ * forms) and to report what a command it ran threw: `grc --help` and most runs never load
+ * commander.
  */
-
-/** What runCli needs from the outside world; tests pass buffers and fakes. */
-export interface CliDeps {
-  io: IOStreams;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal;
-  /** Aborts requests in flight (the grace after a signal ran out); the run's own deadline adds to it. */
-  requestSignal?: AbortSignal;
-  /** Told which command runs (main decides what a closed stdout means for it). */
-  onCommand?: (spec: CommandSpec<never>) => void;
-  /** Replace parts of the context (tests hand in fake clients). */
-  context?: Partial<CommandContext>;
-}
 
 /** Builds the commander program from the registry; the only place that touches commander. */
 function buildProgram(
@@ -134,19 +116,14 @@ function buildProgram(
   return program;
 }
 
-/** The program as commands see it (completion describes it, the demo runs it). */
-const programHandle: ProgramHandle = {
-  commands: loadAllCommands,
-  nounSummaries,
-  options: commandOptions,
-  run: (argv, deps) => runProgram(argv, deps),
-};
-
 /** Runs grc with argv (without "node grc") through commander; returns the exit code. Never throws. */
-export async function runProgram(argv: string[], deps: CliDeps): Promise<number> {
+export async function runProgram(
+  argv: string[],
+  deps: CliDeps,
+  program: ProgramHandle,
+): Promise<number> {
   let exitCode: number = ExitCode.ok;
   let debug = argv.includes("--debug");
-  const outer = deps.signal ?? new AbortController().signal;
   // `grc help evidence push` is `grc evidence push --help` (commander's help command only
   // looks one word deep).
   if (argv[0] === "help" && argv.length > 1) argv = [...argv.slice(1), "--help"];
@@ -154,74 +131,59 @@ export async function runProgram(argv: string[], deps: CliDeps): Promise<number>
     deps.io.stdout.write(topLevelHelp(deps.io.columns));
     return ExitCode.ok;
   }
-  const program = buildProgram(deps, await commandsFor(argv), async (spec, args, opts) => {
+  const commander = buildProgram(deps, await commandsFor(argv), async (spec, args, opts) => {
     debug = Boolean(opts.debug);
-    deps.onCommand?.(spec);
-    const globals: GlobalOptions = {
-      debug,
-      profile: opts.profile as string | undefined,
-      baseUrl: opts.baseUrl as string | undefined,
-      org: opts.org as string | undefined,
-      insecure: opts.insecure as boolean | undefined,
-      caCert: opts.caCert as string | undefined,
-      retries: opts.retries as number | undefined,
-      timeout: opts.timeout as number | undefined,
-      envFile: opts.envFile as string | undefined,
-      maxTime: opts.maxTime as number | undefined,
-    };
-    // --env-file: the file's variables under the real environment, for this command only.
-    const env = globals.envFile
-      ? (await import("../core/config/env-file.js")).mergeEnvFile(globals.envFile, deps.env)
-      : deps.env;
-    // --max-time: one budget for the whole run. When it runs out, no new work starts and
-    // requests in flight are aborted, so the command still ends through its own summary.
-    const deadline = new AbortController();
-    const timer =
-      globals.maxTime !== undefined
-        ? setTimeout(() => deadline.abort(new Error("max-time")), globals.maxTime * 1000)
-        : undefined;
-    const signal = AbortSignal.any([outer, deadline.signal]);
-    const requestSignal = AbortSignal.any([
-      deadline.signal,
-      ...(deps.requestSignal ? [deps.requestSignal] : []),
-    ]);
-    const ctx = createContext({
-      io: deps.io,
-      program: programHandle,
-      env,
-      globals,
-      signal,
-      requestSignal,
-      overrides: deps.context,
-    });
-    try {
-      exitCode =
-        (opts.query !== undefined
-          ? await (await import("../output/query.js")).runWithQuery(ctx, opts, (c, o) =>
-              spec.run(c, args, o as never),
-            )
-          : await spec.run(ctx, args, opts as never)) ?? ExitCode.ok;
-    } catch (err) {
-      if (!deadline.signal.aborted) throw withUsageExitCode(err, spec.usageExitCode);
-    } finally {
-      clearTimeout(timer);
-      await ctx.dispose();
-    }
-    if (deadline.signal.aborted && !outer.aborted) {
-      deps.io.stderr.write(
-        `grc: stopped after --max-time ${globals.maxTime}s — raise --max-time, or rerun: the state remembers what was done\n`,
-      );
-      exitCode = ExitCode.unavailable;
-    } else if (signal.aborted && exitCode === ExitCode.ok && !spec.stopsOnSignal) {
-      exitCode = ExitCode.interrupted;
-    }
+    exitCode = await runCommand(spec, args, opts, deps, program);
   });
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await commander.parseAsync(argv, { from: "user" });
   } catch (err) {
     exitCode = reportError(err, deps.io, debug);
   }
   return exitCode;
+}
+
+/**
+ * What commander makes of argv without running the command: the command and the arguments
+ * and options its action would get, or what commander throws (help shown, a bad flag). The
+ * direct parser's test (test/unit/cli/argv.test.ts) holds the parser to it.
+ */
+export async function commanderReading(
+  argv: string[],
+  commands: readonly CommandSpec<never>[],
+  deps: CliDeps,
+): Promise<
+  { spec: CommandSpec<never>; args: string[]; opts: Record<string, unknown> } | { error: unknown }
+> {
+  let read: { spec: CommandSpec<never>; args: string[]; opts: Record<string, unknown> } | undefined;
+  const program = buildProgram(deps, commands, async (spec, args, opts) => {
+    read = { spec, args, opts };
+  });
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    return { error };
+  }
+  return read ?? { error: new Error("commander ran no command") };
+}
+
+/**
+ * Reports what a command the direct parser ran (src/cli/main.ts) threw, as if commander had
+ * run it: the error is noted with the command's words and commander's usage line.
+ */
+export function reportCommandError(
+  err: unknown,
+  spec: CommandSpec<never>,
+  deps: CliDeps,
+  debug: boolean,
+): number {
+  let cmd = buildProgram(deps, [spec], async () => {});
+  for (const word of spec.path) {
+    const next = cmd.commands.find((c) => c.name() === word);
+    if (!next) break;
+    cmd = next;
+  }
+  return reportError(inCommand(err, cmd, `grc ${spec.path.join(" ")}`), deps.io, debug);
 }
 
 /** Where a parse error or a command's error arose: the command's words, usage line and subcommands. */
@@ -243,14 +205,6 @@ function inCommand(err: unknown, cmd: Command, commandPath: string): unknown {
       subcommands: cmd.commands.map((c) => c.name()),
     };
     Object.assign(err, origin);
-  }
-  return err;
-}
-
-/** Marks a usage error of a command whose bad input has its own exit code (see CommandSpec). */
-function withUsageExitCode(err: unknown, code: number | undefined): unknown {
-  if (code !== undefined && err !== null && typeof err === "object") {
-    Object.assign(err, { usageExitCode: code });
   }
   return err;
 }

@@ -1,3 +1,4 @@
+import { fstatSync, writeSync } from "node:fs";
 import { type Readable, Writable } from "node:stream";
 import type { ColorSupportLevel } from "chalk";
 import { loadColour } from "../output/paint.js";
@@ -65,27 +66,107 @@ export function closableStdout(out: Writable, onClosed: () => void): Writable {
 }
 
 /**
+ * How many bytes a stdout that is not a terminal takes straight to its descriptor before
+ * node's stream takes over (see directStdout). A pipe holds 64 KiB (Linux, macOS): a write this
+ * size does not wait for the reader unless the pipe was nearly full already or made smaller.
+ */
+export const DIRECT_STDOUT_BYTES = 16 * 1024;
+
+/**
+ * stdout when it is a pipe or a file: the first DIRECT_STDOUT_BYTES go straight to the
+ * descriptor (fs.writeSync), so a command that prints a little never creates node's stream
+ * for it (for a pipe a net.Socket: node:net and its streams, ~5% of the start of `grc auth
+ * status`, docs/performance.md). Past that, or when the descriptor answers EAGAIN (someone
+ * made it non-blocking and it is full) or anything but EPIPE, every later write goes through
+ * `stream()`, which waits for a slow reader without stopping the event loop (requests in
+ * flight, timers). EPIPE is the reader going away, as closableStdout tells it.
+ */
+export function directStdout(
+  fd: number,
+  stream: () => Writable,
+  onClosed: () => void,
+  writeSync: (fd: number, buffer: Buffer, offset: number) => number = fsWriteSync,
+): Writable {
+  let written = 0;
+  let closed = false;
+  let fallback: Writable | undefined;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    onClosed();
+  };
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (closed) return done();
+      let offset = 0;
+      if (!fallback && written + chunk.length <= DIRECT_STDOUT_BYTES) {
+        try {
+          while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+          written += chunk.length;
+          return done();
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === "EPIPE") {
+            close();
+            return done();
+          }
+        }
+      }
+      fallback ??= closableStdout(stream(), close);
+      fallback.write(chunk.subarray(offset), () => done());
+    },
+    final(done) {
+      done();
+    },
+  });
+}
+
+function fsWriteSync(fd: number, buffer: Buffer, offset: number): number {
+  return writeSync(fd, buffer, offset);
+}
+
+/** Whether a descriptor is a terminal, creating node's stream for it only when it may be. */
+function isTerminal(fd: 1 | 2, proc: NodeJS.Process): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false; // a pipe, a file, a socket
+  } catch {
+    return false; // closed
+  }
+  return Boolean((fd === 1 ? proc.stdout : proc.stderr).isTTY);
+}
+
+/**
  * IOStreams over the real process streams; `onStdoutClosed` is told when stdout's reader goes
  * away. chalk's detection gives no colour to a stream that is not a terminal unless
- * FORCE_COLOR is set, so only then is chalk loaded (src/output/paint.ts). stdin is created on
- * first use (most commands never read it).
+ * FORCE_COLOR is set, so only then is chalk loaded (src/output/paint.ts). stdin and stderr are
+ * created on first use (most commands never read stdin, and write nothing to stderr), stdout
+ * only when it is a terminal or a command prints more than DIRECT_STDOUT_BYTES.
  */
 export async function systemIO(
   proc: NodeJS.Process,
-  onStdoutClosed?: () => void,
+  onStdoutClosed: () => void = () => {},
 ): Promise<IOStreams> {
-  const stdoutIsTTY = Boolean(proc.stdout.isTTY);
-  const stderrIsTTY = Boolean(proc.stderr.isTTY);
+  const stdoutIsTTY = isTerminal(1, proc);
+  const stderrIsTTY = isTerminal(2, proc);
   const chalk =
     stdoutIsTTY || stderrIsTTY || proc.env.FORCE_COLOR !== undefined
       ? await loadColour()
       : undefined;
+  let stderr: Writable | undefined;
   return {
     get stdin() {
       return proc.stdin;
     },
-    stdout: onStdoutClosed ? closableStdout(proc.stdout, onStdoutClosed) : proc.stdout,
-    stderr: proc.stderr,
+    stdout: stdoutIsTTY
+      ? closableStdout(proc.stdout, onStdoutClosed)
+      : directStdout(1, () => proc.stdout, onStdoutClosed),
+    get stderr() {
+      if (!stderr) {
+        stderr = proc.stderr;
+        // A terminal that went away (SIGHUP) makes stderr writes fail: never let that crash the run.
+        stderr.on("error", () => {});
+      }
+      return stderr;
+    },
     get stdinIsTTY() {
       return Boolean(proc.stdin.isTTY);
     },
@@ -93,6 +174,6 @@ export async function systemIO(
     stderrIsTTY,
     colorStdout: chalk ? colorEnabled(chalk.supportsColor, proc.env) : false,
     colorStderr: chalk ? colorEnabled(chalk.supportsColorStderr, proc.env) : false,
-    columns: proc.stdout.columns || 80,
+    columns: (stdoutIsTTY && proc.stdout.columns) || 80,
   };
 }

@@ -58,8 +58,6 @@ export async function main(proc: NodeJS.Process): Promise<number> {
     return ExitCode.ok;
   }
   const { systemIO } = await import("./io.js");
-  // A terminal that went away (SIGHUP) makes stderr writes fail: never let that crash the run.
-  proc.stderr.on("error", () => {});
   let current: CommandSpec<never> | undefined;
   let stdoutClosed = false;
   const io = await systemIO(proc, () => {

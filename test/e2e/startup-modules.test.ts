@@ -60,9 +60,10 @@ for (const dialect of DIALECTS) {
         GRC_HMAC_SECRET: mock.identity.hmacSecret,
       });
       expect(modules).toContain("fs");
-      // (net is there: stdout is a pipe, a net.Socket.) Nor chalk when no stream is a
-      // terminal (its colour detection is what loads node:tty).
-      for (const name of ["http", "http2", "tls", "internal/deps/undici/undici", "tty"]) {
+      // Nor node:net: a short answer goes to the piped stdout without node's stream for it
+      // (a net.Socket; src/cli/io.ts), and no address is checked with node:net's isIP. Nor
+      // chalk when no stream is a terminal (its colour detection is what loads node:tty).
+      for (const name of ["http", "http2", "tls", "internal/deps/undici/undici", "tty", "net"]) {
         expect(modules).not.toContain(name);
       }
       // The build is CommonJS (esbuild.config.mjs): node never starts its ES module loader.

@@ -69,7 +69,10 @@ describe.runIf(HAS_TMUX)("grc evidence push in a real terminal and over pipes", 
         expect(line).not.toMatch(/ETA \d+ms/);
       }
       // An ETA does show once there is signal (whole seconds or more).
-      expect(spinner.some((l) => / · ETA \d+(\.\d)?s$| · ETA \d+m/.test(l))).toBe(true);
+      expect(
+        spinner.some((l) => / · ETA \d+(\.\d)?s$| · ETA \d+m/.test(l)),
+        `spinner lines seen:\n${[...new Set(spinner)].join("\n")}`,
+      ).toBe(true);
       const seen = term.history();
       expect(seen).toMatch(TOTALS);
       expect(seen).toMatch(FAILURE);

@@ -4,6 +4,9 @@ import type { OutputFormat } from "../cli/command.js";
 import type { IOStreams } from "../cli/io.js";
 import { painter } from "./paint.js";
 import { stripControl } from "./sanitize.js";
+import { writeWithBackpressure } from "./write.js";
+
+export { writeWithBackpressure };
 
 /** One column of a table or CSV. */
 export interface Column<Row = Record<string, unknown>> {
@@ -321,15 +324,4 @@ export function jsonText(value: unknown, indent?: number): string {
     /[\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
-}
-
-/** Writes text or bytes and waits for 'drain' when the stream's buffer is full. */
-export function writeWithBackpressure(stream: Writable, chunk: string | Uint8Array): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const ok = stream.write(chunk, (err) => {
-      if (err) reject(err);
-    });
-    if (ok) resolve();
-    else stream.once("drain", resolve);
-  });
 }

@@ -4,7 +4,7 @@ import { maskedCredentialFields } from "../../core/config/mask.js";
 import type { ResolvedProfile, ValueSource } from "../../core/config/types.js";
 import type { CredentialCheck } from "../../core/config/verify.js";
 import { AuthError } from "../../errors.js";
-import { writeWithBackpressure } from "../../output/records.js";
+import { writeWithBackpressure } from "../../output/write.js";
 
 /** One value `grc auth status` shows. */
 export interface StatusValue {

@@ -1,6 +1,6 @@
 import { defineCommand } from "../../cli/command.js";
 import { UsageError } from "../../errors.js";
-import { writeWithBackpressure } from "../../output/records.js";
+import { writeWithBackpressure } from "../../output/write.js";
 
 const SHELL_NAMES = ["bash", "zsh", "fish"];
 

@@ -13,7 +13,7 @@
 // from node_modules); everything else is bundled, so the runtime libraries are devDependencies
 // and their licences go to dist/THIRD-PARTY-LICENSES.txt.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, relative, sep } from "node:path";
 
 const pkg = JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8"));
 const args = process.argv.slice(2);
@@ -81,17 +81,58 @@ const lazyRequire = {
  * bindings survive (exports are getters); a top-level await fails the build here.
  * import.meta.url becomes the chunk's own file URL.
  */
-function toCommonJS(code) {
+function toCommonJS(code, file) {
   const usesUrl = code.includes("import.meta.url");
-  const out = transformSync(code, {
-    format: "cjs",
-    platform: "node",
-    target: "node20.18",
-    supported: { "dynamic-import": false },
-    define: importMetaUrl.define,
-    logLevel: "error",
-  }).code;
+  const out = sharedHelpers(
+    transformSync(code, {
+      format: "cjs",
+      platform: "node",
+      target: "node20.18",
+      supported: { "dynamic-import": false },
+      define: importMetaUrl.define,
+      logLevel: "error",
+    }).code,
+    file,
+  );
   return usesUrl ? `${importMetaUrl.declaration}\n${out}` : out;
+}
+
+/**
+ * esbuild's CommonJS output starts each file with the runtime helpers it uses (__export,
+ * __copyProps, __toCommonJS, ...): the same text in every chunk, parsed and compiled again for
+ * each of the ~25 files a command loads. dist/ keeps one copy, dist/chunks/runtime.js, and each
+ * file takes the helpers it uses from it. The helpers' text is read from esbuild itself (a
+ * transform that needs them all), and only that exact text is taken out of a file.
+ */
+const runtime = (() => {
+  const { code } = transformSync(
+    'import y from "./y.js"; import * as w from "./w.js"; export * from "./v.js"; export { y, w };',
+    { format: "cjs", platform: "node", target: "node20.18", logLevel: "error" },
+  );
+  const block = code.slice(0, code.search(/^var (?!__)/m));
+  const definitions = block.split(/^(?=var __\w+ = )/m).map((text) => ({
+    name: /^var (__\w+) = /.exec(text)[1],
+    text,
+  }));
+  const source = `${block}module.exports = { ${definitions.map((d) => d.name).join(", ")} };\n`;
+  return { definitions, source, file: "dist/chunks/runtime.js" };
+})();
+
+function sharedHelpers(code, file) {
+  const names = [];
+  let rest = code;
+  for (;;) {
+    const helper = runtime.definitions.find((d) => rest.startsWith(d.text));
+    if (!helper) break;
+    names.push(helper.name);
+    rest = rest.slice(helper.text.length);
+  }
+  // A helper of another text (esbuild renames a helper's own variables when the file has a
+  // top-level one of the same name): the file keeps all its helpers, as esbuild wrote them.
+  if (names.length === 0 || /^var __\w+ = /.test(rest)) return code;
+  let from = relative(dirname(file), runtime.file).split(sep).join("/");
+  if (!from.startsWith(".")) from = `./${from}`;
+  return `var { ${names.join(", ")} } = require(${JSON.stringify(from)});\n${rest}`;
 }
 
 /** import.meta.url in CommonJS output (the chunks, the single executable): the file's URL. */
@@ -155,8 +196,9 @@ if (args.includes("--sea")) {
     chunkNames: "chunks/[name]-[hash]",
   });
   for (const file of Object.keys(result.metafile.outputs)) {
-    if (file.endsWith(".js")) writeFileSync(file, toCommonJS(readFileSync(file, "utf8")));
+    if (file.endsWith(".js")) writeFileSync(file, toCommonJS(readFileSync(file, "utf8"), file));
   }
+  writeFileSync(runtime.file, runtime.source);
   // The package is "type": "module"; dist/ holds CommonJS.
   writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');
   writeLicenses(result.metafile, "dist/THIRD-PARTY-LICENSES.txt");

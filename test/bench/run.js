@@ -8,7 +8,7 @@
 //
 // Groups (the performance targets): startup, query-all, push-many, push-large; push-rerun
 // runs only when named. A group name may be a prefix ("push" = the three push
-// groups). Settings: BENCH_ROUNDS (alternated rounds per group; defaults: startup 7,
+// groups). Settings: BENCH_ROUNDS (alternated rounds per group; defaults: startup 15,
 // query-all 5, push-many 7, push-large 3), BENCH_DIALECTS (full,minimal), BENCH_FILES, BENCH_BYTES,
 // BENCH_QUERY_ALERTS, BENCH_QUERY_LATENCY. Exits 1 when a target is missed or a group failed.
 import { spawnSync } from "node:child_process";
@@ -104,7 +104,7 @@ const table = [
 const missed = rows.filter((r) => !r.pass).length;
 const header = [
   `Run of ${new Date(started).toISOString().slice(0, 16).replace("T", " ")} UTC, Node ${process.version}, ` +
-    `${rounds ? `${rounds} alternated rounds per group` : "default rounds (startup 7, query-all 5, push-many 7, push-large 3)"}, ` +
+    `${rounds ? `${rounds} alternated rounds per group` : "default rounds (startup 15, query-all 5, push-many 7, push-large 3)"}, ` +
     `dialects ${dialects.join(" and ")}, groups ${groups.join(", ")}; took ${(elapsed / 60).toFixed(1)} min.`,
   "",
   `${rows.length - missed} of ${rows.length} targets PASS${failed.length ? `; FAILED: ${failed.join(", ")}` : ""}.`,

@@ -349,6 +349,8 @@ const RATE_WINDOW_MS = 5_000;
 const ETA_AFTER_MS = 2_000;
 /** Until a file has finished, files this large on average make the bytes ETA good enough. */
 const BIG_FILE = 1024 * 1024;
+/** Bytes sent per finished file from which the byte rate measures the link, not latency. */
+const BANDWIDTH_FILE = 64 * 1024;
 
 /** What the spinner line is made of. */
 export interface Progress {
@@ -370,7 +372,8 @@ export interface Progress {
  * estimate is the larger of "bytes left at the byte rate" and "files left at the file rate".
  * Hidden during the first two seconds, below one second, above four days, and while no
  * file has finished unless the files left are big enough (1 MiB on average) for bytes to
- * dominate.
+ * dominate. The byte rate counts only once the files finished were big enough (64 KiB on
+ * average) for it to measure the link rather than the server's answers.
  */
 export function etaMs(p: Progress): number | undefined {
   const filesLeft = p.files - p.done;
@@ -380,7 +383,12 @@ export function etaMs(p: Progress): number | undefined {
   const fileRate =
     window && window.done > 0 ? window.done / window.ms : p.done > 0 ? p.done / p.elapsedMs : 0;
   const bytesLeft = Math.max(0, p.bytes - p.sent);
-  const byBytes = bytesLeft > 0 && byteRate > 0 ? bytesLeft / byteRate : undefined;
+  // Small files finish at the server's pace, not the link's: their bytes per second say
+  // nothing about how fast the big files left will go (200 files of 7 bytes made 180 B/s,
+  // and 5 MiB left "ETA 6h 59m").
+  const perFile = p.done > 0 ? p.sent / p.done : Number.POSITIVE_INFINITY;
+  const byBytes =
+    bytesLeft > 0 && byteRate > 0 && perFile >= BANDWIDTH_FILE ? bytesLeft / byteRate : undefined;
   let eta: number | undefined;
   if (fileRate > 0) eta = Math.max(byBytes ?? 0, filesLeft / fileRate);
   else if (byBytes !== undefined && bytesLeft / filesLeft >= BIG_FILE) eta = byBytes;

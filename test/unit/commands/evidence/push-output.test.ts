@@ -223,6 +223,23 @@ describe("the ETA", () => {
     expect(progressText(p)).toMatch(/ · ETA 2\.1s$/);
   });
 
+  it("does not take small files' bytes for the link's speed (a run showed `ETA 6h 59m` for 5 MiB)", () => {
+    // 56 files of a few bytes finished in 2.2 s; a 2 MiB and a 3 MiB file have not started.
+    const p = {
+      verb: "Pushing",
+      files: 202,
+      bytes: 5 * MiB + 1200,
+      done: 56,
+      sent: 404,
+      elapsedMs: 2_200,
+      recent: { ms: 2_200, sent: 404, done: 56 },
+    };
+    const eta = etaMs(p)!;
+    expect(eta).toBeGreaterThan(5_000); // 146 files at 56 per 2.2 s
+    expect(eta).toBeLessThan(6_000);
+    expect(progressText(p)).toMatch(/ · ETA 5\.\ds$/);
+  });
+
   it("shows no ETA during the verify of the last big file (issue 14: `ETA 11ms`)", () => {
     const p = {
       ...base,

@@ -1,7 +1,8 @@
-import { fstatSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { type Readable, Writable } from "node:stream";
 import type { ColorSupportLevel } from "chalk";
 import { loadColour } from "../output/paint.js";
+import { isTerminal } from "./terminal.js";
 
 /**
  * The standard streams a command writes to, and what it knows about them. Commands never
@@ -122,16 +123,6 @@ export function directStdout(
 
 function fsWriteSync(fd: number, buffer: Buffer, offset: number): number {
   return writeSync(fd, buffer, offset);
-}
-
-/** Whether a descriptor is a terminal, creating node's stream for it only when it may be. */
-function isTerminal(fd: 1 | 2, proc: NodeJS.Process): boolean {
-  try {
-    if (!fstatSync(fd).isCharacterDevice()) return false; // a pipe, a file, a socket
-  } catch {
-    return false; // closed
-  }
-  return Boolean((fd === 1 ? proc.stdout : proc.stderr).isTTY);
 }
 
 /**

@@ -4,6 +4,7 @@ import { type CommandSpec, commandOptions, type ProgramHandle } from "./command.
 import { isTopLevelHelp, topLevelHelp } from "./help.js";
 import { commandsFor, loadAllCommands, nounSummaries } from "./registry.js";
 import { type CliDeps, runCommand } from "./run-command.js";
+import { isTerminal } from "./terminal.js";
 
 export { internalErrorLine } from "./internal-error.js";
 export type { CliDeps } from "./run-command.js";
@@ -51,9 +52,8 @@ export async function main(proc: NodeJS.Process): Promise<number> {
   const argv = proc.argv.slice(2);
   if (isTopLevelHelp(argv)) {
     // No stream, colour or parser work: one write of text that does not depend on them.
-    const { fstatSync, writeSync } = process.getBuiltinModule("node:fs");
-    // A terminal is a character device; only then is stdout's stream (tty) worth creating.
-    const columns = fstatSync(1).isCharacterDevice() && proc.stdout.isTTY ? proc.stdout.columns : 0;
+    const { writeSync } = process.getBuiltinModule("node:fs");
+    const columns = isTerminal(1, proc) ? proc.stdout.columns : 0;
     writeSync(1, topLevelHelp(columns || 80));
     return ExitCode.ok;
   }

@@ -72,6 +72,9 @@ const lazyRequire = {
   },
 };
 
+/** The transform of an ES chunk to CommonJS; the helpers' reference text comes from the same. */
+const cjsTransform = { format: "cjs", platform: "node", target: "node20.18", logLevel: "error" };
+
 /**
  * dist/ is CommonJS: esbuild splits the CLI into ES chunks (code splitting needs ESM output),
  * then each chunk is rewritten to CommonJS, `import()` of a chunk becoming `require()`. Node
@@ -85,12 +88,9 @@ function toCommonJS(code, file) {
   const usesUrl = code.includes("import.meta.url");
   const out = sharedHelpers(
     transformSync(code, {
-      format: "cjs",
-      platform: "node",
-      target: "node20.18",
+      ...cjsTransform,
       supported: { "dynamic-import": false },
       define: importMetaUrl.define,
-      logLevel: "error",
     }).code,
     file,
   );
@@ -107,7 +107,7 @@ function toCommonJS(code, file) {
 const runtime = (() => {
   const { code } = transformSync(
     'import y from "./y.js"; import * as w from "./w.js"; export * from "./v.js"; export { y, w };',
-    { format: "cjs", platform: "node", target: "node20.18", logLevel: "error" },
+    cjsTransform,
   );
   const block = code.slice(0, code.search(/^var (?!__)/m));
   const definitions = block.split(/^(?=var __\w+ = )/m).map((text) => ({

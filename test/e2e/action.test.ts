@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runGrc } from "../helpers/cli.js";
+import { writeFiles } from "../helpers/files.js";
 import { readAction, runAction } from "../helpers/github-actions.js";
 import { DIALECTS, withMock } from "../helpers/mock.js";
 
@@ -22,12 +23,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function workspace(name: string, files: Record<string, string | Buffer>): string {
-  const dir = join(root, name);
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(join(dir, rel, ".."), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  }
-  return dir;
+  return writeFiles(join(root, name), files);
 }
 
 describe("action.yml", () => {

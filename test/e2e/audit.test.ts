@@ -15,6 +15,7 @@ import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GRC_BIN, runGrc, tempConfigDir } from "../helpers/cli.js";
+import { writeFiles } from "../helpers/files.js";
 import { DIALECTS, withMock } from "../helpers/mock.js";
 import {
   HAVE_SSH_KEYGEN,
@@ -49,12 +50,7 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function tree(name: string, files: Record<string, string>): string {
-  const dir = join(root, name);
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(join(dir, rel, ".."), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  }
-  return dir;
+  return writeFiles(join(root, name), files);
 }
 
 /** The Ed25519 public key from a .pub line, as SPKI (RFC 8410), without grc's parser. */

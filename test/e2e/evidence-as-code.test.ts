@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type CliResult, GRC_BIN, runGrc, tempConfigDir } from "../helpers/cli.js";
+import { writeFiles } from "../helpers/files.js";
 import { DIALECTS, type MockStateSnapshot, withMock } from "../helpers/mock.js";
 
 /**
@@ -31,10 +32,7 @@ function project(files: Record<string, string>, yaml: string): { dir: string; co
   n += 1;
   const dir = join(root, `p${n}`);
   mkdirSync(dir, { recursive: true });
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(join(dir, rel, ".."), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  }
+  writeFiles(dir, files);
   writeFileSync(join(dir, "grc.yaml"), yaml);
   return { dir, config: tempConfigDir() };
 }

@@ -1,18 +1,11 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GRC_BIN, runGrc } from "../helpers/cli.js";
+import { writeFiles } from "../helpers/files.js";
 import { DIALECTS, type MockStateSnapshot, withMock } from "../helpers/mock.js";
 
 /** End to end: the built CLI against the mock, asserting what the server stored and linked. */
@@ -27,12 +20,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Creates files under a fresh folder; returns the folder. */
 function tree(name: string, files: Record<string, string | Buffer>): string {
-  const dir = join(root, name);
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(join(dir, rel, ".."), { recursive: true });
-    writeFileSync(join(dir, rel), content);
-  }
-  return dir;
+  return writeFiles(join(root, name), files);
 }
 
 /** runGrc, or the same as another user through setpriv (root ignores file permissions). */

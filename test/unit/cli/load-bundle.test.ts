@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeFiles } from "../../helpers/files.js";
 
 // bin/grc.js loads dist/ with its own CommonJS loader (no node module resolution for the
 // bundle's relative requires). What node's loader would do is the expected value here.
@@ -12,12 +13,7 @@ const { loadBundle } = createRequire(import.meta.url)("../../../bin/grc.js") as 
 
 /** Writes files (path -> source) into a fresh folder and returns it. */
 function bundle(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "grc-load-bundle-"));
-  for (const [name, source] of Object.entries(files)) {
-    mkdirSync(join(dir, name, ".."), { recursive: true });
-    writeFileSync(join(dir, name), source);
-  }
-  return dir;
+  return writeFiles(mkdtempSync(join(tmpdir(), "grc-load-bundle-")), files);
 }
 
 describe("loadBundle (bin/grc.js)", () => {

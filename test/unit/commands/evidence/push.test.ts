@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clearLine, cursorTo, moveCursor } from "node:readline";
@@ -12,6 +12,7 @@ import {
 } from "../../../../src/commands/evidence/push-output.js";
 import type { PushSummary } from "../../../../src/core/evidence/push.js";
 import { runInProcess } from "../../../helpers/cli.js";
+import { writeFiles } from "../../../helpers/files.js";
 import { withMock } from "../../../helpers/mock.js";
 
 /** `grc evidence push` in-process: what the user sees with the TTY on and off, quiet, Ctrl-C. */
@@ -28,11 +29,7 @@ afterAll(() => {
 });
 
 function folder(name: string, files: Record<string, string | Buffer>): string {
-  const root = join(dir, name);
-  for (const [rel, content] of Object.entries(files)) {
-    mkdirSync(join(root, rel, ".."), { recursive: true });
-    writeFileSync(join(root, rel), content);
-  }
+  const root = writeFiles(join(dir, name), files);
   process.chdir(root);
   return root;
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   type Reply,
   useFakeServer,
 } from "../../../helpers/fake-server.js";
+import { writeFiles } from "../../../helpers/files.js";
 
 /**
  * Issue 10: grc against the least a seed-conformant server may send. Every answer here is
@@ -44,12 +45,7 @@ function loose(status: number, body: unknown): Reply {
 }
 
 function folder(files: Record<string, string>): string {
-  const root = mkdtempSync(join(dir, "ev-"));
-  for (const [name, content] of Object.entries(files)) {
-    mkdirSync(join(root, name, ".."), { recursive: true });
-    writeFileSync(join(root, name), content);
-  }
-  return root;
+  return writeFiles(mkdtempSync(join(dir, "ev-")), files);
 }
 
 /** Seed 000 steps 1 and 2: upload-url with only its four fields (object key from the filename), the PUT. */
